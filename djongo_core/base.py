@@ -1,0 +1,152 @@
+"""The Django DatabaseWrapper for MongoDB: wiring only; each collaborator has its own module."""
+
+from django.db import NotSupportedError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.validation import BaseDatabaseValidation
+from django.utils.functional import cached_property
+
+from djongo_core import clients
+from djongo_core.client import DatabaseClient
+from djongo_core.command import Command
+from djongo_core.connection_params import parse_connection_params
+from djongo_core.counters import CounterAllocator
+from djongo_core.creation import DatabaseCreation
+from djongo_core.execution import Executor
+from djongo_core.features import DatabaseFeatures
+from djongo_core.introspection import DatabaseIntrospection
+from djongo_core.operations import DatabaseOperations
+from djongo_core.plugins import PluginHost
+from djongo_core.schema import DatabaseSchemaEditor
+
+
+class MongoConnection:
+    """What Django holds as `connection.connection`: the shared client and this database."""
+
+    def __init__(self, client, database):
+        self.client = client
+        self.database = database
+
+
+class NoSQLCursor:
+    """Django asks for cursors in a few generic places; MongoDB has no SQL to run through one."""
+
+    def execute(self, sql, params=None):
+        raise NotSupportedError(
+            "MongoDB does not run SQL: cursor.execute() and RawSQL are not available. Use the "
+            "ORM, or run pymongo commands on connection.mongo_database."
+        )
+
+    executemany = execute
+
+    def close(self):
+        pass
+
+
+class DatabaseWrapper(BaseDatabaseWrapper):
+    vendor = "mongodb"
+    display_name = "MongoDB"
+
+    # The BSON type each field is stored as; Django skips fields whose type is None.
+    data_types = {
+        "AutoField": "int",
+        "BigAutoField": "long",
+        "SmallAutoField": "int",
+        "ObjectIdAutoField": "objectId",
+        "ObjectIdField": "objectId",
+        "BinaryField": "binData",
+        "BooleanField": "bool",
+        "CharField": "string",
+        "DateField": "date",
+        "DateTimeField": "date",
+        "DecimalField": "decimal",
+        "DurationField": "long",
+        "FileField": "string",
+        "FilePathField": "string",
+        "FloatField": "double",
+        "IntegerField": "int",
+        "BigIntegerField": "long",
+        "GenericIPAddressField": "string",
+        "JSONField": "object",
+        "OneToOneField": "int",
+        "PositiveBigIntegerField": "long",
+        "PositiveIntegerField": "long",
+        "PositiveSmallIntegerField": "int",
+        "SlugField": "string",
+        "SmallIntegerField": "int",
+        "TextField": "string",
+        "TimeField": "string",
+        "UUIDField": "binData",
+    }
+    # Lookups are compiled by djongo_core.compiler; Django's SQL operator table does not apply.
+    operators = {}
+    pattern_ops = {}
+
+    client_class = DatabaseClient
+    creation_class = DatabaseCreation
+    features_class = DatabaseFeatures
+    introspection_class = DatabaseIntrospection
+    ops_class = DatabaseOperations
+    validation_class = BaseDatabaseValidation
+    SchemaEditorClass = DatabaseSchemaEditor
+
+    @cached_property
+    def plugin_host(self):
+        return PluginHost.for_database(self.alias, self.settings_dict.get("PLUGINS") or [])
+
+    @cached_property
+    def executor(self):
+        return Executor(self)
+
+    @cached_property
+    def counters(self):
+        return CounterAllocator(self.executor)
+
+    @property
+    def mongo_client(self):
+        self.ensure_connection()
+        return self.connection.client
+
+    @property
+    def mongo_database(self):
+        self.ensure_connection()
+        return self.connection.database
+
+    def get_database_version(self):
+        # buildInfo, not server_info(): the latter sends the legacy lowercase command name.
+        info = self.executor.run(Command(None, "command", ("buildInfo",)))
+        return tuple(info["versionArray"][:3])
+
+    def get_connection_params(self):
+        return parse_connection_params(self.alias, self.settings_dict)
+
+    def get_new_connection(self, conn_params):
+        client = clients.acquire(self.alias, conn_params)
+        self._connection_params = conn_params
+        return MongoConnection(client, client.get_database(conn_params.database))
+
+    def init_connection_state(self):
+        self.plugin_host.hook.djongo_connection_created(connection=self)
+
+    def create_cursor(self, name=None):
+        return NoSQLCursor()
+
+    def _close(self):
+        if self.connection is not None:
+            clients.release(self.alias, self._connection_params)
+
+    def _set_autocommit(self, autocommit):
+        # Without the transactions plugin every write commits on its own.
+        pass
+
+    def _commit(self):
+        pass
+
+    def _rollback(self):
+        pass
+
+    def is_usable(self):
+        try:
+            self.connection.client.admin.command("ping")
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,53 @@
+"""One MongoClient per database alias, shared by that alias's connections.
+
+Django opens one DatabaseWrapper per thread, but a MongoClient is a thread-safe pool with its own
+monitoring threads and should be long-lived. Connections of the same alias (and the same settings)
+therefore share one client, counted by reference: it is closed when the last connection using it
+closes.
+"""
+
+import threading
+
+from django.core.exceptions import ImproperlyConfigured
+from pymongo import MongoClient
+from pymongo.errors import ConfigurationError, InvalidURI
+
+_lock = threading.Lock()
+_clients = {}  # (alias, params key) -> [MongoClient, number of connections using it]
+
+
+def acquire(alias, params):
+    """Return the shared MongoClient for these params, creating it on first use."""
+    key = (alias, params.cache_key())
+    with _lock:
+        entry = _clients.get(key)
+        if entry is None:
+            entry = _clients[key] = [_new_client(alias, params), 0]
+        entry[1] += 1
+        return entry[0]
+
+
+def release(alias, params):
+    """Give back a client from acquire(); the last release closes it."""
+    key = (alias, params.cache_key())
+    with _lock:
+        entry = _clients.get(key)
+        if entry is None:
+            return
+        entry[1] -= 1
+        if entry[1] > 0:
+            return
+        del _clients[key]
+    entry[0].close()
+
+
+def _new_client(alias, params):
+    try:
+        # connect=False: the server is first contacted by the first command, so a mis-set
+        # HOST fails in the request that uses it with an OperationalError, not at import.
+        return MongoClient(params.host, connect=False, **params.client_kwargs)
+    except (ConfigurationError, InvalidURI, TypeError, ValueError) as error:
+        raise ImproperlyConfigured(
+            f"DATABASES[{alias!r}] gives MongoClient an invalid setting: {error}. "
+            "Check HOST and the OPTIONS keys against pymongo's MongoClient options."
+        ) from error

@@ -1,0 +1,45 @@
+"""The unit of work between translation and execution: one call to pymongo.
+
+The compiler and the schema editor build Commands; the executor runs them. Keeping the call as data
+lets plugins inspect or rewrite it (translation hooks), wrap its execution (sessions, batching,
+cursor options), and lets `connection.queries` show it as readable MQL.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import json_util
+
+# Shell-style rendering for connection.queries: relaxed extended JSON reads like mongosh input.
+_JSON_OPTIONS = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED)
+
+
+@dataclass
+class Command:
+    """A pymongo method call on one collection (or on the database when collection is None)."""
+
+    collection: str | None
+    operation: str
+    args: tuple = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def target(self, database):
+        """Return the pymongo object whose method runs this command."""
+        return database if self.collection is None else database[self.collection]
+
+    def as_mql(self) -> str:
+        """Return the command as mongosh-like text, e.g. db.books.find({"year": 1999})."""
+        parts = [_render(arg) for arg in self.args]
+        # Sessions and other driver objects are execution details, not part of the query.
+        options = {k: v for k, v in self.kwargs.items() if k != "session"}
+        if options:
+            parts.append(_render(options))
+        owner = "db" if self.collection is None else f"db.{self.collection}"
+        return f"{owner}.{self.operation}({', '.join(parts)})"
+
+
+def _render(value) -> str:
+    try:
+        return json_util.dumps(value, json_options=_JSON_OPTIONS, default=repr)
+    except (TypeError, ValueError):
+        return repr(value)

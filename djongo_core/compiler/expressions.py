@@ -1,0 +1,230 @@
+"""Django expressions as MongoDB aggregation expressions.
+
+A Translator belongs to one compiled query. It knows where each table alias lives in the
+documents flowing through the pipeline (the base collection at the top level, each joined alias
+under its own key) and, after a `$group`, which grouped values and accumulators stand for which
+expressions.
+"""
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import NotSupportedError
+from django.db.models import Q
+from django.db.models.sql.constants import MULTI
+from django.db.models import functions as db_functions
+
+from djongo_core.compiler import lookups, where
+from djongo_core.compiler.lookups import literal, not_null
+
+ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "%": "$mod",
+              "^": "$pow"}
+INTEGER_FIELDS = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+                  "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField",
+                  "BigAutoField", "SmallAutoField"}
+# Functions whose MQL operator takes the same arguments; SQL returns NULL for a NULL argument,
+# which the translation keeps with a null test around the operator.
+NULL_PROPAGATING_FUNCTIONS = {
+    db_functions.Lower: "$toLower",
+    db_functions.Upper: "$toUpper",
+    db_functions.Length: "$strLenCP",
+    db_functions.Abs: "$abs",
+    db_functions.Ceil: "$ceil",
+    db_functions.Floor: "$floor",
+    db_functions.Sqrt: "$sqrt",
+    db_functions.Exp: "$exp",
+    db_functions.Ln: "$ln",
+    db_functions.Trim: "$trim",
+    db_functions.LTrim: "$ltrim",
+    db_functions.RTrim: "$rtrim",
+}
+
+
+def stored_name(field):
+    """Return the document key a model field is stored under (the primary key is _id)."""
+    return "_id" if field.primary_key else field.column
+
+
+_HANDLERS = {}  # node type -> Translator method, filled on first use of each type
+
+
+def _handler(node_type):
+    """Return the Translator method for a node type: its own, or its nearest base class's."""
+    try:
+        return _HANDLERS[node_type]
+    except KeyError:
+        pass
+    if node_type in NULL_PROPAGATING_FUNCTIONS:
+        method = Translator._null_propagating
+    else:
+        method = next(
+            (getattr(Translator, "_" + klass.__name__) for klass in node_type.__mro__
+             if hasattr(Translator, "_" + klass.__name__)),
+            None,
+        )
+    _HANDLERS[node_type] = method
+    return method
+
+
+class Translator:
+    """Translate expressions of one query, given where each alias's fields are found."""
+
+    def __init__(self, compiler, prefixes):
+        self.compiler = compiler
+        self.connection = compiler.connection
+        self.prefixes = prefixes  # alias -> "" (top level) or "alias." (a joined document)
+        self.replacements = {}  # expression -> MQL that already holds its value (after $group)
+        self.refs = {}  # annotation name -> MQL, where a Ref must read an inner query's column
+
+    # -- paths ------------------------------------------------------------------------------
+
+    def field_path(self, col):
+        """Return the dotted path of a column in the current documents."""
+        try:
+            prefix = self.prefixes[col.alias]
+        except KeyError:
+            raise NotSupportedError(
+                f"Column {col.alias}.{col.target.column} refers to a table this query does not "
+                "join (an outer query's table in a correlated subquery is not supported yet)."
+            ) from None
+        return prefix + stored_name(col.target)
+
+    # -- query documents ----------------------------------------------------------------------
+
+    def match(self, node):
+        """Return a where-tree as a query document; EmptyResultSet/FullResultSet as Django."""
+        return where.compile_match(node, self)
+
+    def plugin_node(self, node):
+        """Ask the plugins for a node the core does not translate."""
+        result = self.connection.plugin_host.hook.djongo_translate_node(
+            compiler=self.compiler, node=node
+        )
+        if result is None:
+            raise NotSupportedError(
+                f"{type(node).__name__} ({node!r}) has no MongoDB translation in djongo-core "
+                "or in the enabled plugins."
+            )
+        return result
+
+    def subquery_values(self, query):
+        """Run an uncorrelated subquery and return its single column's stored values."""
+        compiler = query.get_compiler(connection=self.connection)
+        rows = compiler.execute_sql(MULTI)
+        return [row[0] for chunk in rows for row in chunk]
+
+    # -- expressions ------------------------------------------------------------------------
+
+    def expression(self, node):
+        """Return an aggregation expression for a Django expression node."""
+        if self.replacements and node in self.replacements:
+            return self.replacements[node]
+        method = _handler(type(node))
+        if method is None:
+            return self.plugin_node(node)
+        return method(self, node)
+
+    def as_text(self, mql, node):
+        """Return mql as a string expression (SQL compares non-text columns as text in LIKE)."""
+        return mql if lookups.is_text(node) else {"$toString": mql}
+
+    def _Col(self, node):
+        return "$" + self.field_path(node)
+
+    def _Value(self, node):
+        value = node.value
+        field = node._output_field_or_none
+        if field is not None and value is not None:
+            value = field.get_db_prep_value(value, connection=self.connection)
+        return literal(value)
+
+    def _Ref(self, node):
+        if node.refs in self.refs:
+            return self.refs[node.refs]
+        return self.expression(node.source)
+
+    def _Star(self, node):
+        return True
+
+    def _ExpressionWrapper(self, node):
+        return self.expression(node.expression)
+
+    def _NegatedExpression(self, node):
+        return {"$not": [self.expression(node.expression)]}
+
+    def _CombinedExpression(self, node):
+        operator = ARITHMETIC.get(node.connector)
+        if operator is None:
+            raise NotSupportedError(f"The {node.connector!r} operator is not supported yet.")
+        lhs, rhs = self.expression(node.lhs), self.expression(node.rhs)
+        result = {operator: [lhs, rhs]}
+        if node.connector == "/" and self._integer(node):
+            # Integer division truncates, as in SQL.
+            result = {"$trunc": [result]}
+        return result
+
+    def _integer(self, node):
+        field = node._output_field_or_none
+        return field is not None and field.get_internal_type() in INTEGER_FIELDS
+
+    def _Case(self, node):
+        branches = [
+            {"case": self.condition(case.condition), "then": self.expression(case.result)}
+            for case in node.cases
+        ]
+        default = self.expression(node.default)
+        if not branches:
+            return default
+        return {"$switch": {"branches": branches, "default": default}}
+
+    def _When(self, node):
+        return self.condition(node.condition)
+
+    def _Coalesce(self, node):
+        return {"$ifNull": [self.expression(e) for e in node.get_source_expressions()]}
+
+    def _ConcatPair(self, node):
+        # Django's Concat treats NULL as an empty string on every backend.
+        return {"$concat": [
+            {"$ifNull": [self.as_text(self.expression(e), e), ""]}
+            for e in node.get_source_expressions()
+        ]}
+
+    def _Concat(self, node):
+        return self.expression(node.get_source_expressions()[0])
+
+    def _Now(self, node):
+        return "$$NOW"
+
+    def _Random(self, node):
+        return {"$rand": {}}
+
+    def _Lookup(self, node):
+        return lookups.lookup_expression(node, self)
+
+    def _WhereNode(self, node):
+        return where.compile_expression(node, self)
+
+    def _Aggregate(self, node):
+        raise NotSupportedError(
+            f"{node.name} can only be computed by a query's group stage; this position is not "
+            "supported yet."
+        )
+
+    def _null_propagating(self, node):
+        arguments = [self.expression(e) for e in node.get_source_expressions()]
+        operator = NULL_PROPAGATING_FUNCTIONS[type(node)]
+        value = {operator: arguments[0] if len(arguments) == 1 else arguments}
+        if operator.endswith("trim"):
+            value = {operator: {"input": arguments[0]}}
+        return {"$cond": [not_null(arguments[0]), value, None]}
+
+    def condition(self, node):
+        """Return a boolean aggregation expression for a condition (Q, lookup, where-tree)."""
+        if isinstance(node, Q):
+            raise NotSupportedError("Unresolved Q objects cannot be translated.")
+        try:
+            return self.expression(node)
+        except EmptyResultSet:
+            return False
+        except FullResultSet:
+            return True
+

@@ -1,0 +1,139 @@
+"""INSERT: documents with integer ids from the `__schema__` counters, never overwriting.
+
+An insert is always `insert_one`/`insert_many`, never an upsert or a replace, so a document that is
+already stored can never be lost. When a counter is stale (a database adopted from elsewhere, ids
+written by hand), the insert fails on the `_id` index instead; the compiler then raises the counter
+past the collection's highest id and retries the rest of the batch once.
+"""
+
+from django.db import IntegrityError, NotSupportedError
+from django.db.models.expressions import Value
+from django.db.models.sql import compiler
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from djongo_core.command import Command
+from djongo_core.compiler.expressions import stored_name
+from djongo_core.errors import duplicate_key_details, is_duplicate_key, translated_errors
+
+INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
+
+
+class SQLInsertCompiler(compiler.SQLInsertCompiler):
+    def as_sql(self):
+        return [(self._command(self._documents()).as_mql(), ())]
+
+    def execute_sql(self, returning_fields=None):
+        self.returning_fields = returning_fields
+        opts = self.query.get_meta()
+        documents = self._documents()
+        counter = self._counter_column(opts)
+        if counter:
+            ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
+            for document, value in zip(documents, ids):
+                document["_id"] = value
+        elif self._explicit_integer_ids(opts):
+            # Keep the counter ahead of ids given by hand (fixtures, explicit pks), as SQL
+            # sequences are kept ahead by sqlite's AUTOINCREMENT and by Django's loaddata.
+            highest = max(d["_id"] for d in documents if isinstance(d.get("_id"), int))
+            self.connection.counters.raise_to(opts.db_table, opts.auto_field.column, highest)
+        self._insert(opts, documents, counter)
+        if not returning_fields:
+            return []
+        rows = [[document.get(stored_name(f)) for f in returning_fields] for document in documents]
+        columns = [field.get_col(opts.db_table) for field in returning_fields]
+        converters = self.get_converters(columns)
+        if converters:
+            rows = self.apply_converters(rows, converters)
+        return [tuple(row) for row in rows]
+
+    def _counter_column(self, opts):
+        """Return the auto field's column when its values must come from the counter."""
+        auto = opts.auto_field
+        if auto is None or auto.get_internal_type() not in INTEGER_AUTO_FIELDS:
+            return None
+        if any(field is auto for field in self.query.fields):
+            return None
+        return auto.column
+
+    def _explicit_integer_ids(self, opts):
+        auto = opts.auto_field
+        return (
+            auto is not None
+            and auto.get_internal_type() in INTEGER_AUTO_FIELDS
+            and any(field is auto for field in self.query.fields)
+            and self.query.objs
+        )
+
+    def _documents(self):
+        fields = self.query.fields
+        documents = []
+        for obj in self.query.objs:
+            document = {}
+            for field in fields:
+                value = self.prepare_value(field, self.pre_save_val(field, obj))
+                if hasattr(value, "resolve_expression"):
+                    value = self._constant(field, value)
+                document[stored_name(field)] = value
+            documents.append(document)
+        return documents
+
+    def _constant(self, field, expression):
+        if isinstance(expression, Value):
+            return field.get_db_prep_save(expression.value, connection=self.connection)
+        raise NotSupportedError(
+            f"Inserting the expression {expression!r} into {field} is not supported: MongoDB "
+            "inserts store values, not expressions."
+        )
+
+    def _command(self, documents):
+        table = self.query.get_meta().db_table
+        ignore = self.query.on_conflict is not None
+        if len(documents) == 1 and not ignore:
+            return Command(table, "insert_one", (documents[0],))
+        return Command(table, "insert_many", (documents,), {"ordered": not ignore})
+
+    def _insert(self, opts, documents, counter):
+        if self.query.on_conflict is not None and self.query.update_fields:
+            raise NotSupportedError("bulk_create(update_conflicts=True) is not supported yet.")
+        ignore_conflicts = self.query.on_conflict is not None
+        healed = False
+        while documents:
+            command = self._command(documents)
+            try:
+                self._run_raw(command)
+                return
+            except (DuplicateKeyError, BulkWriteError) as error:
+                inserted = _inserted_count(error, len(documents))
+                if ignore_conflicts and _only_duplicates(error):
+                    return
+                index, _ = duplicate_key_details(error)
+                if counter and not healed and index == "_id_" and is_duplicate_key(error):
+                    # A stale counter: move it past the stored ids, renumber the rest, retry once.
+                    healed = True
+                    documents = documents[inserted:]
+                    self.connection.counters.heal(opts.db_table, counter)
+                    ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
+                    for document, value in zip(documents, ids):
+                        document["_id"] = value
+                    continue
+                with translated_errors(command):
+                    raise
+
+    def _run_raw(self, command):
+        """Run the insert; duplicate-key errors reach the caller untranslated for healing."""
+        try:
+            self.connection.executor.run(command)
+        except IntegrityError as error:
+            raise error.__cause__ from None
+
+
+def _inserted_count(error, total):
+    if isinstance(error, BulkWriteError):
+        return error.details.get("nInserted", 0)
+    return 0
+
+
+def _only_duplicates(error):
+    if isinstance(error, BulkWriteError):
+        return all(e.get("code") == 11000 for e in error.details.get("writeErrors", []))
+    return is_duplicate_key(error)

@@ -1,0 +1,74 @@
+"""Django's joins (Query.alias_map) as `$lookup` + `$unwind` stages.
+
+Each joined alias's document is stored under the alias's own key, so a column of a joined table
+is read at "<alias>.<field>". `$unwind` gives SQL's row semantics: an INNER join drops rows
+without a match, a LEFT OUTER join keeps them, and a multi-valued join repeats the row once per
+match, exactly as Django expects from SQL.
+"""
+
+from django.db import NotSupportedError
+from django.db.models.expressions import Col
+from django.db.models.sql.constants import LOUTER
+from django.db.models.sql.query import Query
+
+from djongo_core.compiler.expressions import Translator, stored_name
+
+
+def aliases_in(node):
+    """Return the table aliases a where-tree child or expression reads."""
+    found = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Col):
+            found.add(item.alias)
+        elif isinstance(item, Query) or item is None:
+            continue
+        elif hasattr(item, "children"):
+            stack.extend(item.children)
+        elif hasattr(item, "lhs") and hasattr(item, "rhs"):
+            stack.extend((item.lhs, item.rhs))
+        elif hasattr(item, "get_source_expressions"):
+            stack.extend(item.get_source_expressions())
+    return found
+
+
+def preserve_rows(query, joined):
+    """Return whether the joins neither drop nor repeat rows (LEFT joins to a unique key)."""
+    for alias in joined:
+        join = query.alias_map[alias]
+        if join.join_type != LOUTER:
+            return False
+        if not all(rhs.unique or rhs.primary_key for _, rhs in join.join_fields):
+            return False
+    return True
+
+
+def lookup_stages(query, alias, translator):
+    """Return the stages that bring alias's documents into each row."""
+    join = query.alias_map[alias]
+    if join.filtered_relation is not None:
+        raise NotSupportedError("FilteredRelation is not supported yet.")
+    if len(join.join_fields) != 1:
+        raise NotSupportedError("Joins on composite keys are not supported yet.")
+    (lhs_field, rhs_field), = join.join_fields
+    local = translator.prefixes[join.parent_alias] + stored_name(lhs_field)
+    foreign = stored_name(rhs_field)
+    lookup = {"from": join.table_name, "localField": local, "foreignField": foreign, "as": alias}
+    inner = []
+    if foreign != "_id":
+        # $lookup pairs a null or missing local value with foreign documents whose field is null
+        # or missing; SQL's join never matches NULL, so those documents are left out.
+        inner.append({"$match": {foreign: {"$ne": None}}})
+    restriction = join.join_field.get_extra_restriction(alias, join.parent_alias)
+    if restriction is not None:
+        if aliases_in(restriction) - {alias}:
+            raise NotSupportedError("Join conditions on the parent table are not supported yet.")
+        inner_translator = Translator(translator.compiler, {alias: ""})
+        inner.append({"$match": inner_translator.match(restriction)})
+    if inner:
+        lookup["pipeline"] = inner
+    unwind = {"path": "$" + alias}
+    if join.join_type == LOUTER:
+        unwind["preserveNullAndEmptyArrays"] = True
+    return [{"$lookup": lookup}, {"$unwind": unwind}]

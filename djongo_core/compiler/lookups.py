@@ -1,0 +1,188 @@
+"""Lookups as MQL: the index-friendly query form where it applies, `$expr` otherwise.
+
+The query form (`{"year": {"$gt": 1999}}`) can use indexes and is used whenever the left side is a
+plain field and the right side a value. Everything else (transforms, F() on the right side) goes
+to an aggregation expression under `$expr`. Both keep SQL's NULL semantics: a comparison never
+matches NULL unless the lookup asks for NULL.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db import NotSupportedError
+from django.db.models.expressions import Col
+from django.db.models.sql.query import Query
+
+from djongo_core.compiler import regex
+
+RANGE_OPERATORS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
+PATTERN_LOOKUPS = {
+    "contains": ("contains", ""),
+    "icontains": ("contains", "i"),
+    "startswith": ("startswith", ""),
+    "istartswith": ("startswith", "i"),
+    "endswith": ("endswith", ""),
+    "iendswith": ("endswith", "i"),
+    "iexact": ("exact", "i"),
+}
+SUPPORTED = {"exact", "in", "range", "isnull", "regex", "iregex", *RANGE_OPERATORS,
+             *PATTERN_LOOKUPS}
+# Scalars that can stand as a query's equality value without `$eq`; a dict or list would be
+# read as an operator document or an array match.
+_PLAIN_TYPES = (str, int, float, bool)
+
+
+TEXT_FIELDS = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FileField",
+               "FilePathField", "GenericIPAddressField", "IPAddressField"}
+
+
+def is_text(expression):
+    """Return whether an expression's values are stored as strings (regexes apply directly)."""
+    field = getattr(expression, "output_field", None)
+    return field is not None and field.get_internal_type() in TEXT_FIELDS
+
+
+def not_null(expression):
+    """Return an aggregation test that expression is neither null nor missing."""
+    return {"$ne": [{"$ifNull": [expression, None]}, None]}
+
+
+def is_null(expression):
+    return {"$eq": [{"$ifNull": [expression, None]}, None]}
+
+
+def literal(value):
+    """Return a constant as an aggregation expression ($-strings, dicts and lists are quoted)."""
+    if isinstance(value, (str, dict, list, tuple)) and (
+        not isinstance(value, str) or value.startswith("$")
+    ):
+        return {"$literal": value}
+    return value
+
+
+def _db_values(lookup, translator):
+    """Return the right side's database values (a list for in/range, else one value)."""
+    rhs = lookup.rhs
+    name = lookup.lookup_name
+    if isinstance(rhs, Query):
+        if name != "in":
+            raise NotSupportedError(f"A subquery on the right of {name!r} is not supported yet.")
+        return translator.subquery_values(rhs)
+    if name == "in":
+        values = [value for value in rhs if value is not None]
+        if not values:
+            raise EmptyResultSet
+        return lookup.get_db_prep_lookup(values, translator.connection)[1]
+    if name in ("isnull", "regex", "iregex") or name in PATTERN_LOOKUPS:
+        if name == "isnull" and rhs not in (True, False):
+            raise ValueError("The QuerySet value for an isnull lookup must be True or False.")
+        return rhs
+    params = lookup.get_db_prep_lookup(rhs, translator.connection)[1]
+    return params if name == "range" else params[0]
+
+
+def is_direct(lookup):
+    return isinstance(lookup.rhs, Query) or lookup.rhs_is_direct_value()
+
+
+def lookup_match(lookup, translator):
+    """Return the lookup as a query document for `find` or `$match`."""
+    name = lookup.lookup_name
+    if name not in SUPPORTED:
+        return translator.plugin_node(lookup)
+    lhs = lookup.lhs
+    textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
+    if not (isinstance(lhs, Col) and is_direct(lookup) and textual) or getattr(
+        lookup, "bilateral_transforms", None
+    ):
+        return {"$expr": lookup_expression(lookup, translator)}
+    path = translator.field_path(lhs)
+    value = _db_values(lookup, translator)
+    if name == "exact":
+        if value is None:
+            return {path: None}
+        return {path: value if isinstance(value, _PLAIN_TYPES) else {"$eq": value}}
+    if name in RANGE_OPERATORS:
+        return {path: {RANGE_OPERATORS[name]: value}}
+    if name == "in":
+        return {path: {"$in": list(value)}}
+    if name == "range":
+        return {path: {"$gte": value[0], "$lte": value[1]}}
+    if name == "isnull":
+        return {path: None} if value else {path: {"$ne": None}}
+    if name in ("regex", "iregex"):
+        return {path: _regex(value, "i" if name == "iregex" else "")}
+    kind, options = PATTERN_LOOKUPS[name]
+    return {path: _regex(regex.pattern(kind, str(value)), options)}
+
+
+def _regex(pattern, options):
+    return {"$regex": pattern, "$options": options} if options else {"$regex": pattern}
+
+
+def lookup_expression(lookup, translator):
+    """Return the lookup as a boolean aggregation expression."""
+    name = lookup.lookup_name
+    if name not in SUPPORTED:
+        return translator.plugin_node(lookup)
+    lhs = translator.expression(lookup.lhs)
+    if is_direct(lookup):
+        value = _db_values(lookup, translator)
+        return _direct_expression(name, lhs, value, lookup, translator)
+    rhs = translator.expression(lookup.rhs)
+    if name == "exact":
+        return {"$and": [{"$eq": [lhs, rhs]}, not_null(lhs)]}
+    if name == "iexact":
+        return {"$and": [{"$eq": [{"$toLower": lhs}, {"$toLower": rhs}]}, not_null(lhs),
+                         not_null(rhs)]}
+    if name in RANGE_OPERATORS:
+        return {"$and": [{RANGE_OPERATORS[name]: [lhs, rhs]}, not_null(lhs), not_null(rhs)]}
+    if name in PATTERN_LOOKUPS:
+        return _expression_pattern(name, lhs, rhs)
+    raise NotSupportedError(f"The {name!r} lookup with an expression on its right is not supported.")
+
+
+def _direct_expression(name, lhs, value, lookup, translator):
+    if name == "exact":
+        return is_null(lhs) if value is None else {"$eq": [lhs, literal(value)]}
+    if name in RANGE_OPERATORS:
+        # In aggregation order null sorts below every value, so "< x" would match it.
+        return {"$and": [{RANGE_OPERATORS[name]: [lhs, literal(value)]}, not_null(lhs)]}
+    if name == "in":
+        return {"$in": [lhs, [literal(v) for v in value]]}
+    if name == "range":
+        return {"$and": [{"$gte": [lhs, literal(value[0])]}, {"$lte": [lhs, literal(value[1])]},
+                         not_null(lhs)]}
+    if name == "isnull":
+        return is_null(lhs) if value else not_null(lhs)
+    text = translator.as_text(lhs, lookup.lhs)
+    if name in ("regex", "iregex"):
+        return _regex_match(text, value, "i" if name == "iregex" else "")
+    kind, options = PATTERN_LOOKUPS[name]
+    return _regex_match(text, regex.pattern(kind, str(value)), options)
+
+
+def _regex_match(text, pattern, options):
+    match = {"input": text, "regex": pattern}
+    if options:
+        match["options"] = options
+    # $regexMatch is false for a null input, which is SQL's answer for LIKE on NULL.
+    return {"$regexMatch": match}
+
+
+def _expression_pattern(name, lhs, rhs):
+    kind, options = PATTERN_LOOKUPS[name]
+    if options:
+        lhs, rhs = {"$toLower": lhs}, {"$toLower": rhs}
+    position = {"$indexOfCP": [lhs, rhs]}
+    if kind == "contains":
+        test = {"$gte": [position, 0]}
+    elif kind == "startswith":
+        test = {"$eq": [position, 0]}
+    elif kind == "endswith":
+        test = {"$eq": [
+            {"$substrCP": [lhs, {"$max": [0, {"$subtract": [{"$strLenCP": lhs}, {"$strLenCP": rhs}]}]},
+                           {"$strLenCP": rhs}]},
+            rhs,
+        ]}
+    else:
+        test = {"$eq": [lhs, rhs]}
+    return {"$and": [not_null(lhs), not_null(rhs), test]}

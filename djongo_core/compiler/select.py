@@ -1,0 +1,338 @@
+"""SELECT: a Django Query as one `find` (when it can) or one `aggregate` pipeline.
+
+Stage order of a pipeline:
+    $match on the base collection       (index-friendly, before any join)
+    [$sort/$skip/$limit]                (early, when later joins cannot add or drop rows)
+    $lookup + $unwind per joined alias  (joined documents live under the alias's key)
+    $match touching joined aliases
+    $group + $match (HAVING)            (aggregates and GROUP BY)
+    $project into c0..cN                (the select list, plus s0.. sort keys)
+    $group on the row                   (DISTINCT)
+    $sort, $skip, $limit
+"""
+
+from itertools import islice
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import NotSupportedError
+from django.db.models.expressions import Col, Value
+from django.db.models.sql import compiler
+from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
+from django.db.models.sql.datastructures import BaseTable
+from django.db.models.sql.where import AND
+
+from djongo_core.command import Command
+from djongo_core.compiler import joins
+from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.grouping import GroupStage, find_aggregates
+
+
+class QueryPlan:
+    """A compiled SELECT: the command to run and how to read rows out of its documents."""
+
+    def __init__(self, command, columns):
+        self.command = command
+        # One entry per selected column: ("key", document key) or ("value", constant).
+        self.columns = columns
+
+    def rows(self, documents):
+        columns = self.columns
+        for document in documents:
+            yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
+
+
+class SQLCompiler(compiler.SQLCompiler):
+    def compile(self, node):
+        # Django's get_select() calls this for every selected expression and keeps the result
+        # next to the expression; translation happens later, with the whole query in view.
+        return node, ()
+
+    def as_sql(self, with_limits=True, with_col_aliases=False):
+        """Return the MQL this query runs, for str(queryset.query) and debugging."""
+        return self.build_plan().command.as_mql(), ()
+
+    # -- execution --------------------------------------------------------------------------
+
+    def execute_sql(self, result_type=MULTI, chunked_fetch=False,
+                    chunk_size=GET_ITERATOR_CHUNK_SIZE):
+        result_type = result_type or NO_RESULTS
+        try:
+            plan = self.build_plan()
+        except EmptyResultSet:
+            return iter([]) if result_type == MULTI else None
+        documents = self.connection.executor.documents(plan.command)
+        rows = plan.rows(documents)
+        if result_type == SINGLE:
+            row = next(rows, None)
+            documents.close()
+            return None if row is None else row[: self.col_count]
+        if result_type == NO_RESULTS:
+            documents.close()
+            return None
+        chunks = iter(lambda: list(islice(rows, chunk_size)), [])
+        if chunked_fetch:
+            return chunks
+        return list(chunks)
+
+    def has_results(self):
+        return self.execute_sql(SINGLE) is not None
+
+    def explain_query(self):
+        plan = self.build_plan()
+        command = plan.command
+        explain = self.connection.executor.run(Command(None, "command", (
+            {"explain": _explain_target(command), "verbosity": "queryPlanner"},
+        )))
+        yield str(explain)
+
+    # -- planning ---------------------------------------------------------------------------
+
+    def build_plan(self):
+        """Compile the query into a QueryPlan (raises EmptyResultSet when nothing can match)."""
+        query = self.query
+        self._check_supported()
+        if self.select is None:
+            self.setup_query()
+        base = query.base_table or query.get_initial_alias()
+        collection = query.alias_map[base].table_name
+        # Ordering first: ordering across a relation adds its joins to the query.
+        order = self._ordering()
+        select = [expression for expression, _, _ in self.select]
+        grouped = self._needs_group(select, having=None)
+        if grouped and self._meta_ordering:
+            # Django ignores Meta.ordering in GROUP BY queries.
+            order = []
+        joined = [alias for alias in query.alias_map
+                  if alias != base and query.alias_refcount[alias]]
+        prefixes = {base: "", **{alias: alias + "." for alias in joined}}
+        translator = Translator(self, prefixes)
+        where_node, having, qualify = query.where.split_having_qualify(
+            must_group_by=query.group_by is not None
+        )
+        if qualify:
+            raise NotSupportedError("Window functions are not supported yet.")
+        base_filter, joined_filter = self._split_filter(where_node, translator, base, joined)
+        grouped = grouped or having is not None
+
+        if self._can_use_find(joined, grouped, select, order):
+            return self._find_plan(collection, base_filter, select, order, translator)
+
+        pipeline = []
+        if base_filter:
+            pipeline.append({"$match": base_filter})
+        early_window = (
+            not grouped and not query.distinct and not joined_filter
+            and joins.preserve_rows(query, joined)
+            and all(self._is_base_column(e, base) for e, _ in order)
+        )
+        if early_window:
+            pipeline.extend(self._sort_stages(order, translator))
+            pipeline.extend(self._window_stages())
+        for alias in joined:
+            pipeline.extend(joins.lookup_stages(query, alias, translator))
+        if joined_filter:
+            pipeline.append({"$match": joined_filter})
+        if grouped:
+            pipeline.extend(self._group_stages(select, having, order, translator))
+        columns, projection = self._projection(select, translator)
+        sort_keys = {}
+        if not early_window:
+            for index, (expression, descending) in enumerate(order):
+                key = self._select_key(expression, select)
+                if key is None:
+                    key = f"s{index}"
+                    projection[key] = translator.expression(expression)
+                sort_keys[key] = -1 if descending else 1
+        pipeline.append({"$project": projection})
+        if query.distinct:
+            pipeline.append({"$group": {"_id": "$$ROOT"}})
+            pipeline.append({"$replaceRoot": {"newRoot": "$_id"}})
+        if not early_window:
+            if sort_keys:
+                pipeline.append({"$sort": sort_keys})
+            pipeline.extend(self._window_stages())
+        return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns)
+
+    def _check_supported(self):
+        query = self.query
+        if query.combinator:
+            raise NotSupportedError(f"QuerySet.{query.combinator}() is not supported yet.")
+        if query.select_for_update:
+            raise NotSupportedError(
+                "select_for_update() is not supported on MongoDB: it has no row locks. Use the "
+                "transactions plugin, whose transactions detect write conflicts instead."
+            )
+        if query.extra_tables or query.extra_order_by:
+            raise NotSupportedError("QuerySet.extra() holds SQL, which MongoDB cannot run.")
+        if query.distinct_fields:
+            raise NotSupportedError("distinct(*fields) is a PostgreSQL feature; MongoDB has no "
+                                    "DISTINCT ON.")
+
+    def _split_filter(self, node, translator, base, joined):
+        """Return (filter on the base collection only, filter that needs the joins)."""
+        try:
+            if not joined:
+                return translator.match(node), {}
+            if node.connector == AND and not node.negated:
+                early = [c for c in node.children if joins.aliases_in(c) <= {base}]
+                late = [c for c in node.children if c not in early]
+            else:
+                early, late = [], [node]
+            return (
+                self._match_all(early, translator),
+                self._match_all(late, translator),
+            )
+        except FullResultSet:
+            return {}, {}
+
+    @staticmethod
+    def _match_all(children, translator):
+        parts = []
+        for child in children:
+            try:
+                parts.append(translator.match(child))
+            except FullResultSet:
+                continue
+        if not parts:
+            return {}
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+    def _ordering(self):
+        """Return [(expression, descending)] in sort order."""
+        order = []
+        for order_by, _ in self._order_by_pairs():
+            expression = order_by.expression
+            if order_by.nulls_first or order_by.nulls_last:
+                raise NotSupportedError("nulls_first/nulls_last are not supported yet.")
+            order.append((expression, order_by.descending))
+        return order
+
+    @staticmethod
+    def _is_base_column(expression, base):
+        return isinstance(expression, Col) and expression.alias == base
+
+    def _needs_group(self, select, having):
+        return (
+            self.query.group_by is not None
+            or having is not None
+            or any(expression.contains_aggregate for expression in select)
+        )
+
+    def _can_use_find(self, joined, grouped, select, order):
+        return (
+            not joined and not grouped and not self.query.distinct
+            and all(isinstance(e, (Col, Value)) for e in select)
+            and all(isinstance(e, Col) for e, _ in order)
+        )
+
+    def _find_plan(self, collection, match, select, order, translator):
+        columns = []
+        projection = {}
+        for expression in select:
+            if isinstance(expression, Value):
+                columns.append(("value", _constant(translator.expression(expression))))
+            else:
+                path = translator.field_path(expression)
+                columns.append(("key", path))
+                projection[path] = 1
+        if "_id" not in projection:
+            projection["_id"] = 0
+        options = {}
+        if order:
+            options["sort"] = [(translator.field_path(e), -1 if d else 1) for e, d in order]
+        low, high = self.query.low_mark, self.query.high_mark
+        if low:
+            options["skip"] = low
+        if high is not None:
+            options["limit"] = high - low
+            if high == low:
+                raise EmptyResultSet
+        return QueryPlan(Command(collection, "find", (match, projection), options), columns)
+
+    def _window_stages(self):
+        low, high = self.query.low_mark, self.query.high_mark
+        stages = []
+        if low:
+            stages.append({"$skip": low})
+        if high is not None:
+            if high == low:
+                raise EmptyResultSet
+            stages.append({"$limit": high - low})
+        return stages
+
+    def _sort_stages(self, order, translator):
+        if not order:
+            return []
+        return [{"$sort": {translator.field_path(e): -1 if d else 1 for e, d in order}}]
+
+    def _group_stages(self, select, having, order, translator):
+        group = GroupStage(translator)
+        keys = []
+        if self.query.group_by is True:
+            keys = [e for e in select if not e.contains_aggregate]
+        elif self.query.group_by:
+            keys = list(self.query.group_by)
+            keys += [e for e in select if not e.contains_aggregate and e not in keys]
+            keys += [e for e, _ in order if not e.contains_aggregate and e not in keys]
+        for expression in keys:
+            group.add_key(expression)
+        for expression in [*select, *(e for e, _ in order)]:
+            group.add_aggregates(expression)
+        if having is not None:
+            group.add_aggregates(having)
+        stages = [group.stage()]
+        translator.replacements = group.replacements
+        if having is not None:
+            try:
+                stages.append({"$match": {"$expr": translator.condition(having)}})
+            except FullResultSet:
+                pass
+        return stages
+
+    def _projection(self, select, translator):
+        columns = []
+        projection = {"_id": 0}
+        for index, expression in enumerate(select):
+            key = f"c{index}"
+            try:
+                value = translator.expression(expression)
+            except EmptyResultSet:
+                value = getattr(expression, "empty_result_set_value", None)
+                value = None if value is NotImplemented else value
+            except FullResultSet:
+                value = True
+            if isinstance(expression, Value) or not _is_computed(value):
+                # Constants are filled in by the client: no need to send them round.
+                columns.append(("value", _constant(value)))
+            else:
+                projection[key] = value
+                columns.append(("key", key))
+        return columns, projection
+
+    def _select_key(self, expression, select):
+        for index, selected in enumerate(select):
+            if selected == expression:
+                return f"c{index}"
+        if hasattr(expression, "refs") and expression.refs in (self.annotation_col_map or {}):
+            return f"c{self.annotation_col_map[expression.refs]}"
+        return None
+
+
+def _is_computed(mql):
+    """Return whether an aggregation expression depends on the document (else a constant)."""
+    return isinstance(mql, dict) or isinstance(mql, str) and mql.startswith("$")
+
+
+def _constant(value):
+    if isinstance(value, dict) and set(value) == {"$literal"}:
+        return value["$literal"]
+    return value
+
+
+def _explain_target(command):
+    if command.operation == "find":
+        target = {"find": command.collection, "filter": command.args[0]}
+        if len(command.args) > 1:
+            target["projection"] = command.args[1]
+        return target
+    return {"aggregate": command.collection, "pipeline": command.args[0], "cursor": {}}

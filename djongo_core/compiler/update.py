@@ -1,0 +1,73 @@
+"""UPDATE: `update_many` with `$set`, or a pipeline update when a value is an expression."""
+
+from django.core.exceptions import EmptyResultSet, FieldError
+from django.db.models.sql import compiler
+from django.db.models.sql.constants import NO_RESULTS
+
+from djongo_core.command import Command
+from djongo_core.compiler.expressions import Translator, stored_name
+from djongo_core.compiler.lookups import literal
+
+
+class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
+    def as_sql(self):
+        command = self._command()
+        return (command.as_mql() if command else ""), ()
+
+    def execute_sql(self, result_type):
+        """Run the update and return how many documents matched (as Django's row count)."""
+        try:
+            command = self._command()
+        except EmptyResultSet:
+            command = None
+        matched = self.connection.executor.run(command).matched_count if command else 0
+        for query in self.query.get_related_updates():
+            related = query.get_compiler(self.using).execute_sql(result_type)
+            if not matched and related:
+                matched = related
+        return None if result_type == NO_RESULTS else matched
+
+    def pre_sql_setup(self):
+        # Django's version turns filters across relations into pk__in on this collection
+        # (selecting the ids first, as update_can_self_select is False); it must run once.
+        if not getattr(self, "_prepared", False):
+            self._prepared = True
+            super().pre_sql_setup()
+
+    def _command(self):
+        """Return the update command, or None when there is nothing to set."""
+        self.pre_sql_setup()
+        if not self.query.values:
+            return None
+        translator = Translator(self, {self.query.get_initial_alias(): ""})
+        match = translator.match(self.query.where) if self.query.where else {}
+        constants, computed = {}, {}
+        for field, model, value in self.query.values:
+            if hasattr(value, "resolve_expression"):
+                value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
+                _check_allowed(field, value)
+            if hasattr(value, "resolve_expression"):
+                computed[stored_name(field)] = translator.expression(value)
+            else:
+                constants[stored_name(field)] = field.get_db_prep_save(
+                    value, connection=self.connection
+                )
+        if computed:
+            # A pipeline update evaluates expressions against the stored document; constants
+            # are quoted so that a string such as "$x" stays a string.
+            assignments = {key: literal(value) for key, value in constants.items()}
+            update = [{"$set": {**assignments, **computed}}]
+        else:
+            update = {"$set": constants}
+        return Command(self.query.get_meta().db_table, "update_many", (match, update))
+
+
+def _check_allowed(field, value):
+    if value.contains_aggregate:
+        raise FieldError(
+            f"Aggregate functions are not allowed in this query ({field.name}={value!r})."
+        )
+    if value.contains_over_clause:
+        raise FieldError(
+            f"Window expressions are not allowed in this query ({field.name}={value!r})."
+        )

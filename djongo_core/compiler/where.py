@@ -1,0 +1,84 @@
+"""Django's where-tree (WhereNode) as a MongoDB query document or a boolean expression.
+
+EmptyResultSet and FullResultSet travel as in Django's own WhereNode.as_sql: a child that can
+match nothing (`pk__in=[]`) or everything is folded away, and a whole tree that can match nothing
+lets the compiler skip the round trip.
+"""
+
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import NotSupportedError
+from django.db.models import Lookup
+from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
+
+from djongo_core.compiler import lookups
+
+
+def _compile_children(node, compile_child):
+    """Compile a node's children, folding empty and full ones like WhereNode.as_sql."""
+    compiled = []
+    if node.connector == AND:
+        full_needed, empty_needed = len(node.children), 1
+    else:
+        full_needed, empty_needed = 1, len(node.children)
+    for child in node.children:
+        try:
+            result = compile_child(child)
+        except EmptyResultSet:
+            empty_needed -= 1
+        except FullResultSet:
+            full_needed -= 1
+        else:
+            compiled.append(result)
+        if empty_needed == 0:
+            raise FullResultSet if node.negated else EmptyResultSet
+        if full_needed == 0:
+            raise EmptyResultSet if node.negated else FullResultSet
+    if not compiled:
+        # Nothing left to test (an empty tree, or only always-true children).
+        raise FullResultSet
+    return compiled
+
+
+def compile_match(node, translator):
+    """Return a query document; raise EmptyResultSet or FullResultSet as Django does."""
+    if isinstance(node, WhereNode):
+        if node.connector == XOR:
+            return {"$expr": compile_expression(node, translator)}
+        parts = _compile_children(node, lambda child: compile_match(child, translator))
+        if len(parts) == 1:
+            combined = parts[0]
+        else:
+            combined = {"$and" if node.connector == AND else "$or": parts}
+        return {"$nor": [combined]} if node.negated else combined
+    if isinstance(node, NothingNode):
+        raise EmptyResultSet
+    if isinstance(node, ExtraWhere):
+        raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
+    if isinstance(node, Lookup):
+        return lookups.lookup_match(node, translator)
+    if getattr(node, "conditional", False):
+        return {"$expr": translator.expression(node)}
+    return translator.plugin_node(node)
+
+
+def compile_expression(node, translator):
+    """Return a where-tree as a boolean aggregation expression (for Case, filter=, XOR...)."""
+    if isinstance(node, NothingNode):
+        raise EmptyResultSet
+    if isinstance(node, ExtraWhere):
+        raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
+    if not isinstance(node, WhereNode):
+        return translator.expression(node)
+    parts = _compile_children(node, lambda child: compile_expression(child, translator))
+    if node.connector == XOR:
+        # Exactly an odd number of true children, as Django defines XOR for any arity.
+        truths = {"$add": [{"$cond": [part, 1, 0]} for part in parts]}
+        combined = {"$eq": [{"$mod": [truths, 2]}, 1]}
+    elif len(parts) == 1:
+        combined = parts[0]
+    else:
+        combined = {"$and" if node.connector == AND else "$or": parts}
+    return {"$not": [combined]} if node.negated else combined
+
+
+

@@ -1,0 +1,269 @@
+"""The embedded engine: HOST "embedded:" or "embedded:///abs/dir" instead of a MongoDB server.
+
+A local mongoeco server speaks the MongoDB wire protocol, so the backend talks to it with
+pymongo exactly as it talks to MongoDB; :func:`embedded_server_uri` turns the HOST into the
+``mongodb://`` URI of such a server, starting it if needed.
+
+- ``embedded:`` keeps the data in memory, in a server running in a daemon thread of this
+  process: one per process, stopped at interpreter exit.
+- ``embedded:///abs/dir`` keeps the data in a SQLite file in that directory, in a server
+  running as its own detached process (:mod:`djongo_core.embedded_server`), which every
+  process pointing at the directory joins. It stops by itself when idle.
+
+See docs/embedded-engine.md.
+"""
+
+import asyncio
+import atexit
+import concurrent.futures
+import fcntl
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+from djongo_core.embedded_server import LOCK_FILE, LOG_FILE, read_advertisement
+
+SCHEME = "embedded:"
+# A cold start imports mongoeco (about a second) and may share a busy machine.
+START_TIMEOUT = 30.0
+# Longer than anyone holds the directory lock legitimately: a probe plus a start.
+LOCK_TIMEOUT = START_TIMEOUT + 10.0
+PROBE_TIMEOUT_MS = 2000
+
+USAGE = (
+    'Use HOST "embedded:" for an in-memory database, or "embedded:///absolute/path/to/dir" '
+    "(three slashes) to keep the data in that directory."
+)
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded server could not be started or reached."""
+
+
+def is_embedded_host(host: str) -> bool:
+    return isinstance(host, str) and host.startswith(SCHEME)
+
+
+def embedded_server_uri(host: str) -> str:
+    """Start or join the local server for this HOST and return a mongodb:// URI for it."""
+    directory = _data_directory(host)
+    _require_mongoeco(host)
+    if directory is None:
+        return _memory_server_uri()
+    return _persistent_server_uri(directory)
+
+
+def _data_directory(host: str) -> Path | None:
+    """The directory of a persistent HOST, None for the in-memory one."""
+    if host == SCHEME:
+        return None
+    if not is_embedded_host(host):
+        raise ImproperlyConfigured(f"The DATABASES HOST {host!r} is not an embedded HOST. {USAGE}")
+    rest = host.removeprefix(SCHEME)
+    path = rest.removeprefix("//")
+    if not rest.startswith("//") or not path:
+        raise ImproperlyConfigured(
+            f"The DATABASES HOST {host!r} does not give an absolute data directory. {USAGE}"
+        )
+    if not path.startswith("/"):
+        raise ImproperlyConfigured(
+            f"The DATABASES HOST {host!r} names a server ({path.split('/')[0]!r}), but the "
+            f"embedded engine only runs on this machine. {USAGE}"
+        )
+    # Resolved, so that every spelling of the directory finds the same server.
+    return Path(path).resolve()
+
+
+def _require_mongoeco(host: str) -> None:
+    if sys.version_info < (3, 13):
+        raise ImproperlyConfigured(
+            f"The DATABASES HOST {host!r} needs Python 3.13 or newer: the embedded engine "
+            f"(mongoeco) does not run on Python {sys.version_info[0]}.{sys.version_info[1]}. "
+            "Upgrade Python, or set HOST to a MongoDB server."
+        )
+    if importlib.util.find_spec("mongoeco") is None:
+        raise ImproperlyConfigured(
+            f"The DATABASES HOST {host!r} needs the embedded engine, which is not installed: "
+            'pip install "djongo-core[embedded]" (or set HOST to a MongoDB server).'
+        )
+
+
+# In memory: a server in a daemon thread, one per process.
+
+
+class _MemoryServer:
+    def __init__(self) -> None:
+        from mongoeco.engines.memory import MemoryEngine
+        from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+        self.pid = os.getpid()
+        # Built here rather than in the server's event loop, which the first import of
+        # mongoeco (about a second) would block; it binds to that loop when started.
+        self._proxy = AsyncMongoEcoProxyServer(engine=MemoryEngine(), host="127.0.0.1", port=0)
+        self._ready: concurrent.futures.Future[str] = concurrent.futures.Future()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        # A daemon thread never holds up interpreter exit; stop() closes the server first.
+        self._thread = threading.Thread(
+            target=asyncio.run, args=(self._serve(),), name="djongo-embedded-server", daemon=True
+        )
+        self._thread.start()
+        try:
+            self.uri = self._ready.result(timeout=START_TIMEOUT)
+        except TimeoutError:
+            raise EmbeddedServerError(
+                f"the in-memory embedded server did not start within {START_TIMEOUT:g} s"
+            ) from None
+        atexit.register(self.stop)
+
+    async def _serve(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            address = await self._proxy.start()
+        except Exception as error:
+            self._ready.set_exception(error)
+            return
+        self._ready.set_result(address.uri)
+        try:
+            await self._stop.wait()
+        finally:
+            await self._proxy.close()
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=10)
+
+
+_memory_server: _MemoryServer | None = None
+_memory_lock = threading.Lock()
+
+
+def _memory_server_uri() -> str:
+    global _memory_server
+    with _memory_lock:
+        # A forked child inherits this module's state but not the server thread.
+        if _memory_server is None or _memory_server.pid != os.getpid():
+            _memory_server = _MemoryServer()
+        return _memory_server.uri
+
+
+# In a directory: a detached server process shared by every process using the directory.
+
+# The servers this process started. They run on detached, but dropping a Popen whose
+# process still runs is reported as a ResourceWarning.
+_started_servers: list[subprocess.Popen] = []
+
+
+def _persistent_server_uri(directory: Path) -> str:
+    with _directory_lock(directory):
+        advertised = read_advertisement(directory)
+        if advertised is not None and _answers(**advertised):
+            return _uri(advertised["port"])
+        # None yet, or a stale advertisement (crash, kill -9): the new server replaces it.
+        return _uri(_start_server(directory))
+
+
+def _uri(port: int) -> str:
+    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+
+
+@contextmanager
+def _directory_lock(directory: Path):
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"The embedded engine cannot use the data directory {directory} of the "
+            f"DATABASES HOST: {error}"
+        ) from error
+    try:
+        # Polled rather than blocking, so that a stuck holder gives an error, not a hang.
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise EmbeddedServerError(
+                        f"{directory / LOCK_FILE} stayed locked by another process for "
+                        f"{LOCK_TIMEOUT:g} s"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _answers(pid: int, port: int) -> bool:
+    """Whether the advertised server is up and really is the process that advertised."""
+    # A plain connect first: a dead server's port refuses at once, where pymongo would
+    # retry for its whole server selection timeout.
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=PROBE_TIMEOUT_MS / 1000).close()
+    except OSError:
+        return False
+    # Then compare pids: after a crash, another process may have taken the port.
+    client = MongoClient(
+        _uri(port),
+        serverSelectionTimeoutMS=PROBE_TIMEOUT_MS,
+        connectTimeoutMS=PROBE_TIMEOUT_MS,
+        socketTimeoutMS=PROBE_TIMEOUT_MS,
+    )
+    try:
+        return client.admin.command("serverStatus").get("pid") == pid
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+def _start_server(directory: Path) -> int:
+    """Start a server for ``directory`` (the caller holds its lock) and return its port."""
+    log_path = directory / LOG_FILE
+    # The server must run this same djongo_core, even if it was found on a path (a source
+    # checkout) that the server, started in the data directory, would not search.
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "djongo_core.embedded_server", str(directory)],
+            cwd=directory,
+            env={**os.environ, "PYTHONPATH": python_path},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own session: Ctrl-C in the terminal of runserver or the shell, and the
+            # end of the process that started it, leave the shared server running.
+            start_new_session=True,
+        )
+    _started_servers.append(process)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        advertised = read_advertisement(directory)
+        if advertised is not None and advertised["pid"] == process.pid:
+            return advertised["port"]
+        if process.poll() is not None:
+            raise EmbeddedServerError(
+                f"The embedded MongoDB server for {directory} exited with status "
+                f"{process.returncode} while starting; see {log_path}"
+            )
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    raise EmbeddedServerError(
+        f"The embedded MongoDB server for {directory} did not start within "
+        f"{START_TIMEOUT:g} s; see {log_path}"
+    )

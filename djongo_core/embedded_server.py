@@ -1,0 +1,157 @@
+"""The embedded engine's server process, for the persistent HOST form ``embedded:///DIR``.
+
+:func:`djongo_core.embedded.embedded_server_uri` starts it detached, as
+``python -m djongo_core.embedded_server DIR``; it can also be run by hand in a terminal.
+It serves the MongoDB wire protocol with mongoeco over a SQLite file in DIR, so that every
+process of a project (runserver and its reloader child, shell, migrate, tests) shares the
+same data through ordinary pymongo connections.
+
+Its files in DIR:
+
+- ``mongoeco.sqlite``: the data.
+- ``embedded.json``: the advertisement ``{"pid": ..., "port": ...}``, present while it serves.
+- ``embedded.lock``: flock()ed by whoever starts, joins or stops a server, so those never
+  interleave: exactly one server per DIR, and never one advertising while it shuts down.
+- ``embedded.log``: its output.
+
+It stops by itself once no client has been connected for DJONGO_EMBEDDED_IDLE_SECONDS
+(default 60), and on SIGTERM or SIGINT.
+
+This module imports no Django: the server starts faster without it.
+"""
+
+import asyncio
+import fcntl
+import json
+import logging
+import os
+import signal
+import sys
+
+from pathlib import Path
+
+DATA_FILE = "mongoeco.sqlite"
+ADVERTISEMENT_FILE = "embedded.json"
+LOCK_FILE = "embedded.lock"
+LOG_FILE = "embedded.log"
+IDLE_SECONDS_ENV = "DJONGO_EMBEDDED_IDLE_SECONDS"
+DEFAULT_IDLE_SECONDS = 60.0
+
+log = logging.getLogger("djongo_core.embedded_server")
+
+
+def read_advertisement(directory: Path) -> dict | None:
+    """The ``{"pid", "port"}`` a server in ``directory`` advertises, or None."""
+    try:
+        advertised = json.loads((directory / ADVERTISEMENT_FILE).read_text())
+        return {"pid": int(advertised["pid"]), "port": int(advertised["port"])}
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _advertise(directory: Path, port: int) -> None:
+    # Write then rename, so that a reader never sees a half-written file.
+    temporary = directory / f"{ADVERTISEMENT_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps({"pid": os.getpid(), "port": port}))
+    temporary.replace(directory / ADVERTISEMENT_FILE)
+
+
+def _withdraw_advertisement(directory: Path) -> None:
+    # Only our own: if this server was given up for dead, a successor owns the file now.
+    advertised = read_advertisement(directory)
+    if advertised is not None and advertised["pid"] == os.getpid():
+        (directory / ADVERTISEMENT_FILE).unlink()
+
+
+def _activity(proxy) -> tuple[int, int]:
+    """(open client connections, wire events so far) of a running proxy server.
+
+    mongoeco's diagnostics are its public window on the server; with a capacity of one event
+    they cost next to nothing. ``dropped_events + len(events)`` counts every event ever
+    recorded, so a connection that opened and closed between two polls (a joiner's probe)
+    is noticed too.
+    """
+    diagnostics = proxy.diagnostics
+    connections = diagnostics["resources"].get("connections", 0)
+    return connections, diagnostics["dropped_events"] + len(diagnostics["events"])
+
+
+async def _serve_until_stopped(proxy, stop: asyncio.Event, lock_fd: int, idle_seconds: float) -> str:
+    """Wait for a stop signal or the idle period; return the reason, holding the lock."""
+    loop = asyncio.get_running_loop()
+    poll_seconds = min(1.0, idle_seconds / 4)
+    seen, idle_since = _activity(proxy), loop.time()
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), poll_seconds)
+        except TimeoutError:
+            pass
+        if stop.is_set():
+            # Blocking flock in a thread: meanwhile the loop goes on answering the joiner
+            # that holds the lock, so that it can finish and release it.
+            await asyncio.to_thread(fcntl.flock, lock_fd, fcntl.LOCK_EX)
+            return "stop signal"
+        current = _activity(proxy)
+        if current[0] or current != seen:
+            seen, idle_since = current, loop.time()
+            continue
+        if loop.time() - idle_since < idle_seconds:
+            continue
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # someone is starting or joining: that is activity
+        # A joiner may have probed us just before we took the lock; it will connect
+        # soon, so only a server still untouched under the lock may go.
+        if _activity(proxy) == seen:
+            return f"no client for {idle_seconds:g} s"
+        fcntl.flock(lock_fd, fcntl.LOCK_UN)
+
+
+async def _serve(proxy, directory: Path, idle_seconds: float) -> None:
+    address = await proxy.start()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    lock_fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _advertise(directory, address.port)
+        log.info("serving %s at %s", directory, address.uri)
+        reason = await _serve_until_stopped(proxy, stop, lock_fd, idle_seconds)
+        log.info("stopping: %s", reason)
+    finally:
+        # Still under the lock (or without one, after an error): a joiner never gets the
+        # port of a closing server, and a successor never opens the SQLite file before
+        # this one has closed it.
+        _withdraw_advertisement(directory)
+        await proxy.close()
+        os.close(lock_fd)
+    log.info("stopped")
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) != 1:
+        sys.exit("usage: python -m djongo_core.embedded_server DIRECTORY")
+    raw_idle = os.environ.get(IDLE_SECONDS_ENV, str(DEFAULT_IDLE_SECONDS))
+    try:
+        idle_seconds = float(raw_idle)
+    except ValueError:
+        idle_seconds = 0.0
+    if not idle_seconds > 0:
+        sys.exit(f"{IDLE_SECONDS_ENV} must be a positive number of seconds, not {raw_idle!r}")
+    logging.basicConfig(format="%(asctime)s pid %(process)d %(message)s", level=logging.INFO)
+    directory = Path(argv[0]).resolve()
+
+    # Imported here, not at the top: clients import this module for its file names and
+    # need no mongoeco. Not in the event loop either, which the import would block.
+    from mongoeco.engines.sqlite import SQLiteEngine
+    from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+    engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
+    # diagnostic_capacity=1: enough for _activity() to see the connections.
+    proxy = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0, diagnostic_capacity=1)
+    asyncio.run(_serve(proxy, directory, idle_seconds))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,54 @@
+"""Every pymongo error becomes one of Django's, naming the collection and the operation."""
+
+from contextlib import contextmanager
+
+from django.db import DatabaseError, IntegrityError, OperationalError
+from pymongo import errors as mongo_errors
+
+DUPLICATE_KEY = 11000
+
+
+def duplicate_key_details(error):
+    """Return (index name, key value) from a duplicate-key error's details, when present."""
+    details = getattr(error, "details", None) or {}
+    write_errors = details.get("writeErrors") or [details]
+    for write_error in write_errors:
+        if write_error.get("code") == DUPLICATE_KEY:
+            message = write_error.get("errmsg", "")
+            index = message.split(" index: ", 1)[1].split(" ", 1)[0] if " index: " in message else None
+            return index, write_error.get("keyValue")
+    return None, None
+
+
+def is_duplicate_key(error):
+    if isinstance(error, mongo_errors.DuplicateKeyError):
+        return True
+    if isinstance(error, mongo_errors.BulkWriteError):
+        return any(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", []))
+    return getattr(error, "code", None) == DUPLICATE_KEY
+
+
+def translate(error, command):
+    """Return the Django exception that stands for a pymongo error raised by command."""
+    where = f"{command.operation} on collection {command.collection!r}"
+    if is_duplicate_key(error):
+        index, key = duplicate_key_details(error)
+        return IntegrityError(
+            f"Duplicate key in collection {command.collection!r} on index {index!r}: {key} "
+            f"({command.operation})."
+        )
+    if isinstance(error, (mongo_errors.ConnectionFailure, mongo_errors.ExecutionTimeout,
+                          mongo_errors.WTimeoutError)):
+        return OperationalError(f"MongoDB could not complete {where}: {error}")
+    if isinstance(error, mongo_errors.PyMongoError):
+        return DatabaseError(f"MongoDB rejected {where}: {error}")
+    return error
+
+
+@contextmanager
+def translated_errors(command):
+    """Re-raise pymongo errors from the block as Django's, keeping the original as the cause."""
+    try:
+        yield
+    except mongo_errors.PyMongoError as error:
+        raise translate(error, command) from error

@@ -1,0 +1,50 @@
+"""The one place where pymongo is called.
+
+Every Command goes through the plugin host's `djongo_execute` hook (the core's own implementation
+is a built-in plugin), is logged into `connection.queries` as readable MQL when Django logs
+queries, and has its pymongo errors translated into Django's.
+"""
+
+import logging
+import time
+
+from djongo_core.errors import translated_errors
+
+logger = logging.getLogger("django.db.backends")
+
+
+class Executor:
+    """Run Commands for one Django connection."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def run(self, command):
+        """Run the command and return pymongo's result (cursors are returned unread)."""
+        connection = self.connection
+        connection.ensure_connection()
+        logged = connection.queries_logged
+        start = time.monotonic() if logged else 0.0
+        try:
+            with translated_errors(command):
+                return connection.plugin_host.hook.djongo_execute(
+                    connection=connection, command=command
+                )
+        finally:
+            if logged:
+                self._log(command, time.monotonic() - start)
+
+    def documents(self, command):
+        """Run a find/aggregate command and yield its documents, translating cursor errors too."""
+        cursor = self.run(command)
+        try:
+            with translated_errors(command):
+                yield from cursor
+        finally:
+            cursor.close()
+
+    def _log(self, command, duration):
+        mql = command.as_mql()
+        self.connection.queries_log.append({"sql": mql, "time": f"{duration:.3f}"})
+        logger.debug("(%.3f) %s", duration, mql, extra={"duration": duration, "sql": mql,
+                                                      "alias": self.connection.alias})

@@ -1,0 +1,107 @@
+"""Django's index declarations (field flags, Meta.indexes, UniqueConstraint) as MongoDB indexes."""
+
+from dataclasses import dataclass, field
+
+from django.db import NotSupportedError
+
+# A unique index in MongoDB counts null as a value; SQL lets any number of NULLs through a
+# unique constraint. A partial filter on the stored type keeps nulls out of nullable unique
+# indexes, so they behave as in SQL.
+_NUMERIC_TYPES = {"int", "long", "double", "decimal"}
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    keys: tuple  # ((field, 1 or -1), ...)
+    unique: bool = False
+    partial_filter: dict | None = field(default=None, compare=False)
+    partial_key: str = ""  # a comparable form of partial_filter
+
+    def options(self):
+        options = {"name": self.name}
+        if self.unique:
+            options["unique"] = True
+        if self.partial_filter:
+            options["partialFilterExpression"] = self.partial_filter
+        return options
+
+
+def _stored(field):
+    return "_id" if field.primary_key else field.column
+
+
+def _non_null_filter(connection, fields):
+    conditions = {}
+    for model_field in fields:
+        bson_type = model_field.db_type(connection)
+        if bson_type is None:
+            continue
+        conditions[_stored(model_field)] = {"$type": "number" if bson_type in _NUMERIC_TYPES else bson_type}
+    return conditions
+
+
+def _spec(name, keys, unique=False, partial=None):
+    return IndexSpec(name, tuple(keys), unique, partial or None, repr(partial) if partial else "")
+
+
+def field_index_specs(editor, model, field):
+    """Return the indexes a field's own flags ask for (unique, db_index, ForeignKey)."""
+    if field.column is None or field.primary_key or field.db_type(editor.connection) is None:
+        return []
+    table = model._meta.db_table
+    column = field.column
+    if field.unique:
+        partial = _non_null_filter(editor.connection, [field]) if field.null else None
+        name = editor._create_index_name(table, [column], suffix="_uniq")
+        return [_spec(name, [(column, 1)], unique=True, partial=partial)]
+    if field.db_index:
+        name = editor._create_index_name(table, [column], suffix="_idx")
+        return [_spec(name, [(column, 1)])]
+    return []
+
+
+def _keys_for(model, field_names):
+    keys = []
+    for name in field_names:
+        descending = name.startswith("-")
+        model_field = model._meta.get_field(name.removeprefix("-"))
+        keys.append((_stored(model_field), -1 if descending else 1))
+    return keys
+
+
+def _condition_filter(editor, model, condition, what):
+    if condition is None:
+        return None
+    from djongo_core.compiler.partial import compile_partial_filter
+
+    return compile_partial_filter(editor.connection, model, condition, what)
+
+
+def index_spec(editor, model, index):
+    """Return the MongoDB index for a Meta.indexes entry (models.Index or a plugin's class)."""
+    what = f"Index {index.name!r} on {model._meta.label}"
+    if index.contains_expressions:
+        raise NotSupportedError(f"{what} uses expressions, which MongoDB indexes cannot hold.")
+    if getattr(index, "include", None) or getattr(index, "opclasses", None):
+        raise NotSupportedError(f"{what} uses include/opclasses, which are PostgreSQL features.")
+    keys = _keys_for(model, index.fields_orders and [
+        ("-" if order == "DESC" else "") + name for name, order in index.fields_orders
+    ])
+    return _spec(index.name, keys, partial=_condition_filter(editor, model, index.condition, what))
+
+
+def unique_constraint_spec(editor, model, constraint):
+    """Return the unique index that enforces a UniqueConstraint."""
+    what = f"UniqueConstraint {constraint.name!r} on {model._meta.label}"
+    if constraint.contains_expressions:
+        raise NotSupportedError(f"{what} uses expressions, which MongoDB unique indexes cannot hold.")
+    if constraint.deferrable is not None:
+        raise NotSupportedError(f"{what} is deferrable; MongoDB checks uniqueness on every write.")
+    keys = _keys_for(model, constraint.fields)
+    partial = _condition_filter(editor, model, constraint.condition, what)
+    if partial is None and constraint.nulls_distinct is not False:
+        fields = [model._meta.get_field(name) for name in constraint.fields]
+        if any(f.null for f in fields):
+            partial = _non_null_filter(editor.connection, fields)
+    return _spec(constraint.name, keys, unique=True, partial=partial)

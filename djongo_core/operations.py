@@ -1,0 +1,229 @@
+import datetime
+import decimal
+import json
+import uuid
+
+from bson import Decimal128
+from django.conf import settings
+from django.db import NotSupportedError
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
+
+from djongo_core.command import Command
+from djongo_core.counters import SCHEMA_COLLECTION
+
+
+class FlushStatement(str):
+    """A flush step: prints as MQL (for `sqlflush`), carries the Command to run."""
+
+    def __new__(cls, command):
+        statement = super().__new__(cls, command.as_mql())
+        statement.command = command
+        return statement
+
+
+class DatabaseOperations(BaseDatabaseOperations):
+    compiler_module = "djongo_core.compiler"
+
+    # MongoDB stores these as the types the value adapters produce below.
+    cast_data_types = {}
+
+    def quote_name(self, name):
+        """Return name unchanged: collection and field names need no quoting in MQL."""
+        return name
+
+    def max_name_length(self):
+        """Return the longest collection name Django should generate."""
+        return 120
+
+    def no_limit_value(self):
+        return None
+
+    def pk_default_value(self):
+        return None
+
+    def bulk_batch_size(self, fields, objs):
+        """Return how many objects one insert_many carries (MongoDB's own write batch size)."""
+        return 100_000
+
+    def last_insert_id(self, cursor, table_name, pk_name):
+        raise NotSupportedError("MongoDB inserts return their ids directly; there is no cursor.")
+
+    def prep_for_like_query(self, x):
+        return str(x)
+
+    def regex_lookup(self, lookup_type):
+        raise NotSupportedError("The MongoDB compiler translates regex lookups itself.")
+
+    def for_update_sql(self, *args, **kwargs):
+        raise NotSupportedError(
+            "select_for_update() is not supported on MongoDB: it has no row locks. Use the "
+            "transactions plugin, whose transactions detect write conflicts instead."
+        )
+
+    def explain_query_prefix(self, format=None, **options):
+        return ""
+
+    # -- values on the way in -------------------------------------------------------------
+
+    def adapt_datefield_value(self, value):
+        """Return a date as a BSON datetime at midnight (BSON has no date-only type)."""
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        return datetime.datetime(value.year, value.month, value.day)
+
+    def adapt_datetimefield_value(self, value):
+        """Return a datetime as naive UTC, which is how BSON stores it."""
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        if timezone.is_aware(value):
+            if not settings.USE_TZ:
+                raise ValueError(
+                    "MongoDB backend does not support timezone-aware datetimes when USE_TZ is False."
+                )
+            value = timezone.make_naive(value, datetime.UTC)
+        # BSON datetimes have millisecond precision; keep what Python gave so equality against
+        # stored values matches what the server rounds to.
+        return value
+
+    def adapt_timefield_value(self, value):
+        """Return a time as an ISO string, which sorts in time order."""
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        if timezone.is_aware(value):
+            raise ValueError("MongoDB backend does not support timezone-aware times.")
+        return value.isoformat()
+
+    def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
+        """Return a Decimal as BSON Decimal128, exact like SQL's DECIMAL."""
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        return Decimal128(value)
+
+    def adapt_ipaddressfield_value(self, value):
+        return value or None
+
+    def adapt_json_value(self, value, encoder):
+        """Return JSON as a native document, round-tripped through the field's encoder."""
+        return json.loads(json.dumps(value, cls=encoder))
+
+    def adapt_unknown_value(self, value):
+        if isinstance(value, decimal.Decimal):
+            return Decimal128(value)
+        if isinstance(value, datetime.datetime):
+            return self.adapt_datetimefield_value(value)
+        if isinstance(value, datetime.date):
+            return self.adapt_datefield_value(value)
+        if isinstance(value, datetime.time):
+            return self.adapt_timefield_value(value)
+        return value
+
+    # -- values on the way out ------------------------------------------------------------
+
+    def get_db_converters(self, expression):
+        converters = super().get_db_converters(expression)
+        converter = self._converters.get(expression.output_field.get_internal_type())
+        if converter is not None:
+            converters.append(converter)
+        return converters
+
+    @staticmethod
+    def convert_decimal(value, expression, connection):
+        if isinstance(value, Decimal128):
+            return value.to_decimal()
+        if isinstance(value, (int, float)):
+            return decimal.Decimal(str(value))
+        return value
+
+    @staticmethod
+    def convert_date(value, expression, connection):
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        return value
+
+    @staticmethod
+    def convert_datetime(value, expression, connection):
+        if isinstance(value, datetime.datetime) and settings.USE_TZ and value.tzinfo is None:
+            return value.replace(tzinfo=datetime.UTC)
+        return value
+
+    @staticmethod
+    def convert_time(value, expression, connection):
+        if isinstance(value, str):
+            return datetime.time.fromisoformat(value)
+        return value
+
+    @staticmethod
+    def convert_uuid(value, expression, connection):
+        if isinstance(value, str):
+            return uuid.UUID(value)
+        return value
+
+    @staticmethod
+    def convert_json(value, expression, connection):
+        # JSONField.from_db_value decodes text; the document comes back native, so give it
+        # the text it expects (its decoder then applies as on other backends).
+        if value is None:
+            return value
+        return json.dumps(value)
+
+    @staticmethod
+    def convert_boolean(value, expression, connection):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return bool(value)
+        return value
+
+    @staticmethod
+    def convert_integer(value, expression, connection):
+        # Aggregations over integers (Sum, arithmetic) may come back as floats or Decimal128.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, Decimal128):
+            return int(value.to_decimal())
+        return value
+
+    @staticmethod
+    def convert_float(value, expression, connection):
+        if isinstance(value, Decimal128):
+            return float(value.to_decimal())
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+    _converters = {
+        "DecimalField": convert_decimal,
+        "DateField": convert_date,
+        "DateTimeField": convert_datetime,
+        "TimeField": convert_time,
+        "UUIDField": convert_uuid,
+        "JSONField": convert_json,
+        "BooleanField": convert_boolean,
+        "IntegerField": convert_integer,
+        "BigIntegerField": convert_integer,
+        "SmallIntegerField": convert_integer,
+        "PositiveIntegerField": convert_integer,
+        "PositiveBigIntegerField": convert_integer,
+        "PositiveSmallIntegerField": convert_integer,
+        "FloatField": convert_float,
+    }
+
+    # -- flushing -------------------------------------------------------------------------
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        """Return the commands that empty the collections (and reset their counters)."""
+        statements = [FlushStatement(Command(table, "delete_many", ({},))) for table in tables]
+        if reset_sequences and tables:
+            statements.append(FlushStatement(Command(
+                SCHEMA_COLLECTION, "delete_many", ({"name": {"$in": list(tables)}},)
+            )))
+        return statements
+
+    def execute_sql_flush(self, sql_list):
+        for statement in sql_list:
+            self.connection.executor.run(statement.command)
+
+    def sequence_reset_by_name_sql(self, style, sequences):
+        return []
+
+    def sequence_reset_sql(self, style, model_list):
+        return []

@@ -1,0 +1,262 @@
+"""The plugin host: one pluggy manager per database connection.
+
+A host is built when a connection first needs it, from that alias's ``PLUGINS`` setting; nothing is
+loaded when this module is imported and there is no process-wide manager, so two databases can
+enable different plugins and tests can build throwaway hosts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.metadata
+import inspect
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pluggy
+from django.core.exceptions import ImproperlyConfigured
+
+from djongo_core.plugins import hookspecs
+from djongo_core.plugins.hookspecs import PROJECT_NAME, hookimpl
+
+ENTRY_POINT_GROUP = "djongo_core.plugins"
+HOOK_PREFIX = "djongo_"
+
+
+def installed_entry_points() -> Iterable[importlib.metadata.EntryPoint]:
+    """Return the installed entry points of the djongo_core.plugins group.
+
+    This is the only place that asks the environment, so tests replace it to offer plugins
+    without installing a distribution.
+    """
+    return importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+
+
+class CoreExecution:
+    """The core's own djongo_execute: make the pymongo call the Command describes."""
+
+    @hookimpl(trylast=True)
+    def djongo_execute(self, connection, command):
+        method = getattr(command.target(connection.mongo_database), command.operation)
+        return method(*command.args, **command.kwargs)
+
+
+# Built-in behaviour is registered like any plugin, so plugins can wrap or replace it. The colon
+# keeps these names apart from plugin names, which follow the entry point convention [\w.-]+.
+BUILTIN_PLUGINS = (("djongo_core:execute", CoreExecution),)
+
+
+class PluginHost:
+    """The hooks of one database connection and the plugins that implement them."""
+
+    def __init__(self, alias: str):
+        self.alias = alias
+        self._manager = pluggy.PluginManager(PROJECT_NAME)
+        self._manager.add_hookspecs(hookspecs)
+        #: The pluggy HookRelay: ``host.hook.djongo_execute(connection=..., command=...)``.
+        self.hook = self._manager.hook
+        self._names: list[str] = []
+        for name, plugin_class in BUILTIN_PLUGINS:
+            self._register(plugin_class(), name)
+
+    @classmethod
+    def for_database(cls, alias: str, names: Sequence[str]) -> PluginHost:
+        """Return a host with the built-ins and exactly the plugins ``names`` lists."""
+        names = _validate_setting(alias, names)
+        plugins = _load_plugins(alias, names)
+        host = cls(alias)
+        # pluggy calls the most recently registered implementation first. Registering in reverse
+        # makes the first plugin PLUGINS lists the first one called and the outermost wrapper,
+        # the same way Django's MIDDLEWARE reads.
+        for name in reversed(names):
+            host._register(plugins[name], name)
+        host._names = list(names)
+        return host
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The enabled plugin names, in settings order; built-ins are not listed."""
+        return tuple(self._names)
+
+    def register(self, plugin: object, name: str) -> None:
+        """Register a plugin object under ``name``; it is called before those registered earlier."""
+        self._register(plugin, name)
+        self._names.append(name)
+
+    def unregister(self, name: str) -> None:
+        """Remove the plugin registered under ``name`` and its hook implementations."""
+        self._manager.unregister(name=name)
+        if name in self._names:
+            self._names.remove(name)
+
+    def collection_options(self, schema_editor, model) -> dict[str, Any]:
+        """Return the merged djongo_collection_options of every plugin for ``model``.
+
+        The implementations are called one by one in pluggy's call order, rather than through
+        the hook, so that a conflict can name the two plugins behind it.
+        """
+        merged: dict[str, Any] = {}
+        set_by: dict[str, str] = {}
+        arguments = {"schema_editor": schema_editor, "model": model}
+        for impl in reversed(self.hook.djongo_collection_options.get_hookimpls()):
+            options = impl.function(*(arguments[arg] for arg in impl.argnames))
+            if options is None:
+                continue
+            if not isinstance(options, dict):
+                raise ImproperlyConfigured(
+                    f"Plugin {impl.plugin_name!r} returned {type(options).__name__} from "
+                    f"djongo_collection_options for {model._meta.label}; return a dict or None."
+                )
+            for option, value in options.items():
+                if option in merged and merged[option] != value:
+                    raise ImproperlyConfigured(
+                        f"Plugins {set_by[option]!r} and {impl.plugin_name!r} set the collection "
+                        f"option {option!r} of {model._meta.label} differently ({merged[option]!r} "
+                        f"and {value!r}) on database {self.alias!r}; disable one of them."
+                    )
+                merged[option] = value
+                set_by.setdefault(option, impl.plugin_name)
+        return merged
+
+    def _register(self, plugin: object, name: str) -> None:
+        """Register and validate one plugin; on failure the host is left as it was."""
+        taken_by = self._manager.get_plugin(name)
+        if taken_by is not None:
+            raise ImproperlyConfigured(
+                f"Cannot register {plugin!r} as plugin {name!r} on database {self.alias!r}: "
+                f"{taken_by!r} is already registered under that name."
+            )
+        other_name = self._manager.get_name(plugin)
+        if other_name is not None:
+            raise ImproperlyConfigured(
+                f"Plugins {other_name!r} and {name!r} on database {self.alias!r} are the same "
+                f"object ({plugin!r}); enable it under one name."
+            )
+        _reject_unmarked_hooks(self._manager, plugin, name)
+        try:
+            self._manager.register(plugin, name)
+        except pluggy.PluginValidationError as exc:
+            raise ImproperlyConfigured(
+                f"Plugin {name!r} on database {self.alias!r} does not match its hook: {exc}"
+            ) from exc
+        try:
+            self._check_pending(plugin, name)
+        except ImproperlyConfigured:
+            self._manager.unregister(name=name)
+            raise
+
+    def _check_pending(self, plugin: object, name: str) -> None:
+        """Fail when ``plugin`` implements a hook that has no specification, or wraps a merge."""
+        try:
+            self._manager.check_pending()
+        except pluggy.PluginValidationError as exc:
+            # Earlier plugins passed this check when they were registered, so the culprit is
+            # the plugin just added; report its functions by name rather than pluggy's repr.
+            unknown = [
+                impl
+                for caller in self._manager.get_hookcallers(plugin) or ()
+                if not caller.has_spec()
+                for impl in caller.get_hookimpls()
+                if impl.plugin is plugin
+            ]
+            raise ImproperlyConfigured(
+                "; ".join(_describe_unknown(impl, name, self.alias) for impl in unknown) or str(exc)
+            ) from exc
+        for impl in self.hook.djongo_collection_options.get_hookimpls():
+            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                raise ImproperlyConfigured(
+                    f"Plugin {name!r} wraps djongo_collection_options with "
+                    f"{impl.function.__qualname__}(); this hook takes no wrappers, return a dict "
+                    "of options instead."
+                )
+
+    def __repr__(self) -> str:
+        return f"<PluginHost {self.alias!r}: {', '.join(self._names) or 'no plugins'}>"
+
+
+def _validate_setting(alias: str, names: Any) -> tuple[str, ...]:
+    """Return PLUGINS as a tuple, or raise ImproperlyConfigured saying what is wrong with it."""
+    key = f"DATABASES[{alias!r}]['PLUGINS']"
+    if not isinstance(names, (list, tuple)) or not all(
+        isinstance(name, str) and name for name in names
+    ):
+        raise ImproperlyConfigured(
+            f"{key} must be a list of plugin names (strings), e.g. ['indexes']; got {names!r}."
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ImproperlyConfigured(
+            f"{key} lists {', '.join(map(repr, repeated))} more than once; list each plugin once."
+        )
+    return tuple(names)
+
+
+def _load_plugins(alias: str, names: tuple[str, ...]) -> dict[str, object]:
+    """Import the entry point of each named plugin; only the named ones are touched."""
+    entry_points: dict[str, list] = {}
+    for entry_point in installed_entry_points():
+        entry_points.setdefault(entry_point.name, []).append(entry_point)
+
+    plugins = {}
+    for name in names:
+        candidates = entry_points.get(name, [])
+        if not candidates:
+            raise ImproperlyConfigured(_missing_plugin_message(alias, name, entry_points))
+        if len(candidates) > 1:
+            sources = " and ".join(_describe_entry_point(ep) for ep in candidates)
+            raise ImproperlyConfigured(
+                f"Plugin {name!r} enabled on database {alias!r} is provided twice, by {sources}; "
+                "uninstall one of them."
+            )
+        try:
+            plugins[name] = candidates[0].load()
+        except ImportError as exc:
+            raise ImproperlyConfigured(
+                f"Plugin {name!r} enabled on database {alias!r} is installed but cannot be "
+                f"imported: {exc}"
+            ) from exc
+    return plugins
+
+
+def _missing_plugin_message(alias: str, name: str, installed: dict[str, list]) -> str:
+    message = (
+        f"Database {alias!r} enables plugin {name!r} in PLUGINS, but no installed distribution "
+        f"provides it. Install it with: pip install \"djongo-core[{name}]\""
+    )
+    close = difflib.get_close_matches(name, installed, n=1)
+    if close:
+        message += f" (or did you mean the installed plugin {close[0]!r}?)"
+    return message
+
+
+def _describe_entry_point(entry_point) -> str:
+    value = getattr(entry_point, "value", None) or repr(entry_point)
+    dist = getattr(getattr(entry_point, "dist", None), "name", None)
+    return f"{value!r} (distribution {dist})" if dist else repr(value)
+
+
+def _describe_unknown(impl: pluggy.HookImpl, name: str, alias: str) -> str:
+    hook_name = impl.opts.get("specname") or impl.function.__name__
+    message = (
+        f"Plugin {name!r} on database {alias!r} marks {impl.function.__qualname__}() as "
+        f"@hookimpl, but {hook_name!r} is not a djongo_core hook"
+    )
+    close = difflib.get_close_matches(hook_name, _hook_names(), n=1)
+    return message + (f"; did you mean {close[0]!r}?" if close else ".")
+
+
+def _reject_unmarked_hooks(manager: pluggy.PluginManager, plugin: object, name: str) -> None:
+    """Fail on a djongo_* function that lacks @hookimpl: pluggy would silently skip it."""
+    for attr in dir(plugin):
+        if not attr.startswith(HOOK_PREFIX):
+            continue
+        value = inspect.getattr_static(plugin, attr)
+        if inspect.isfunction(value) and manager.parse_hookimpl_opts(plugin, attr) is None:
+            raise ImproperlyConfigured(
+                f"Plugin {name!r} defines {attr}() without @hookimpl; decorate it with "
+                "djongo_core.plugins.hookimpl (names starting with 'djongo_' are kept for hooks)."
+            )
+
+
+def _hook_names() -> list[str]:
+    return [name for name in vars(hookspecs) if name.startswith(HOOK_PREFIX)]

@@ -1,0 +1,44 @@
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    age = models.IntegerField(null=True)
+    email = models.EmailField(unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    label = models.CharField(max_length=50, unique=True)
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    author = models.ForeignKey(Author, models.CASCADE, related_name="books")
+    editor = models.ForeignKey(Author, models.SET_NULL, null=True, related_name="edited")
+    pages = models.IntegerField(default=0)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    published = models.DateField(null=True)
+    created = models.DateTimeField(auto_now_add=True)
+    in_print = models.BooleanField(default=True)
+    tags = models.ManyToManyField(Tag, related_name="books")
+
+    def __str__(self):
+        return self.title
+
+
+class Profile(models.Model):
+    author = models.OneToOneField(Author, models.CASCADE, related_name="profile")
+    bio = models.TextField(blank=True)
+
+
+class Item(models.Model):
+    """A model with a big integer key, for counter tests."""
+
+    id = models.BigAutoField(primary_key=True)
+    name = models.CharField(max_length=50)
