@@ -1,6 +1,7 @@
 """The Django DatabaseWrapper for MongoDB: wiring only; each collaborator has its own module."""
 
 from django.db import NotSupportedError
+from django.db import utils as database_errors
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.validation import BaseDatabaseValidation
 from django.utils.functional import cached_property
@@ -81,6 +82,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     operators = {}
     pattern_ops = {}
 
+    # Django maps driver errors through a PEP 249 module's exception classes; this backend raises
+    # Django's own error types already, so they map onto themselves.
+    Database = database_errors
     client_class = DatabaseClient
     creation_class = DatabaseCreation
     features_class = DatabaseFeatures

@@ -55,12 +55,6 @@ class DatabaseOperations(BaseDatabaseOperations):
     def regex_lookup(self, lookup_type):
         raise NotSupportedError("The MongoDB compiler translates regex lookups itself.")
 
-    def for_update_sql(self, *args, **kwargs):
-        raise NotSupportedError(
-            "select_for_update() is not supported on MongoDB: it has no row locks. Use the "
-            "transactions plugin, whose transactions detect write conflicts instead."
-        )
-
     def explain_query_prefix(self, format=None, **options):
         return ""
 

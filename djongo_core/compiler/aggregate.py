@@ -11,13 +11,11 @@ from djongo_core.compiler.select import QueryPlan, SQLCompiler
 
 
 class SQLAggregateCompiler(SQLCompiler):
-    def build_plan(self):
+    def build_plan(self, outer=None):
         inner_compiler = self.query.inner_query.get_compiler(self.using, elide_empty=self.elide_empty)
         inner = inner_compiler.build_plan()
-        command = inner.command
-        if command.operation == "find":
-            command = _as_aggregate(command)
-        pipeline = list(command.args[0])
+        collection = inner.command.collection
+        pipeline = inner.pipeline()
         # Outer expressions read the inner rows: Ref(name) names an inner select column.
         translator = Translator(self, {"subquery": ""})
         translator.refs = {
@@ -36,7 +34,7 @@ class SQLAggregateCompiler(SQLCompiler):
         pipeline.append({"$project": projection})
         self.col_count = len(annotations)
         columns = [("key", f"c{index}") for index in range(len(annotations))]
-        return QueryPlan(Command(command.collection, "aggregate", (pipeline,)), columns)
+        return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns)
 
     def execute_sql(self, result_type=MULTI, *args, **kwargs):
         self.select = []
@@ -47,16 +45,3 @@ def _column_value(column):
     kind, ref = column
     return "$" + ref if kind == "key" else literal(ref)
 
-
-def _as_aggregate(command):
-    match, projection = command.args
-    pipeline = [{"$match": match}] if match else []
-    options = command.kwargs
-    if "sort" in options:
-        pipeline.append({"$sort": dict(options["sort"])})
-    if "skip" in options:
-        pipeline.append({"$skip": options["skip"]})
-    if "limit" in options:
-        pipeline.append({"$limit": options["limit"]})
-    pipeline.append({"$project": {key: 1 for key in projection if projection[key]}})
-    return Command(command.collection, "aggregate", (pipeline,))

@@ -67,12 +67,25 @@ def _handler(node_type):
 class Translator:
     """Translate expressions of one query, given where each alias's fields are found."""
 
-    def __init__(self, compiler, prefixes):
+    def __init__(self, compiler, prefixes, outer=None):
         self.compiler = compiler
         self.connection = compiler.connection
         self.prefixes = prefixes  # alias -> "" (top level) or "alias." (a joined document)
         self.replacements = {}  # expression -> MQL that already holds its value (after $group)
         self.refs = {}  # annotation name -> MQL, where a Ref must read an inner query's column
+        # A correlated subquery reads the outer query's columns through $lookup variables.
+        self.outer = outer
+        self.let = {}  # variable name -> outer column path
+        # Stages a translated node needs before the stage that uses it (subquery $lookups).
+        self.pre_stages = []
+
+    def is_local(self, col):
+        """Return whether a column belongs to this query (not to an outer query)."""
+        return col.alias in self.prefixes
+
+    def take_pre_stages(self):
+        stages, self.pre_stages = self.pre_stages, []
+        return stages
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -127,7 +140,53 @@ class Translator:
         return mql if lookups.is_text(node) else {"$toString": mql}
 
     def _Col(self, node):
-        return "$" + self.field_path(node)
+        if node.alias in self.prefixes or self.outer is None:
+            return "$" + self.field_path(node)
+        outer_path = self.outer.expression(node)
+        for name, path in self.let.items():
+            if path == outer_path:
+                return "$$" + name
+        name = f"outer{len(self.let)}"
+        self.let[name] = outer_path
+        return "$$" + name
+
+    def _RawSQL(self, node):
+        # Django itself uses extra(select={...: "table.column"}) in many-to-many prefetching;
+        # that one form, a qualified column of a joined table, is read as a field path.
+        table, _, column = node.sql.partition(".")
+        if not node.params and table in self.prefixes and column.isidentifier():
+            return "$" + self.prefixes[table] + column
+        raise NotSupportedError(
+            f"RawSQL({node.sql!r}) holds SQL, which MongoDB cannot run. Use ORM expressions."
+        )
+
+    def _ResolvedOuterRef(self, node):
+        raise NotSupportedError(
+            f"OuterRef({node.name!r}) is used outside a subquery of the query it refers to."
+        )
+
+    def _Subquery(self, node):
+        field, columns = self._join_subquery(node.query)
+        kind, ref = columns[0]
+        if kind == "value":
+            return {"$cond": [{"$gt": [{"$size": "$" + field}, 0]}, literal(ref), None]}
+        # A scalar subquery: the first row's only column, or NULL when there is no row.
+        return {"$arrayElemAt": [f"${field}.{ref}", 0]}
+
+    def _Exists(self, node):
+        field, _ = self._join_subquery(node.query)
+        return {"$gt": [{"$size": "$" + field}, 0]}
+
+    def _join_subquery(self, query):
+        """Add a $lookup running query for each row; return the field holding its rows."""
+        inner = query.get_compiler(connection=self.connection)
+        plan = inner.build_plan(outer=self)
+        field = f"__subquery{self.compiler.next_subquery_number()}"
+        lookup = {"from": plan.command.collection, "pipeline": plan.pipeline(), "as": field}
+        if plan.let:
+            lookup["let"] = plan.let
+        self.pre_stages.append({"$lookup": lookup})
+        return field, plan.columns
 
     def _Value(self, node):
         value = node.value

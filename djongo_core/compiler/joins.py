@@ -7,7 +7,7 @@ match, exactly as Django expects from SQL.
 """
 
 from django.db import NotSupportedError
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Subquery
 from django.db.models.sql.constants import LOUTER
 from django.db.models.sql.query import Query
 
@@ -31,6 +31,24 @@ def aliases_in(node):
         elif hasattr(item, "get_source_expressions"):
             stack.extend(item.get_source_expressions())
     return found
+
+
+def has_subquery(node):
+    """Return whether a where-tree child contains a subquery expression (Exists, Subquery)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Subquery):
+            return True
+        if item is None or isinstance(item, Query):
+            continue
+        if hasattr(item, "children"):
+            stack.extend(item.children)
+        elif hasattr(item, "lhs") and hasattr(item, "rhs"):
+            stack.extend((item.lhs, item.rhs))
+        elif hasattr(item, "get_source_expressions"):
+            stack.extend(item.get_source_expressions())
+    return False
 
 
 def preserve_rows(query, joined):

@@ -90,7 +90,8 @@ def lookup_match(lookup, translator):
         return translator.plugin_node(lookup)
     lhs = lookup.lhs
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
-    if not (isinstance(lhs, Col) and is_direct(lookup) and textual) or getattr(
+    local_column = isinstance(lhs, Col) and translator.is_local(lhs)
+    if not (local_column and is_direct(lookup) and textual) or getattr(
         lookup, "bilateral_transforms", None
     ):
         return {"$expr": lookup_expression(lookup, translator)}

@@ -30,10 +30,29 @@ from djongo_core.compiler.grouping import GroupStage, find_aggregates
 class QueryPlan:
     """A compiled SELECT: the command to run and how to read rows out of its documents."""
 
-    def __init__(self, command, columns):
+    def __init__(self, command, columns, let=None):
         self.command = command
         # One entry per selected column: ("key", document key) or ("value", constant).
         self.columns = columns
+        # For a correlated subquery: $lookup variables -> outer column paths.
+        self.let = let or {}
+
+    def pipeline(self):
+        """Return the plan as aggregation stages (a find becomes $match/$sort/... stages)."""
+        command = self.command
+        if command.operation == "aggregate":
+            return list(command.args[0])
+        match, projection = command.args
+        options = command.kwargs
+        stages = [{"$match": match}] if match else []
+        if "sort" in options:
+            stages.append({"$sort": dict(options["sort"])})
+        if "skip" in options:
+            stages.append({"$skip": options["skip"]})
+        if "limit" in options:
+            stages.append({"$limit": options["limit"]})
+        stages.append({"$project": projection})
+        return stages
 
     def rows(self, documents):
         columns = self.columns
@@ -87,13 +106,21 @@ class SQLCompiler(compiler.SQLCompiler):
 
     # -- planning ---------------------------------------------------------------------------
 
-    def build_plan(self):
-        """Compile the query into a QueryPlan (raises EmptyResultSet when nothing can match)."""
+    def next_subquery_number(self):
+        """Return a number for a subquery's field, unique within this query."""
+        self._subqueries = getattr(self, "_subqueries", -1) + 1
+        return self._subqueries
+
+    def build_plan(self, outer=None):
+        """Compile the query into a QueryPlan (raises EmptyResultSet when nothing can match).
+
+        outer is the Translator of the query this one is a correlated subquery of.
+        """
         query = self.query
         self._check_supported()
         if self.select is None:
             self.setup_query()
-        base = query.base_table or query.get_initial_alias()
+        base = self._base_alias()
         collection = query.alias_map[base].table_name
         # Ordering first: ordering across a relation adds its joins to the query.
         order = self._ordering()
@@ -105,16 +132,17 @@ class SQLCompiler(compiler.SQLCompiler):
         joined = [alias for alias in query.alias_map
                   if alias != base and query.alias_refcount[alias]]
         prefixes = {base: "", **{alias: alias + "." for alias in joined}}
-        translator = Translator(self, prefixes)
+        translator = Translator(self, prefixes, outer=outer)
         where_node, having, qualify = query.where.split_having_qualify(
             must_group_by=query.group_by is not None
         )
         if qualify:
             raise NotSupportedError("Window functions are not supported yet.")
         base_filter, joined_filter = self._split_filter(where_node, translator, base, joined)
+        subquery_stages = translator.take_pre_stages()
         grouped = grouped or having is not None
 
-        if self._can_use_find(joined, grouped, select, order):
+        if not subquery_stages and self._can_use_find(joined, grouped, select, order):
             return self._find_plan(collection, base_filter, select, order, translator)
 
         pipeline = []
@@ -130,10 +158,13 @@ class SQLCompiler(compiler.SQLCompiler):
             pipeline.extend(self._window_stages())
         for alias in joined:
             pipeline.extend(joins.lookup_stages(query, alias, translator))
+        pipeline.extend(subquery_stages)
         if joined_filter:
             pipeline.append({"$match": joined_filter})
         if grouped:
-            pipeline.extend(self._group_stages(select, having, order, translator))
+            group_stages = self._group_stages(select, having, order, translator)
+            pipeline.extend(translator.take_pre_stages())
+            pipeline.extend(group_stages)
         columns, projection = self._projection(select, translator)
         sort_keys = {}
         if not early_window:
@@ -143,6 +174,7 @@ class SQLCompiler(compiler.SQLCompiler):
                     key = f"s{index}"
                     projection[key] = translator.expression(expression)
                 sort_keys[key] = -1 if descending else 1
+        pipeline.extend(translator.take_pre_stages())
         pipeline.append({"$project": projection})
         if query.distinct:
             pipeline.append({"$group": {"_id": "$$ROOT"}})
@@ -151,17 +183,22 @@ class SQLCompiler(compiler.SQLCompiler):
             if sort_keys:
                 pipeline.append({"$sort": sort_keys})
             pipeline.extend(self._window_stages())
-        return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns)
+        return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns, translator.let)
+
+    def _base_alias(self):
+        """Return the alias the query reads from (after trim_start it is not the first one)."""
+        query = self.query
+        for alias, table in query.alias_map.items():
+            if isinstance(table, BaseTable) and query.alias_refcount[alias]:
+                return alias
+        return query.base_table or query.get_initial_alias()
 
     def _check_supported(self):
         query = self.query
         if query.combinator:
             raise NotSupportedError(f"QuerySet.{query.combinator}() is not supported yet.")
-        if query.select_for_update:
-            raise NotSupportedError(
-                "select_for_update() is not supported on MongoDB: it has no row locks. Use the "
-                "transactions plugin, whose transactions detect write conflicts instead."
-            )
+        # select_for_update() is ignored, as Django documents for backends without row locks
+        # (has_select_for_update is False): update_or_create() relies on that.
         if query.extra_tables or query.extra_order_by:
             raise NotSupportedError("QuerySet.extra() holds SQL, which MongoDB cannot run.")
         if query.distinct_fields:
@@ -171,10 +208,11 @@ class SQLCompiler(compiler.SQLCompiler):
     def _split_filter(self, node, translator, base, joined):
         """Return (filter on the base collection only, filter that needs the joins)."""
         try:
-            if not joined:
+            if not joined and not joins.has_subquery(node):
                 return translator.match(node), {}
             if node.connector == AND and not node.negated:
-                early = [c for c in node.children if joins.aliases_in(c) <= {base}]
+                early = [c for c in node.children
+                         if joins.aliases_in(c) <= {base} and not joins.has_subquery(c)]
                 late = [c for c in node.children if c not in early]
             else:
                 early, late = [], [node]
@@ -247,7 +285,8 @@ class SQLCompiler(compiler.SQLCompiler):
             options["limit"] = high - low
             if high == low:
                 raise EmptyResultSet
-        return QueryPlan(Command(collection, "find", (match, projection), options), columns)
+        return QueryPlan(Command(collection, "find", (match, projection), options), columns,
+                         translator.let)
 
     def _window_stages(self):
         low, high = self.query.low_mark, self.query.high_mark

@@ -8,6 +8,7 @@ lets the compiler skip the round trip.
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import Lookup
+from django.db.models.expressions import NegatedExpression
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
 from djongo_core.compiler import lookups
@@ -47,8 +48,10 @@ def compile_match(node, translator):
         parts = _compile_children(node, lambda child: compile_match(child, translator))
         if len(parts) == 1:
             combined = parts[0]
+        elif node.connector == AND:
+            combined = _conjunction(parts)
         else:
-            combined = {"$and" if node.connector == AND else "$or": parts}
+            combined = {"$or": parts}
         return {"$nor": [combined]} if node.negated else combined
     if isinstance(node, NothingNode):
         raise EmptyResultSet
@@ -56,9 +59,21 @@ def compile_match(node, translator):
         raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
     if isinstance(node, Lookup):
         return lookups.lookup_match(node, translator)
+    if isinstance(node, NegatedExpression):
+        return {"$nor": [compile_match(node.expression, translator)]}
     if getattr(node, "conditional", False):
         return {"$expr": translator.expression(node)}
     return translator.plugin_node(node)
+
+
+def _conjunction(parts):
+    """AND query documents: one document when their keys differ (the readable, usual form)."""
+    merged = {}
+    for part in parts:
+        if merged.keys() & part.keys():
+            return {"$and": parts}
+        merged.update(part)
+    return merged
 
 
 def compile_expression(node, translator):

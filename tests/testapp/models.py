@@ -1,5 +1,7 @@
 from django.db import models
 
+from djongo_core.fields import ObjectIdAutoField
+
 
 class Author(models.Model):
     name = models.CharField(max_length=100)
@@ -42,3 +44,11 @@ class Item(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     name = models.CharField(max_length=50)
+
+
+class Note(models.Model):
+    """A model keyed by MongoDB ObjectIds."""
+
+    id = ObjectIdAutoField(primary_key=True)
+    text = models.TextField()
+    author = models.ForeignKey(Author, models.SET_NULL, null=True, blank=True)

@@ -1,0 +1,98 @@
+"""Integer keys from `__schema__` counters, ObjectId keys, and the never-overwrite rule."""
+
+import pytest
+from bson import ObjectId
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from djongo_core.counters import SCHEMA_COLLECTION
+from tests.testapp.models import Author, Item, Note
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def counter(table):
+    return connection.mongo_database[SCHEMA_COLLECTION].find_one({"name": table}, {"_id": 0})
+
+
+def raw(table):
+    return connection.mongo_database[table]
+
+
+def test_counter_document_has_the_shape_djongo_documented():
+    author = Author.objects.create(name="Ann")
+    assert counter("testapp_author") == {
+        "name": "testapp_author",
+        "auto": {"field_names": ["id"], "seq": author.pk},
+    }
+
+
+def test_primary_key_is_stored_as_underscore_id():
+    author = Author.objects.create(name="Ann")
+    assert raw("testapp_author").find_one({"_id": author.pk})["name"] == "Ann"
+
+
+def test_bulk_create_reserves_its_whole_range_with_one_counter_call():
+    with CaptureQueriesContext(connection) as captured:
+        items = Item.objects.bulk_create([Item(name=f"i{n}") for n in range(50)])
+    ids = [item.pk for item in items]
+    assert ids == list(range(ids[0], ids[0] + 50))
+    counter_calls = [q for q in captured if q["sql"].startswith(f"db.{SCHEMA_COLLECTION}.")]
+    inserts = [q for q in captured if ".insert_many(" in q["sql"]]
+    assert len(counter_calls) == 1 and len(inserts) == 1
+
+
+def test_explicit_ids_move_the_counter_ahead():
+    Author.objects.create(pk=500, name="Hand-made")
+    assert Author.objects.create(name="Next").pk == 501
+
+
+def test_stale_counter_heals_itself_and_never_replaces_a_document():
+    # Documents written outside Django (an adopted database) while the counter stayed behind.
+    raw("testapp_author").insert_many([
+        {"_id": 1, "name": "Existing one", "age": None, "email": None},
+        {"_id": 2, "name": "Existing two", "age": None, "email": None},
+    ])
+    connection.mongo_database[SCHEMA_COLLECTION].update_one(
+        {"name": "testapp_author"}, {"$set": {"auto.seq": 0}}
+    )
+    created = Author.objects.create(name="New")
+    assert created.pk == 3
+    assert raw("testapp_author").find_one({"_id": 1})["name"] == "Existing one"
+    assert raw("testapp_author").find_one({"_id": 2})["name"] == "Existing two"
+    assert counter("testapp_author")["auto"]["seq"] == 3
+
+
+def test_stale_counter_heals_inside_a_bulk_create_batch():
+    raw("testapp_item").insert_one({"_id": 3, "name": "Existing"})
+    connection.mongo_database[SCHEMA_COLLECTION].update_one(
+        {"name": "testapp_item"}, {"$set": {"auto.seq": 0}}
+    )
+    items = Item.objects.bulk_create([Item(name=f"new{n}") for n in range(5)])
+    # 1 and 2 went in; 3 collided, so the rest get fresh values past the reserved range.
+    assert [item.pk for item in items] == [1, 2, 6, 7, 8]
+    assert raw("testapp_item").find_one({"_id": 3})["name"] == "Existing"
+    assert raw("testapp_item").count_documents({}) == 6
+
+
+def test_saving_an_existing_object_updates_it_in_place():
+    author = Author.objects.create(name="Ann")
+    author.name = "Anne"
+    author.save()
+    assert raw("testapp_author").count_documents({}) == 1
+    assert Author.objects.get(pk=author.pk).name == "Anne"
+
+
+def test_objectid_auto_field_gives_objectid_keys():
+    note = Note.objects.create(text="hello")
+    assert isinstance(note.pk, ObjectId)
+    assert Note.objects.get(pk=str(note.pk)).text == "hello"
+    assert raw("testapp_note").find_one({"_id": note.pk})["text"] == "hello"
+    assert counter("testapp_note") is None
+
+
+def test_objectid_field_rejects_invalid_values_with_a_clear_error():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="24 hexadecimal digits"):
+        Note._meta.pk.to_python("not-an-id")

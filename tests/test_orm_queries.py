@@ -1,0 +1,230 @@
+"""Everyday QuerySet use on MongoDB: lookups, Q trees, ordering, slicing, values, counts."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, F, Max, Q, Sum
+
+from tests.testapp.models import Author, Book, Tag
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture
+def library():
+    ann = Author.objects.create(name="Ann", age=30, email="ann@example.com")
+    bob = Author.objects.create(name="Bob", age=None)
+    cid = Author.objects.create(name="cid", age=45)
+    books = [
+        Book.objects.create(title="Alpha (1st)", author=ann, pages=100, price=Decimal("9.99"),
+                            published=datetime.date(2020, 1, 5)),
+        Book.objects.create(title="Beta", author=ann, editor=bob, pages=250,
+                            published=datetime.date(2021, 6, 1)),
+        Book.objects.create(title="gamma.*", author=bob, editor=ann, pages=50, in_print=False),
+    ]
+    return {"ann": ann, "bob": bob, "cid": cid, "books": books}
+
+
+def names(queryset):
+    return [author.name for author in queryset]
+
+
+def titles(queryset):
+    return sorted(book.title for book in queryset)
+
+
+def test_create_assigns_increasing_integer_ids_and_get_reads_them_back(library):
+    ann, bob = library["ann"], library["bob"]
+    assert isinstance(ann.pk, int) and bob.pk == ann.pk + 1
+    assert Author.objects.get(pk=ann.pk).name == "Ann"
+
+
+def test_exact_and_iexact_match_whole_values_only(library):
+    assert names(Author.objects.filter(name="Ann")) == ["Ann"]
+    assert names(Author.objects.filter(name__iexact="CID")) == ["cid"]
+    assert names(Author.objects.filter(name__iexact="ci")) == []
+
+
+@pytest.mark.parametrize(("lookup", "value", "expected"), [
+    ("contains", "(1st", ["Alpha (1st)"]),
+    ("icontains", "ALPHA", ["Alpha (1st)"]),
+    ("startswith", "Be", ["Beta"]),
+    ("istartswith", "be", ["Beta"]),
+    ("endswith", ".*", ["gamma.*"]),
+    ("iendswith", "A.*", ["gamma.*"]),
+    ("contains", ".", ["gamma.*"]),
+    ("regex", r"^[AB]", ["Alpha (1st)", "Beta"]),
+    ("iregex", r"^g", ["gamma.*"]),
+])
+def test_pattern_lookups_match_regex_metacharacters_literally(library, lookup, value, expected):
+    assert titles(Book.objects.filter(**{f"title__{lookup}": value})) == expected
+
+
+def test_comparisons_in_and_range(library):
+    assert titles(Book.objects.filter(pages__gt=100)) == ["Beta"]
+    assert titles(Book.objects.filter(pages__gte=100)) == ["Alpha (1st)", "Beta"]
+    assert titles(Book.objects.filter(pages__lte=50)) == ["gamma.*"]
+    assert titles(Book.objects.filter(pages__in=[50, 250, 7])) == ["Beta", "gamma.*"]
+    assert titles(Book.objects.filter(pages__range=(60, 300))) == ["Alpha (1st)", "Beta"]
+    assert list(Book.objects.filter(pages__in=[])) == []
+
+
+def test_isnull_matches_null_values(library):
+    assert names(Author.objects.filter(age__isnull=True)) == ["Bob"]
+    assert names(Author.objects.filter(age__isnull=False)) == ["Ann", "cid"]
+    assert names(Author.objects.filter(age=None)) == ["Bob"]
+
+
+def test_greater_than_never_matches_null(library):
+    assert names(Author.objects.filter(age__gt=0)) == ["Ann", "cid"]
+
+
+@pytest.mark.engine_deviation("range-operators-match-null")
+def test_less_than_never_matches_null(library):
+    assert names(Author.objects.filter(age__lt=100)) == ["Ann", "cid"]
+
+
+def test_exclude_keeps_null_rows_like_sql(library):
+    # SQL: NOT (age = 30) is unknown for NULL, and Django's exclude() keeps such rows.
+    assert names(Author.objects.exclude(age=30)) == ["Bob", "cid"]
+
+
+def test_q_objects_combine_with_and_or_not(library):
+    assert names(Author.objects.filter(Q(name="Ann") | Q(age=45))) == ["Ann", "cid"]
+    assert names(Author.objects.filter(Q(name__startswith="A") & Q(age=30))) == ["Ann"]
+    assert names(Author.objects.filter(~Q(name="Ann"))) == ["Bob", "cid"]
+    assert names(Author.objects.filter(Q(age__gt=40) | ~Q(name__icontains="o"))) == ["Ann", "cid"]
+
+
+def test_filters_across_foreign_keys_and_many_to_many(library):
+    ann = library["ann"]
+    tag = Tag.objects.create(label="classic")
+    library["books"][0].tags.add(tag)
+    assert titles(Book.objects.filter(author__name="Ann")) == ["Alpha (1st)", "Beta"]
+    assert titles(Book.objects.filter(editor__age__gt=20)) == ["gamma.*"]
+    assert names(Author.objects.filter(books__title="Beta")) == ["Ann"]
+    assert titles(Book.objects.filter(tags__label="classic")) == ["Alpha (1st)"]
+    assert list(Tag.objects.filter(books__author=ann)) == [tag]
+    assert titles(ann.books.all()) == ["Alpha (1st)", "Beta"]
+
+
+def test_filter_across_multi_valued_relation_repeats_rows_like_sql(library):
+    # Ann wrote two books, so a join through her books yields her twice, as SQL does.
+    assert names(Author.objects.filter(books__pages__gt=0)) == ["Ann", "Ann", "Bob"]
+    assert names(Author.objects.filter(books__pages__gt=0).distinct()) == ["Ann", "Bob"]
+
+
+def test_exclude_across_relation(library):
+    assert names(Author.objects.exclude(books__title="Beta")) == ["Bob", "cid"]
+
+
+def test_ordering_default_reverse_and_across_relations(library):
+    assert names(Author.objects.all()) == ["Ann", "Bob", "cid"]
+    assert names(Author.objects.order_by("-name")) == ["cid", "Bob", "Ann"]
+    assert names(Author.objects.order_by("name").reverse()) == ["cid", "Bob", "Ann"]
+    assert [b.title for b in Book.objects.order_by("author__name", "-pages")] == [
+        "Beta", "Alpha (1st)", "gamma.*"]
+
+
+def test_slicing_and_first_last(library):
+    assert names(Author.objects.all()[1:]) == ["Bob", "cid"]
+    assert names(Author.objects.all()[:2]) == ["Ann", "Bob"]
+    assert names(Author.objects.all()[1:2]) == ["Bob"]
+    assert Author.objects.first().name == "Ann"
+    assert Author.objects.last().name == "cid"
+    assert Author.objects.all()[2].name == "cid"
+
+
+def test_count_and_exists(library):
+    assert Author.objects.count() == 3
+    assert Book.objects.filter(author__name="Ann").count() == 2
+    assert Author.objects.all()[1:].count() == 2
+    assert Author.objects.filter(name="Ann").exists()
+    assert not Author.objects.filter(name="Nobody").exists()
+    assert Author.objects.filter(pk__in=[]).count() == 0
+
+
+def test_values_and_values_list(library):
+    assert list(Author.objects.values("name", "age")) == [
+        {"name": "Ann", "age": 30}, {"name": "Bob", "age": None}, {"name": "cid", "age": 45}]
+    assert list(Author.objects.values_list("name", flat=True)) == ["Ann", "Bob", "cid"]
+    assert sorted(Book.objects.values_list("title", "author__name")) == [
+        ("Alpha (1st)", "Ann"), ("Beta", "Ann"), ("gamma.*", "Bob")]
+
+
+def test_values_keep_python_types(library):
+    book = Book.objects.get(title="Alpha (1st)")
+    assert book.price == Decimal("9.99")
+    assert book.published == datetime.date(2020, 1, 5)
+    assert book.created.tzinfo is not None
+    assert book.in_print is True
+
+
+def test_f_expressions_in_filters_and_updates(library):
+    assert titles(Book.objects.filter(pages__gt=F("author__age") * 5)) == ["Beta"]
+    Book.objects.filter(author__name="Ann").update(pages=F("pages") + 1)
+    assert sorted(Book.objects.values_list("pages", flat=True)) == [50, 101, 251]
+
+
+def test_update_returns_matched_count_and_sets_values(library):
+    assert Book.objects.filter(in_print=True).update(in_print=False, title="$literal") == 2
+    assert Book.objects.filter(title="$literal").count() == 2
+
+
+def test_aggregate_and_annotate_group_by(library):
+    assert Book.objects.aggregate(total=Sum("pages"), most=Max("pages")) == {
+        "total": 400, "most": 250}
+    assert Book.objects.filter(pages__gt=1000).aggregate(total=Sum("pages")) == {"total": None}
+    counts = dict(Author.objects.annotate(n=Count("books")).values_list("name", "n"))
+    assert counts == {"Ann": 2, "Bob": 1, "cid": 0}
+
+
+def test_select_related_follows_foreign_keys_in_one_command(library, queries):
+    books = list(Book.objects.select_related("author", "editor").order_by("pages"))
+    assert len(queries) == 1
+    assert [(b.title, b.author.name, b.editor and b.editor.name) for b in books] == [
+        ("gamma.*", "Bob", "Ann"), ("Alpha (1st)", "Ann", None), ("Beta", "Ann", "Bob")]
+
+
+def test_prefetch_related_on_many_to_many_runs_one_command_per_level(library):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    tag = Tag.objects.create(label="t")
+    for book in library["books"]:
+        book.tags.add(tag)
+    with CaptureQueriesContext(connection) as captured:
+        books = list(Book.objects.prefetch_related("tags"))
+        assert [list(b.tags.all()) for b in books] == [[tag]] * 3
+    assert len(captured) == 2
+
+
+def test_get_or_create_and_update_or_create(library):
+    author, created = Author.objects.get_or_create(name="Ann")
+    assert not created and author == library["ann"]
+    author, created = Author.objects.get_or_create(name="Dee", defaults={"age": 20})
+    assert created and Author.objects.get(name="Dee").age == 20
+    author, created = Author.objects.update_or_create(name="Dee", defaults={"age": 21})
+    assert not created and Author.objects.get(name="Dee").age == 21
+
+
+def test_delete_cascades_and_sets_null(library):
+    ann = library["ann"]
+    ann.delete()
+    assert titles(Book.objects.all()) == ["gamma.*"]
+    assert Book.objects.get(title="gamma.*").editor is None
+
+
+def test_queryset_delete_returns_counts(library):
+    deleted, per_model = Author.objects.filter(name="Bob").delete()
+    assert per_model["testapp.Author"] == 1
+    assert per_model["testapp.Book"] == 1
+
+
+def test_one_to_one_relation(library):
+    from tests.testapp.models import Profile
+
+    Profile.objects.create(author=library["ann"], bio="writes")
+    assert Author.objects.get(profile__bio="writes") == library["ann"]
+    assert Author.objects.select_related("profile").get(name="Ann").profile.bio == "writes"
