@@ -39,3 +39,4 @@ TEMPLATES = [{
         "django.contrib.messages.context_processors.messages",
     ]},
 }]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -25,9 +25,9 @@ PATTERN_LOOKUPS = {
 }
 SUPPORTED = {"exact", "in", "range", "isnull", "regex", "iregex", *RANGE_OPERATORS,
              *PATTERN_LOOKUPS}
-# Scalars that can stand as a query's equality value without `$eq`; a dict or list would be
-# read as an operator document or an array match.
-_PLAIN_TYPES = (str, int, float, bool)
+# Values that need `$eq` to be compared as a whole: a dict could be read as an operator
+# document and a list as an array match.
+_OPERATOR_LIKE = (dict, list, tuple)
 
 
 TEXT_FIELDS = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FileField",
@@ -79,6 +79,11 @@ def _db_values(lookup, translator):
     return params if name == "range" else params[0]
 
 
+def _is_condition_test(lookup):
+    return (lookup.lookup_name == "exact" and isinstance(lookup.rhs, bool)
+            and getattr(lookup.lhs, "conditional", False))
+
+
 def is_direct(lookup):
     return isinstance(lookup.rhs, Query) or lookup.rhs_is_direct_value()
 
@@ -89,6 +94,10 @@ def lookup_match(lookup, translator):
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
     lhs = lookup.lhs
+    if _is_condition_test(lookup):
+        # filter(Exists(...)) arrives as Exact(Exists(...), True): test the condition itself.
+        condition = {"$expr": translator.expression(lhs)}
+        return condition if lookup.rhs else {"$nor": [condition]}
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
     local_column = isinstance(lhs, Col) and translator.is_local(lhs)
     if not (local_column and is_direct(lookup) and textual) or getattr(
@@ -100,7 +109,7 @@ def lookup_match(lookup, translator):
     if name == "exact":
         if value is None:
             return {path: None}
-        return {path: value if isinstance(value, _PLAIN_TYPES) else {"$eq": value}}
+        return {path: {"$eq": value} if isinstance(value, _OPERATOR_LIKE) else value}
     if name in RANGE_OPERATORS:
         return {path: {RANGE_OPERATORS[name]: value}}
     if name == "in":
@@ -125,6 +134,8 @@ def lookup_expression(lookup, translator):
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
     lhs = translator.expression(lookup.lhs)
+    if _is_condition_test(lookup):
+        return lhs if lookup.rhs else {"$not": [lhs]}
     if is_direct(lookup):
         value = _db_values(lookup, translator)
         return _direct_expression(name, lhs, value, lookup, translator)

@@ -242,7 +242,10 @@ class SQLCompiler(compiler.SQLCompiler):
             expression = order_by.expression
             if order_by.nulls_first or order_by.nulls_last:
                 raise NotSupportedError("nulls_first/nulls_last are not supported yet.")
-            order.append((expression, order_by.descending))
+            # A later mention of the same expression cannot change the order (the admin adds
+            # the pk or Meta.ordering after the user's choice); Django drops it too.
+            if all(expression != seen for seen, _ in order):
+                order.append((expression, order_by.descending))
         return order
 
     @staticmethod
