@@ -16,7 +16,6 @@ See docs/embedded-engine.md.
 import asyncio
 import atexit
 import concurrent.futures
-import fcntl
 import importlib.util
 import os
 import socket
@@ -107,6 +106,9 @@ class _MemoryServer:
         from mongoeco.engines.memory import MemoryEngine
         from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
+        from djongo_core import embedded_shims
+
+        embedded_shims.install()
         self.pid = os.getpid()
         # Built here rather than in the server's event loop, which the first import of
         # mongoeco (about a second) would block; it binds to that loop when started.
@@ -180,6 +182,9 @@ def _uri(port: int) -> str:
 
 @contextmanager
 def _directory_lock(directory: Path):
+    # Imported here: fcntl is POSIX-only, and the rest of the backend must import anywhere.
+    import fcntl
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)

@@ -1,7 +1,8 @@
 """The embedded engine's server process, for the persistent HOST form ``embedded:///DIR``.
 
 :func:`djongo_core.embedded.embedded_server_uri` starts it detached, as
-``python -m djongo_core.embedded_server DIR``; it can also be run by hand in a terminal.
+``python -m djongo_core.embedded_server DIR``, while holding DIR's lock (do not start it
+by hand: nothing would then stop a second server on the same files).
 It serves the MongoDB wire protocol with mongoeco over a SQLite file in DIR, so that every
 process of a project (runserver and its reloader child, shell, migrate, tests) shares the
 same data through ordinary pymongo connections.
@@ -15,13 +16,12 @@ Its files in DIR:
 - ``embedded.log``: its output.
 
 It stops by itself once no client has been connected for DJONGO_EMBEDDED_IDLE_SECONDS
-(default 60), and on SIGTERM or SIGINT.
+(default 60), and on SIGTERM.
 
 This module imports no Django: the server starts faster without it.
 """
 
 import asyncio
-import fcntl
 import json
 import logging
 import os
@@ -76,8 +76,12 @@ def _activity(proxy) -> tuple[int, int]:
     return connections, diagnostics["dropped_events"] + len(diagnostics["events"])
 
 
-async def _serve_until_stopped(proxy, stop: asyncio.Event, lock_fd: int, idle_seconds: float) -> str:
+async def _serve_until_stopped(
+    proxy, stop: asyncio.Event, lock_fd: int, idle_seconds: float
+) -> str:
     """Wait for a stop signal or the idle period; return the reason, holding the lock."""
+    import fcntl  # POSIX-only: imported here so that clients can import this module anywhere
+
     loop = asyncio.get_running_loop()
     poll_seconds = min(1.0, idle_seconds / 4)
     seen, idle_since = _activity(proxy), loop.time()
@@ -90,7 +94,7 @@ async def _serve_until_stopped(proxy, stop: asyncio.Event, lock_fd: int, idle_se
             # Blocking flock in a thread: meanwhile the loop goes on answering the joiner
             # that holds the lock, so that it can finish and release it.
             await asyncio.to_thread(fcntl.flock, lock_fd, fcntl.LOCK_EX)
-            return "stop signal"
+            return "SIGTERM"
         current = _activity(proxy)
         if current[0] or current != seen:
             seen, idle_since = current, loop.time()
@@ -111,10 +115,10 @@ async def _serve_until_stopped(proxy, stop: asyncio.Event, lock_fd: int, idle_se
 async def _serve(proxy, directory: Path, idle_seconds: float) -> None:
     address = await proxy.start()
     stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     lock_fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        # No lock needed: the process that started us holds it until we advertise.
         _advertise(directory, address.port)
         log.info("serving %s at %s", directory, address.uri)
         reason = await _serve_until_stopped(proxy, stop, lock_fd, idle_seconds)
@@ -146,6 +150,10 @@ def main(argv: list[str]) -> None:
     # need no mongoeco. Not in the event loop either, which the import would block.
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
+
+    from djongo_core import embedded_shims
+
+    embedded_shims.install()
 
     engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
     # diagnostic_capacity=1: enough for _activity() to see the connections.

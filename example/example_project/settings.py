@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / "data"
+# Where the embedded engine keeps the demo's data (tests point it at a temporary folder).
+DATA_DIR = Path(os.environ.get("DJONGO_EXAMPLE_DATA_DIR") or BASE_DIR / "data").resolve()
 
 SECRET_KEY = "djongo-core-example-not-for-production"
 DEBUG = True
