@@ -14,33 +14,15 @@ from django.db.models.sql.query import Query
 from djongo_core.compiler.expressions import Translator, stored_name
 
 
-def aliases_in(node):
-    """Return the table aliases a where-tree child or expression reads."""
-    found = set()
+def walk(node):
+    """Yield every node of a where-tree or expression, not entering subqueries' own trees."""
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, Col):
-            found.add(item.alias)
-        elif isinstance(item, Query) or item is None:
+        if item is None:
             continue
-        elif hasattr(item, "children"):
-            stack.extend(item.children)
-        elif hasattr(item, "lhs") and hasattr(item, "rhs"):
-            stack.extend((item.lhs, item.rhs))
-        elif hasattr(item, "get_source_expressions"):
-            stack.extend(item.get_source_expressions())
-    return found
-
-
-def has_subquery(node):
-    """Return whether a where-tree child contains a subquery expression (Exists, Subquery)."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Subquery):
-            return True
-        if item is None or isinstance(item, Query):
+        yield item
+        if isinstance(item, (Query, Subquery)):
             continue
         if hasattr(item, "children"):
             stack.extend(item.children)
@@ -48,7 +30,16 @@ def has_subquery(node):
             stack.extend((item.lhs, item.rhs))
         elif hasattr(item, "get_source_expressions"):
             stack.extend(item.get_source_expressions())
-    return False
+
+
+def aliases_in(node):
+    """Return the table aliases a where-tree child or expression reads."""
+    return {item.alias for item in walk(node) if isinstance(item, Col)}
+
+
+def has_subquery(node):
+    """Return whether a where-tree child contains a subquery expression (Exists, Subquery)."""
+    return any(isinstance(item, Subquery) for item in walk(node))
 
 
 def preserve_rows(query, joined):
