@@ -6,7 +6,9 @@ import uuid
 from bson import Decimal128
 from django.conf import settings
 from django.db import NotSupportedError
+from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
 from djongo_core.command import Command
@@ -116,6 +118,9 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def get_db_converters(self, expression):
         converters = super().get_db_converters(expression)
+        if isinstance(expression, TruncBase):
+            # Truncated values are converted as a whole by convert_trunc_expression().
+            return converters
         converter = self._converters.get(expression.output_field.get_internal_type())
         if converter is not None:
             converters.append(converter)
@@ -200,6 +205,26 @@ class DatabaseOperations(BaseDatabaseOperations):
         "PositiveSmallIntegerField": convert_integer,
         "FloatField": convert_float,
     }
+
+    def convert_trunc_expression(self, value, expression):
+        """Return a $dateTrunc result (a UTC instant) in the expression's time zone and type."""
+        if isinstance(value, str):
+            return datetime.time.fromisoformat(value)
+        if not isinstance(value, datetime.datetime):
+            return value
+        if settings.USE_TZ:
+            value = value.replace(tzinfo=datetime.UTC)
+            source = expression.get_source_expressions()[0].output_field
+            if isinstance(source, models.DateTimeField):
+                value = value.astimezone(expression.tzinfo or timezone.get_current_timezone())
+        output = expression.output_field
+        if isinstance(output, models.DateTimeField):
+            return value
+        if isinstance(output, models.DateField):
+            return value.date()
+        if isinstance(output, models.TimeField):
+            return value.time()
+        return value
 
     # -- flushing -------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ INSTALLED_APPS = [
 ]
 SECRET_KEY = "djongo-core-tests"
 USE_TZ = True
+# Not UTC, so that time zone conversions are exercised (Django's own default zone).
+TIME_ZONE = "America/Chicago"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ROOT_URLCONF = "tests.urls"

@@ -3,6 +3,8 @@
 See docs/engine-deviations.md: a shim exists only while mongoeco lacks what MongoDB does.
 """
 
+import datetime
+
 import pymongo
 import pytest
 
@@ -10,10 +12,10 @@ from djongo_core import embedded_shims
 from djongo_core.embedded import embedded_server_uri
 
 
-@pytest.mark.parametrize("operator", sorted(embedded_shims.SHIMS))
-def test_shim_is_still_needed(operator):
-    assert not embedded_shims.native_support(operator), (
-        f"mongoeco now implements {operator} itself: delete its shim from "
+@pytest.mark.parametrize("shim", embedded_shims.SHIMS, ids=lambda shim: shim.operator)
+def test_shim_is_still_needed(shim):
+    assert embedded_shims.still_needed(shim), (
+        f"mongoeco now handles {shim.operator} itself: delete its shim from "
         "djongo_core/embedded_shims.py and its entry from docs/engine-deviations.md."
     )
 
@@ -45,3 +47,38 @@ def test_not_expression_inside_a_match(database):
     # In aggregation order strings and arrays sort above numbers, null and missing below.
     result = database.values.find({"$expr": {"$not": [{"$gt": ["$a", 0]}]}}, {"_id": 1})
     assert sorted(d["_id"] for d in result) == [2, 3, 4]
+
+
+def trunc(database, **spec):
+    spec.setdefault("date", "$at")
+    result = database.values.aggregate([
+        {"$match": {"_id": 1}},
+        {"$project": {"_id": 0, "x": {"$dateTrunc": spec}}},
+    ])
+    return next(result)["x"]
+
+
+@pytest.fixture(scope="module")
+def dated(database):
+    # Sunday 14 March 2021, 15:09 UTC: 10:09 in Chicago, on the day DST began there.
+    database.values.update_one({"_id": 1}, {"$set": {"at": datetime.datetime(2021, 3, 14, 15, 9)}})
+    return database
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ({"unit": "day", "timezone": "America/Chicago"}, datetime.datetime(2021, 3, 14, 6)),
+    ({"unit": "day"}, datetime.datetime(2021, 3, 14)),
+    ({"unit": "hour", "timezone": "+05:30"}, datetime.datetime(2021, 3, 14, 14, 30)),
+    ({"unit": "month", "timezone": "Europe/Paris"}, datetime.datetime(2021, 2, 28, 23)),
+    ({"unit": "quarter"}, datetime.datetime(2021, 1, 1)),
+    ({"unit": "week", "startOfWeek": "monday"}, datetime.datetime(2021, 3, 8)),
+    ({"unit": "week"}, datetime.datetime(2021, 3, 14)),
+    ({"unit": "week", "startOfWeek": "mon", "timezone": "America/Chicago"},
+     datetime.datetime(2021, 3, 8, 6)),
+])
+def test_date_trunc_honours_timezone_and_start_of_week(dated, spec, expected):
+    assert trunc(dated, **spec) == expected
+
+
+def test_date_trunc_of_null_is_null(database):
+    assert trunc(database, date=None, unit="day", timezone="Europe/Paris") is None

@@ -42,9 +42,14 @@ def test_bulk_create_reserves_its_whole_range_with_one_counter_call():
     assert len(counter_calls) == 1 and len(inserts) == 1
 
 
-def test_explicit_ids_move_the_counter_ahead():
-    Author.objects.create(pk=500, name="Hand-made")
-    assert Author.objects.create(name="Next").pk == 501
+def test_an_explicit_id_costs_no_counter_call_and_the_counter_heals_past_it():
+    last = Author.objects.create(name="Counted").pk
+    with CaptureQueriesContext(connection) as captured:
+        Author.objects.create(pk=last + 1, name="Hand-made")
+    assert [q["sql"].split("(")[0] for q in captured] == ["db.testapp_author.insert_one"]
+    # The counter hands out last + 1, which is taken: the insert heals and uses last + 2.
+    assert Author.objects.create(name="Next").pk == last + 2
+    assert Author.objects.get(pk=last + 1).name == "Hand-made"
 
 
 def test_stale_counter_heals_itself_and_never_replaces_a_document():

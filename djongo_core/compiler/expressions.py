@@ -10,9 +10,9 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import Q
 from django.db.models.sql.constants import MULTI
-from django.db.models import functions as db_functions
 
 from djongo_core.compiler import lookups, where
+from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal, not_null
 
 ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "%": "$mod",
@@ -20,22 +20,6 @@ ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "
 INTEGER_FIELDS = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
                   "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField",
                   "BigAutoField", "SmallAutoField"}
-# Functions whose MQL operator takes the same arguments; SQL returns NULL for a NULL argument,
-# which the translation keeps with a null test around the operator.
-NULL_PROPAGATING_FUNCTIONS = {
-    db_functions.Lower: "$toLower",
-    db_functions.Upper: "$toUpper",
-    db_functions.Length: "$strLenCP",
-    db_functions.Abs: "$abs",
-    db_functions.Ceil: "$ceil",
-    db_functions.Floor: "$floor",
-    db_functions.Sqrt: "$sqrt",
-    db_functions.Exp: "$exp",
-    db_functions.Ln: "$ln",
-    db_functions.Trim: "$trim",
-    db_functions.LTrim: "$ltrim",
-    db_functions.RTrim: "$rtrim",
-}
 
 
 def stored_name(field):
@@ -52,19 +36,16 @@ def _handler(node_type):
         return _HANDLERS[node_type]
     except KeyError:
         pass
-    if node_type in NULL_PROPAGATING_FUNCTIONS:
-        method = Translator._null_propagating
-    else:
-        method = next(
-            (getattr(Translator, "_" + klass.__name__) for klass in node_type.__mro__
-             if hasattr(Translator, "_" + klass.__name__)),
-            None,
-        )
+    method = next(
+        (getattr(Translator, "_" + klass.__name__) for klass in node_type.__mro__
+         if hasattr(Translator, "_" + klass.__name__)),
+        None,
+    )
     _HANDLERS[node_type] = method
     return method
 
 
-class Translator:
+class Translator(FunctionTranslations):
     """Translate expressions of one query, given where each alias's fields are found."""
 
     def __init__(self, compiler, prefixes, outer=None):
@@ -237,25 +218,6 @@ class Translator:
     def _When(self, node):
         return self.condition(node.condition)
 
-    def _Coalesce(self, node):
-        return {"$ifNull": [self.expression(e) for e in node.get_source_expressions()]}
-
-    def _ConcatPair(self, node):
-        # Django's Concat treats NULL as an empty string on every backend.
-        return {"$concat": [
-            {"$ifNull": [self.as_text(self.expression(e), e), ""]}
-            for e in node.get_source_expressions()
-        ]}
-
-    def _Concat(self, node):
-        return self.expression(node.get_source_expressions()[0])
-
-    def _Now(self, node):
-        return "$$NOW"
-
-    def _Random(self, node):
-        return {"$rand": {}}
-
     def _Lookup(self, node):
         return lookups.lookup_expression(node, self)
 
@@ -267,14 +229,6 @@ class Translator:
             f"{node.name} can only be computed by a query's group stage; this position is not "
             "supported yet."
         )
-
-    def _null_propagating(self, node):
-        arguments = [self.expression(e) for e in node.get_source_expressions()]
-        operator = NULL_PROPAGATING_FUNCTIONS[type(node)]
-        value = {operator: arguments[0] if len(arguments) == 1 else arguments}
-        if operator.endswith("trim"):
-            value = {operator: {"input": arguments[0]}}
-        return {"$cond": [not_null(arguments[0]), value, None]}
 
     def condition(self, node):
         """Return a boolean aggregation expression for a condition (Q, lookup, where-tree)."""

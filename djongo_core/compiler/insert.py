@@ -7,7 +7,9 @@ past the collection's highest id and retries the rest of the batch once.
 """
 
 from django.db import IntegrityError, NotSupportedError
-from django.db.models.expressions import Value
+from django.db.models.expressions import DatabaseDefault, Value
+from django.db.models.functions import Now
+from django.utils import timezone
 from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -31,12 +33,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
             for document, value in zip(documents, ids):
                 document["_id"] = value
-        elif self._explicit_integer_ids(opts):
-            # Keep the counter ahead of ids given by hand (fixtures, explicit pks), as SQL
-            # sequences are kept ahead by sqlite's AUTOINCREMENT and by Django's loaddata.
-            highest = max(d["_id"] for d in documents if isinstance(d.get("_id"), int))
-            self.connection.counters.raise_to(opts.db_table, opts.auto_field.column, highest)
-        self._insert(opts, documents, counter)
+        # Ids given by hand (fixtures, explicit pks) may pass the counter; the next insert that
+        # collides heals it, so they cost no extra command here.
+        self._insert(opts, documents, counter or self._healable_column(opts))
         if not returning_fields:
             return []
         rows = [[document.get(stored_name(f)) for f in returning_fields] for document in documents]
@@ -55,14 +54,13 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             return None
         return auto.column
 
-    def _explicit_integer_ids(self, opts):
+    @staticmethod
+    def _healable_column(opts):
+        """Return the auto field's column when the collection has a counter at all."""
         auto = opts.auto_field
-        return (
-            auto is not None
-            and auto.get_internal_type() in INTEGER_AUTO_FIELDS
-            and any(field is auto for field in self.query.fields)
-            and self.query.objs
-        )
+        if auto is not None and auto.get_internal_type() in INTEGER_AUTO_FIELDS:
+            return auto.column
+        return None
 
     def _documents(self):
         fields = self.query.fields
@@ -78,11 +76,20 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         return documents
 
     def _constant(self, field, expression):
+        """Return the value of a constant expression given for an insert (Now(), db_default).
+
+        An insert stores values; expressions without column references are evaluated here.
+        """
+        if isinstance(expression, DatabaseDefault):
+            expression = field.db_default
         if isinstance(expression, Value):
             return field.get_db_prep_save(expression.value, connection=self.connection)
+        if isinstance(expression, Now):
+            return field.get_db_prep_save(timezone.now(), connection=self.connection)
         raise NotSupportedError(
             f"Inserting the expression {expression!r} into {field} is not supported: MongoDB "
-            "inserts store values, not expressions."
+            "inserts store values. Compute the value in Python, or set it with update() after "
+            "the insert."
         )
 
     def _command(self, documents):

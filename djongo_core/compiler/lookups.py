@@ -9,6 +9,7 @@ matches NULL unless the lookup asks for NULL.
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
 from django.db.models.expressions import Col
+from django.db.models.lookups import YearLookup
 from django.db.models.sql.query import Query
 
 from djongo_core.compiler import regex
@@ -98,6 +99,8 @@ def lookup_match(lookup, translator):
         # filter(Exists(...)) arrives as Exact(Exists(...), True): test the condition itself.
         condition = {"$expr": translator.expression(lhs)}
         return condition if lookup.rhs else {"$nor": [condition]}
+    if isinstance(lookup, YearLookup) and _plain_year_lookup(lookup, translator):
+        return _year_range(lookup, translator)
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
     local_column = isinstance(lhs, Col) and translator.is_local(lhs)
     if not (local_column and is_direct(lookup) and textual) or getattr(
@@ -122,6 +125,25 @@ def lookup_match(lookup, translator):
         return {path: _regex(value, "i" if name == "iregex" else "")}
     kind, options = PATTERN_LOOKUPS[name]
     return {path: _regex(regex.pattern(kind, str(value)), options)}
+
+
+def _plain_year_lookup(lookup, translator):
+    source = lookup.lhs.lhs
+    return (lookup.rhs_is_direct_value() and isinstance(source, Col)
+            and translator.is_local(source) and lookup.lookup_name in ("exact", *RANGE_OPERATORS))
+
+
+def _year_range(lookup, translator):
+    """year=2005 on a date column as a range of the column (Django's own optimization), so
+    that an index on the column applies."""
+    path = translator.field_path(lookup.lhs.lhs)
+    start, finish = lookup.year_lookup_bounds(translator.connection, lookup.rhs)
+    name = lookup.lookup_name
+    if name == "exact":
+        return {path: {"$gte": start, "$lte": finish}}
+    bound = {"gt": ("$gt", finish), "gte": ("$gte", start), "lt": ("$lt", start),
+             "lte": ("$lte", finish)}[name]
+    return {path: {bound[0]: bound[1]}}
 
 
 def _regex(pattern, options):

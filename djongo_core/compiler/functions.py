@@ -1,0 +1,266 @@
+"""Django's database functions (django.db.models.functions) as aggregation expressions.
+
+SQL functions return NULL when an argument is NULL, where many MQL operators return "" or 0; the
+translations keep SQL's answer with a null test around the operator (`_guarded`).
+"""
+
+import math
+
+from django.db import NotSupportedError
+from django.db.models import functions
+
+from djongo_core.compiler.lookups import literal, not_null
+
+EXTRACT_OPERATORS = {
+    "year": "$year",
+    "iso_year": "$isoWeekYear",
+    "month": "$month",
+    "day": "$dayOfMonth",
+    "week": "$isoWeek",
+    "week_day": "$dayOfWeek",  # 1 = Sunday, as Django's week_day
+    "iso_week_day": "$isoDayOfWeek",  # 1 = Monday
+    "hour": "$hour",
+    "minute": "$minute",
+    "second": "$second",
+}
+# TimeField values are stored as "HH:MM:SS.ffffff": where each part starts.
+TIME_PARTS = {"hour": 0, "minute": 3, "second": 6}
+SIMPLE_OPERATORS = {
+    functions.Lower: "$toLower",
+    functions.Upper: "$toUpper",
+    functions.Length: "$strLenCP",
+    functions.Abs: "$abs",
+    functions.Ceil: "$ceil",
+    functions.Floor: "$floor",
+    functions.Sqrt: "$sqrt",
+    functions.Exp: "$exp",
+    functions.Ln: "$ln",
+    functions.Sin: "$sin",
+    functions.Cos: "$cos",
+    functions.Tan: "$tan",
+    functions.ASin: "$asin",
+    functions.ACos: "$acos",
+    functions.ATan: "$atan",
+    functions.ATan2: "$atan2",
+    functions.Power: "$pow",
+    functions.Mod: "$mod",
+    functions.Degrees: "$radiansToDegrees",
+    functions.Radians: "$degreesToRadians",
+}
+TRIM_OPERATORS = {functions.Trim: "$trim", functions.LTrim: "$ltrim", functions.RTrim: "$rtrim"}
+CAST_OPERATORS = {
+    "CharField": "$toString", "TextField": "$toString", "SlugField": "$toString",
+    "EmailField": "$toString", "IntegerField": "$toInt", "SmallIntegerField": "$toInt",
+    "PositiveIntegerField": "$toLong", "PositiveSmallIntegerField": "$toInt",
+    "BigIntegerField": "$toLong", "PositiveBigIntegerField": "$toLong", "AutoField": "$toInt",
+    "BigAutoField": "$toLong", "SmallAutoField": "$toInt", "FloatField": "$toDouble",
+    "DecimalField": "$toDecimal", "BooleanField": "$toBool", "DateTimeField": "$toDate",
+    "DateField": "$toDate", "ObjectIdField": "$toObjectId",
+}
+
+
+def _guarded(arguments, value):
+    """Return value, or null when any argument is null (SQL's rule for functions)."""
+    tests = [not_null(argument) for argument in arguments if _may_be_null(argument)]
+    if not tests:
+        return value
+    return {"$cond": [tests[0] if len(tests) == 1 else {"$and": tests}, value, None]}
+
+
+def _may_be_null(mql):
+    return isinstance(mql, (dict, str)) and (not isinstance(mql, str) or mql.startswith("$"))
+
+
+def _repeat(text, times):
+    return {"$reduce": {"input": {"$range": [0, times]}, "initialValue": "",
+                        "in": {"$concat": ["$$value", text]}}}
+
+
+class FunctionTranslations:
+    """Translator methods for database functions; mixed into the Translator."""
+
+    def _arguments(self, node):
+        return [self.expression(source) for source in node.get_source_expressions()]
+
+    def _Func(self, node):
+        for kind, operator in SIMPLE_OPERATORS.items():
+            if isinstance(node, kind):
+                arguments = self._arguments(node)
+                spec = arguments[0] if len(arguments) == 1 else arguments
+                return _guarded(arguments, {operator: spec})
+        for kind, operator in TRIM_OPERATORS.items():
+            if isinstance(node, kind):
+                (text,) = self._arguments(node)
+                return _guarded([text], {operator: {"input": text}})
+        return self.plugin_node(node)
+
+    # -- comparison and conversion ----------------------------------------------------------
+
+    def _Coalesce(self, node):
+        return {"$ifNull": self._arguments(node)}
+
+    def _Greatest(self, node):
+        # $max skips nulls: PostgreSQL's GREATEST (Django documents the backends' difference).
+        return {"$max": self._arguments(node)}
+
+    def _Least(self, node):
+        return {"$min": self._arguments(node)}
+
+    def _NullIf(self, node):
+        first, second = self._arguments(node)
+        return {"$cond": [{"$eq": [first, second]}, None, first]}
+
+    def _Cast(self, node):
+        (value,) = self._arguments(node)
+        internal = node.output_field.get_internal_type()
+        operator = CAST_OPERATORS.get(internal)
+        if operator is None:
+            raise NotSupportedError(f"Cast to {internal} is not supported.")
+        result = {operator: value}
+        if internal == "DateField":
+            result = {"$dateTrunc": {"date": result, "unit": "day"}}
+        return _guarded([value], result)
+
+    # -- text -----------------------------------------------------------------------------------
+
+    def _ConcatPair(self, node):
+        # Django's Concat treats NULL as an empty string on every backend.
+        return {"$concat": [
+            {"$ifNull": [self.as_text(self.expression(e), e), ""]}
+            for e in node.get_source_expressions()
+        ]}
+
+    def _Concat(self, node):
+        return self.expression(node.get_source_expressions()[0])
+
+    def _Left(self, node):
+        text, length = self._arguments(node)
+        return _guarded([text, length], {"$substrCP": [text, 0, length]})
+
+    def _Right(self, node):
+        text, length = self._arguments(node)
+        start = {"$max": [0, {"$subtract": [{"$strLenCP": text}, length]}]}
+        return _guarded([text, length], {"$substrCP": [text, start, length]})
+
+    def _Substr(self, node):
+        arguments = self._arguments(node)
+        text, position = arguments[0], arguments[1]
+        length = arguments[2] if len(arguments) > 2 else {"$strLenCP": text}
+        # SQL positions start at 1.
+        return _guarded(arguments, {"$substrCP": [text, {"$subtract": [position, 1]}, length]})
+
+    def _StrIndex(self, node):
+        text, substring = self._arguments(node)
+        return _guarded([text, substring], {"$add": [{"$indexOfCP": [text, substring]}, 1]})
+
+    def _Replace(self, node):
+        text, find, replacement = self._arguments(node)
+        return _guarded([text, find, replacement],
+                        {"$replaceAll": {"input": text, "find": find, "replacement": replacement}})
+
+    def _Reverse(self, node):
+        (text,) = self._arguments(node)
+        return _guarded([text], {"$reduce": {
+            "input": {"$range": [0, {"$strLenCP": text}]}, "initialValue": "",
+            "in": {"$concat": [{"$substrCP": [text, "$$this", 1]}, "$$value"]},
+        }})
+
+    def _Repeat(self, node):
+        text, times = self._arguments(node)
+        return _guarded([text, times], _repeat(text, times))
+
+    def _LPad(self, node):
+        return self._pad(node, left=True)
+
+    def _RPad(self, node):
+        return self._pad(node, left=False)
+
+    def _pad(self, node, left):
+        text, length, fill = self._arguments(node)
+        missing = {"$max": [0, {"$subtract": [length, {"$strLenCP": text}]}]}
+        padding = {"$substrCP": [_repeat(fill, length), 0, missing]}
+        padded = {"$concat": [padding, text] if left else [text, padding]}
+        return _guarded([text, length, fill], {"$substrCP": [padded, 0, length]})
+
+    # -- math -----------------------------------------------------------------------------------
+
+    def _Round(self, node):
+        arguments = self._arguments(node)
+        return _guarded(arguments, {"$round": arguments})
+
+    def _Log(self, node):
+        # Django's Log(base, x) is the logarithm of x to base.
+        base, value = self._arguments(node)
+        return _guarded([base, value], {"$log": [value, base]})
+
+    def _Sign(self, node):
+        (value,) = self._arguments(node)
+        return _guarded([value], {"$cond": [{"$gt": [value, 0]}, 1,
+                                            {"$cond": [{"$lt": [value, 0]}, -1, 0]}]})
+
+    def _Cot(self, node):
+        (value,) = self._arguments(node)
+        return _guarded([value], {"$divide": [1, {"$tan": value}]})
+
+    def _Pi(self, node):
+        return math.pi
+
+    def _Random(self, node):
+        return {"$rand": {}}
+
+    # -- dates and times --------------------------------------------------------------------
+
+    def _Now(self, node):
+        return "$$NOW"
+
+    def _date_argument(self, node, value):
+        """Return {"date": value} with the timezone Django would use for this expression."""
+        argument = {"date": value}
+        source = node.get_source_expressions()[0]
+        if source.output_field.get_internal_type() == "DateTimeField":
+            timezone_name = node.get_tzname()
+            if timezone_name:
+                argument["timezone"] = timezone_name
+        return argument
+
+    def _Extract(self, node):
+        value = self.expression(node.lhs)
+        kind = node.lookup_name
+        internal = node.lhs.output_field.get_internal_type()
+        if internal == "TimeField":
+            if kind not in TIME_PARTS:
+                raise NotSupportedError(f"Extract {kind!r} from a TimeField is not supported.")
+            return _guarded([value], {"$toInt": {"$substrCP": [value, TIME_PARTS[kind], 2]}})
+        if internal == "DurationField":
+            raise NotSupportedError("Extract from a DurationField is not supported on MongoDB.")
+        argument = self._date_argument(node, value)
+        if kind == "quarter":
+            month = {"$month": argument}
+            return {"$toInt": {"$ceil": {"$divide": [month, 3]}}}
+        operator = EXTRACT_OPERATORS.get(kind)
+        if operator is None:
+            raise NotSupportedError(f"Extract {kind!r} is not supported.")
+        return {operator: argument}
+
+    def _TruncBase(self, node):
+        value = self.expression(node.lhs)
+        kind = node.kind
+        if node.lhs.output_field.get_internal_type() == "TimeField":
+            return self._truncate_time_text(value, kind)
+        argument = self._date_argument(node, value)
+        if kind == "time":
+            # The local time of day as TimeField stores it; the converter parses it.
+            argument["format"] = "%H:%M:%S.%L"
+            return {"$dateToString": argument}
+        argument["unit"] = "day" if kind == "date" else kind
+        if kind == "week":
+            argument["startOfWeek"] = "monday"
+        return {"$dateTrunc": argument}
+
+    @staticmethod
+    def _truncate_time_text(value, kind):
+        kept = {"hour": (2, ":00:00"), "minute": (5, ":00"), "second": (8, "")}
+        if kind not in kept:
+            raise NotSupportedError(f"Trunc {kind!r} of a TimeField is not supported.")
+        length, suffix = kept[kind]
+        return _guarded([value], {"$concat": [{"$substrCP": [value, 0, length]}, literal(suffix)]})

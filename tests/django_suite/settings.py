@@ -1,0 +1,23 @@
+"""Settings for Django's own test suite (tests/runtests.py) run against djongo-core.
+
+Django's runner needs two aliases, "default" and "other". Each runtests process starts its own
+in-memory embedded server, so every module runs on a fresh one; with MONGODB_URI set, both
+aliases use that server instead.
+"""
+
+import os
+
+HOST = os.environ.get("MONGODB_URI") or "embedded:"
+# Every plugin that exists in plugins/ is enabled (none has landed yet).
+PLUGINS = []
+
+DATABASES = {
+    "default": {"ENGINE": "djongo_core", "NAME": "djangotests", "HOST": HOST,
+                "PLUGINS": PLUGINS},
+    "other": {"ENGINE": "djongo_core", "NAME": "djangotests_other", "HOST": HOST,
+              "PLUGINS": PLUGINS},
+}
+SECRET_KEY = "django_tests_secret_key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+USE_TZ = False
