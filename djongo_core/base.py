@@ -142,6 +142,11 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         # Without the transactions plugin every write commits on its own.
         pass
 
+    def _start_transaction_under_autocommit(self):
+        # atomic() begins here (autocommits_when_autocommit_is_off); nothing is sent to
+        # MongoDB, so nothing is logged as BEGIN either.
+        pass
+
     def _commit(self):
         pass
 

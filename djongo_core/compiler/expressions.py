@@ -147,12 +147,17 @@ class Translator(FunctionTranslations):
         )
 
     def _Subquery(self, node):
-        field, columns = self._join_subquery(node.query)
+        query = getattr(node, "query", node)
+        field, columns = self._join_subquery(query)
         kind, ref = columns[0]
         if kind == "value":
             return {"$cond": [{"$gt": [{"$size": "$" + field}, 0]}, literal(ref), None]}
         # A scalar subquery: the first row's only column, or NULL when there is no row.
         return {"$arrayElemAt": [f"${field}.{ref}", 0]}
+
+    def _Query(self, node):
+        # A query on the right of a lookup (filter(pk=queryset[:1])): a scalar subquery.
+        return self._Subquery(node)
 
     def _Exists(self, node):
         field, _ = self._join_subquery(node.query)

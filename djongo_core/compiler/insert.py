@@ -81,7 +81,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         An insert stores values; expressions without column references are evaluated here.
         """
         if isinstance(expression, DatabaseDefault):
-            expression = field.db_default
+            expression = expression.expression
         if isinstance(expression, Value):
             return field.get_db_prep_save(expression.value, connection=self.connection)
         if isinstance(expression, Now):

@@ -7,39 +7,16 @@ match, exactly as Django expects from SQL.
 """
 
 from django.db import NotSupportedError
-from django.db.models.expressions import Col, Subquery
+from django.db.models.expressions import Col
 from django.db.models.sql.constants import LOUTER
-from django.db.models.sql.query import Query
 
 from djongo_core.compiler.expressions import Translator, stored_name
-
-
-def walk(node):
-    """Yield every node of a where-tree or expression, not entering subqueries' own trees."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if item is None:
-            continue
-        yield item
-        if isinstance(item, (Query, Subquery)):
-            continue
-        if hasattr(item, "children"):
-            stack.extend(item.children)
-        elif hasattr(item, "lhs") and hasattr(item, "rhs"):
-            stack.extend((item.lhs, item.rhs))
-        elif hasattr(item, "get_source_expressions"):
-            stack.extend(item.get_source_expressions())
+from djongo_core.compiler.tree import walk
 
 
 def aliases_in(node):
     """Return the table aliases a where-tree child or expression reads."""
     return {item.alias for item in walk(node) if isinstance(item, Col)}
-
-
-def has_subquery(node):
-    """Return whether a where-tree child contains a subquery expression (Exists, Subquery)."""
-    return any(isinstance(item, Subquery) for item in walk(node))
 
 
 def preserve_rows(query, joined):

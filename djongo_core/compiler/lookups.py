@@ -13,6 +13,7 @@ from django.db.models.lookups import YearLookup
 from django.db.models.sql.query import Query
 
 from djongo_core.compiler import regex
+from djongo_core.compiler.tree import is_correlated
 
 RANGE_OPERATORS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 PATTERN_LOOKUPS = {
@@ -64,8 +65,12 @@ def _db_values(lookup, translator):
     rhs = lookup.rhs
     name = lookup.lookup_name
     if isinstance(rhs, Query):
-        if name != "in":
-            raise NotSupportedError(f"A subquery on the right of {name!r} is not supported yet.")
+        database = getattr(rhs, "_db", None)
+        if database is not None and database != translator.connection.alias:
+            raise ValueError(
+                "Subqueries aren't allowed across different databases. Force the inner query "
+                "to be evaluated using `list(inner_query)`."
+            )
         return translator.subquery_values(rhs)
     if name == "in":
         values = [value for value in rhs if value is not None]
@@ -73,7 +78,7 @@ def _db_values(lookup, translator):
             raise EmptyResultSet
         return lookup.get_db_prep_lookup(values, translator.connection)[1]
     if name in ("isnull", "regex", "iregex") or name in PATTERN_LOOKUPS:
-        if name == "isnull" and rhs not in (True, False):
+        if name == "isnull" and not isinstance(rhs, bool):
             raise ValueError("The QuerySet value for an isnull lookup must be True or False.")
         return rhs
     params = lookup.get_db_prep_lookup(rhs, translator.connection)[1]
@@ -86,7 +91,13 @@ def _is_condition_test(lookup):
 
 
 def is_direct(lookup):
-    return isinstance(lookup.rhs, Query) or lookup.rhs_is_direct_value()
+    """Return whether the right side is values known before the query runs.
+
+    An uncorrelated `__in=queryset` counts: its values are fetched first and sent as a list.
+    """
+    if isinstance(lookup.rhs, Query):
+        return lookup.lookup_name == "in" and not is_correlated(lookup.rhs)
+    return lookup.rhs_is_direct_value()
 
 
 def lookup_match(lookup, translator):

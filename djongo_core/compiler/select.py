@@ -22,7 +22,7 @@ from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
-from djongo_core.compiler import joins
+from djongo_core.compiler import joins, where
 from djongo_core.compiler.expressions import Translator
 from djongo_core.compiler.grouping import GroupStage, find_aggregates
 
@@ -138,11 +138,12 @@ class SQLCompiler(compiler.SQLCompiler):
         )
         if qualify:
             raise NotSupportedError("Window functions are not supported yet.")
-        base_filter, joined_filter = self._split_filter(where_node, translator, base, joined)
+        base_filter, joined_filter = self._split_filter(where_node, translator, set(joined))
         subquery_stages = translator.take_pre_stages()
         grouped = grouped or having is not None
 
-        if not subquery_stages and self._can_use_find(joined, grouped, select, order):
+        if not (subquery_stages or joined_filter) and self._can_use_find(joined, grouped, select,
+                                                                         order):
             return self._find_plan(collection, base_filter, select, order, translator)
 
         pipeline = []
@@ -205,35 +206,31 @@ class SQLCompiler(compiler.SQLCompiler):
             raise NotSupportedError("distinct(*fields) is a PostgreSQL feature; MongoDB has no "
                                     "DISTINCT ON.")
 
-    def _split_filter(self, node, translator, base, joined):
-        """Return (filter on the base collection only, filter that needs the joins)."""
-        try:
-            if not joined and not joins.has_subquery(node):
-                return translator.match(node), {}
-            if node.connector == AND and not node.negated:
-                early = [c for c in node.children
-                         if joins.aliases_in(c) <= {base} and not joins.has_subquery(c)]
-                late = [c for c in node.children if c not in early]
-            else:
-                early, late = [], [node]
-            return (
-                self._match_all(early, translator),
-                self._match_all(late, translator),
-            )
-        except FullResultSet:
-            return {}, {}
+    def _split_filter(self, node, translator, joined):
+        """Return (filter to run on the base collection first, filter needing the joins).
 
-    @staticmethod
-    def _match_all(children, translator):
-        parts = []
+        A condition goes first when it reads no joined collection (only the base collection,
+        or an outer query's columns through $lookup variables) and needs no subquery $lookup
+        (compiling it added no stage); it can then use the collection's indexes.
+        """
+        if node is None:
+            return {}, {}
+        if node.connector == AND and not node.negated:
+            children = node.children
+        else:
+            children = [node]
+        early, late = [], []
         for child in children:
+            stages_before = len(translator.pre_stages)
             try:
-                parts.append(translator.match(child))
+                compiled = translator.match(child)
             except FullResultSet:
                 continue
-        if not parts:
-            return {}
-        return parts[0] if len(parts) == 1 else {"$and": parts}
+            if len(translator.pre_stages) == stages_before and not joins.aliases_in(child) & joined:
+                early.append(compiled)
+            else:
+                late.append(compiled)
+        return where.conjunction(early), where.conjunction(late)
 
     def _ordering(self):
         """Return [(expression, descending)] in sort order."""

@@ -49,7 +49,7 @@ def compile_match(node, translator):
         if len(parts) == 1:
             combined = parts[0]
         elif node.connector == AND:
-            combined = _conjunction(parts)
+            combined = conjunction(parts)
         else:
             combined = {"$or": parts}
         return {"$nor": [combined]} if node.negated else combined
@@ -66,8 +66,10 @@ def compile_match(node, translator):
     return translator.plugin_node(node)
 
 
-def _conjunction(parts):
+def conjunction(parts):
     """AND query documents: one document when their keys differ (the readable, usual form)."""
+    if len(parts) == 1:
+        return parts[0]
     merged = {}
     for part in parts:
         if merged.keys() & part.keys():

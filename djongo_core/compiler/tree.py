@@ -1,0 +1,32 @@
+"""Walking Django's where-trees and expression trees."""
+
+from django.db.models.expressions import Col, Subquery
+from django.db.models.sql.query import Query
+
+
+def walk(node):
+    """Yield every node of a where-tree or expression, not entering subqueries' own trees."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if item is None:
+            continue
+        yield item
+        if isinstance(item, (Query, Subquery)):
+            continue
+        if hasattr(item, "children"):
+            stack.extend(item.children)
+        elif hasattr(item, "lhs") and hasattr(item, "rhs"):
+            stack.extend((item.lhs, item.rhs))
+        elif hasattr(item, "get_source_expressions"):
+            stack.extend(item.get_source_expressions())
+
+
+def is_correlated(query):
+    """Return whether a subquery reads columns of an outer query (a resolved OuterRef)."""
+    parts = [query.where, *query.annotations.values()]
+    return any(
+        isinstance(item, Col) and item.alias not in query.alias_map
+        for part in parts
+        for item in walk(part)
+    )
