@@ -38,6 +38,16 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_over_clause = False
     supports_subqueries_in_group_by = False
 
+    # Which aggregate clauses compile? filter= becomes a condition inside the accumulator;
+    # ordering inside an aggregate (StringAgg(order_by=...)) is not supported yet.
+    supports_aggregate_filter_clause = True
+    supports_aggregate_order_by_clause = False
+
+    # Set operations (union, intersection, difference) are not supported yet.
+    supports_select_union = False
+    supports_select_intersection = False
+    supports_select_difference = False
+
     # Which values have native types? Booleans, dates, binary data and UUIDs map onto BSON
     # types; durations are stored as integer microseconds.
     has_native_uuid_field = True

@@ -26,7 +26,7 @@ class SQLAggregateCompiler(SQLCompiler):
         annotations = list(self.query.annotation_select.values())
         for annotation in annotations:
             group.add_aggregates(annotation)
-        pipeline.append(group.stage())
+        pipeline.extend(group.stages(annotations))
         translator.replacements = group.replacements
         projection = {"_id": 0}
         for index, annotation in enumerate(annotations):

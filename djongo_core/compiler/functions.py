@@ -121,6 +121,9 @@ class FunctionTranslations:
             result = {"$dateTrunc": {"date": result, "unit": "day"}}
         return _guarded([value], result)
 
+    def _StringAggDelimiter(self, node):
+        return self.expression(node.get_source_expressions()[0])
+
     # -- text -----------------------------------------------------------------------------------
 
     def _ConcatPair(self, node):

@@ -6,9 +6,40 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 """
 
 from django.db import NotSupportedError
-from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
+from django.db.models.aggregates import BitAggregate
+from django.db.models import (
+    Aggregate,
+    AnyValue,
+    Avg,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Count,
+    Max,
+    Min,
+    StdDev,
+    StringAgg,
+    Sum,
+    Variance,
+)
 
 from djongo_core.compiler.lookups import not_null
+
+
+# Bit aggregates: the MQL operator and the value that leaves the first operand unchanged.
+_BIT_OPERATORS = {BitAnd: ("$bitAnd", -1), BitOr: ("$bitOr", 0), BitXor: ("$bitXor", 0)}
+# What each accumulator gives over no documents.
+_EMPTY_ACCUMULATOR = {"$sum": 0, "$push": [], "$addToSet": []}
+
+
+def literal_document(document):
+    """Return a document of constants as an aggregation expression."""
+    return {key: {"$literal": value} for key, value in document.items()}
+
+
+def _non_null(value):
+    """The value, or nothing at all (for $push/$addToSet) where it is null."""
+    return {"$cond": [not_null(value), value, "$$REMOVE"]}
 
 
 def find_aggregates(expression):
@@ -43,34 +74,55 @@ class GroupStage:
                 name = f"a{len(self.accumulators)}"
                 self.replacements[aggregate] = self._accumulate(name, aggregate)
 
-    def stage(self):
-        group = {"_id": self.keys or None}
-        group.update(self.accumulators)
-        return {"$group": group}
+    def stages(self, outputs):
+        """Return the $group stage, and for outputs Django cannot compute over no rows, the
+        stages that make empty input still yield a row."""
+        group = {"$group": {"_id": self.keys or None, **self.accumulators}}
+        if self.keys or all(
+            getattr(output, "empty_result_set_value", NotImplemented) is not NotImplemented
+            for output in outputs
+        ):
+            # Django fills in the row itself (COUNT 0, SUM NULL...) when none comes back.
+            return [group]
+        # SQL aggregates an empty table into one row (COUNT 0, SUM NULL...); $group into none.
+        empty = {"_id": None, **{
+            name: _EMPTY_ACCUMULATOR.get(next(iter(accumulator)))
+            for name, accumulator in self.accumulators.items()
+        }}
+        return [
+            {"$facet": {"groups": [group]}},
+            {"$replaceWith": {"$ifNull": [{"$arrayElemAt": ["$groups", 0]}, literal_document(empty)]}},
+        ]
 
     def _argument(self, aggregate):
         """Return the aggregated value, null where the aggregate's filter= excludes the row."""
         source = aggregate.get_source_expressions()[0]
         value = self.translator.expression(source)
         if aggregate.filter is not None:
-            value = {"$cond": [self.translator.condition(aggregate.filter), value, None]}
+            condition = self.translator.condition(aggregate.filter.condition)
+            if condition is not True:
+                value = {"$cond": [condition, value, None]}
         return value
 
     def _accumulate(self, name, aggregate):
         if getattr(aggregate, "order_by", None):
-            raise NotSupportedError(f"{aggregate.name}(order_by=...) is not supported yet.")
+            raise NotSupportedError(
+                "This database backend does not support specifying an order on aggregates."
+            )
         value = self._argument(aggregate)
+        if aggregate.distinct:
+            return self._accumulate_distinct(name, aggregate, value)
         if isinstance(aggregate, Count):
-            if aggregate.distinct:
-                # $addToSet skips a missing value, so nulls never count as a distinct value.
-                self.accumulators[name] = {"$addToSet": {"$cond": [not_null(value), value,
-                                                                   "$$REMOVE"]}}
-                return {"$size": f"${name}"}
             counted = 1 if value is True else {"$cond": [not_null(value), 1, 0]}
             self.accumulators[name] = {"$sum": counted}
             return f"${name}"
-        if aggregate.distinct:
-            raise NotSupportedError(f"{aggregate.name}(distinct=True) is not supported yet.")
+        if isinstance(aggregate, AnyValue):
+            self.accumulators[name] = {"$first": value}
+            return f"${name}"
+        if isinstance(aggregate, StringAgg):
+            return self._string_agg(name, aggregate, value, {"$push": _non_null(value)})
+        if isinstance(aggregate, BitAggregate):
+            return self._bits(name, aggregate, value)
         if isinstance(aggregate, Sum):
             # SQL's SUM over no non-null values is NULL; $sum would say 0.
             self.accumulators[name] = {"$sum": value}
@@ -88,3 +140,37 @@ class GroupStage:
                 return {"$pow": [f"${name}", 2]}
             return f"${name}"
         return self.translator.plugin_node(aggregate)
+
+    def _accumulate_distinct(self, name, aggregate, value):
+        # $addToSet skips a missing value ($$REMOVE), so null is never a distinct value.
+        self.accumulators[name] = {"$addToSet": _non_null(value)}
+        values = f"${name}"
+        if isinstance(aggregate, Count):
+            return {"$size": values}
+        if isinstance(aggregate, Sum):
+            return {"$cond": [{"$gt": [{"$size": values}, 0]}, {"$sum": values}, None]}
+        if isinstance(aggregate, Avg):
+            return {"$avg": values}
+        if isinstance(aggregate, StringAgg):
+            return self._string_agg(name, aggregate, value, self.accumulators[name])
+        raise NotSupportedError(f"{aggregate.name}(distinct=True) is not supported.")
+
+    def _bits(self, name, aggregate, value):
+        # MongoDB has the bitwise operators as expressions, not accumulators: collect the
+        # values, then fold them; no values gives NULL as in SQL.
+        operator, start = _BIT_OPERATORS[type(aggregate)]
+        self.accumulators[name] = {"$push": _non_null(value)}
+        values = f"${name}"
+        folded = {"$reduce": {"input": values, "initialValue": start,
+                              "in": {operator: ["$$value", "$$this"]}}}
+        return {"$cond": [{"$gt": [{"$size": values}, 0]}, folded, None]}
+
+    def _string_agg(self, name, aggregate, value, accumulator):
+        self.accumulators[name] = accumulator
+        delimiter = self.translator.expression(aggregate.get_source_expressions()[1])
+        joined = {"$reduce": {
+            "input": f"${name}", "initialValue": None,
+            "in": {"$cond": [{"$eq": ["$$value", None]}, "$$this",
+                             {"$concat": ["$$value", delimiter, "$$this"]}]},
+        }}
+        return joined

@@ -226,6 +226,11 @@ class SQLCompiler(compiler.SQLCompiler):
                 compiled = translator.match(child)
             except FullResultSet:
                 continue
+            except EmptyResultSet:
+                if self.elide_empty:
+                    raise
+                # An aggregate over nothing must still run to give its row (COUNT 0...).
+                return {"$expr": False}, {}
             if len(translator.pre_stages) == stages_before and not joins.aliases_in(child) & joined:
                 early.append(compiled)
             else:
@@ -236,6 +241,8 @@ class SQLCompiler(compiler.SQLCompiler):
         """Return [(expression, descending)] in sort order."""
         order = []
         for order_by, _ in self._order_by_pairs():
+            # As Django's get_order_by(): F() and annotation names resolve against the query.
+            order_by = order_by.resolve_expression(self.query, allow_joins=True, reuse=None)
             expression = order_by.expression
             if order_by.nulls_first or order_by.nulls_last:
                 raise NotSupportedError("nulls_first/nulls_last are not supported yet.")
@@ -319,7 +326,7 @@ class SQLCompiler(compiler.SQLCompiler):
             group.add_aggregates(expression)
         if having is not None:
             group.add_aggregates(having)
-        stages = [group.stage()]
+        stages = group.stages(select)
         translator.replacements = group.replacements
         if having is not None:
             try:
