@@ -52,7 +52,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # types; durations are stored as integer microseconds.
     has_native_uuid_field = True
     has_native_duration_field = False
-    supports_temporal_subtraction = False
+    supports_temporal_subtraction = True
     supports_timezones = False
     has_zoneinfo_database = True
     allows_auto_pk_0 = True

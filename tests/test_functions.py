@@ -120,3 +120,30 @@ def test_integer_division_truncates_like_sql(books):
     halves = Author.objects.annotate(
         half=f.Cast(F("age") / 7, output_field=IntegerField())).order_by("pk")
     assert [a.half for a in halves] == [4, None]
+
+
+def test_insert_of_an_expression_is_computed_by_the_server_and_read_back():
+    author = Author.objects.create(name=f.Lower(Value("UPPER")), age=Value(3) + 4)
+    assert (author.name, author.age) == ("upper", 7)
+    assert Author.objects.get(pk=author.pk).name == "upper"
+
+
+def test_date_arithmetic_with_durations(books):
+    later = Book.objects.annotate(
+        due=F("created") + datetime.timedelta(days=2, hours=1)).get(title="Alpha")
+    assert later.due == timezone.make_aware(datetime.datetime(2021, 3, 16, 16, 9, 26), datetime.UTC)
+    gap = Book.objects.annotate(gap=F("created") - F("created")).get(title="Alpha")
+    assert gap.gap == datetime.timedelta(0)
+
+
+def test_bitwise_and_shift_operators(books):
+    ann = Author.objects.annotate(
+        a=F("age").bitand(6), o=F("age").bitor(1), x=F("age").bitxor(31),
+        left=F("age").bitleftshift(2), right=F("age").bitrightshift(2),
+    ).get(name="Ann Lee")
+    assert (ann.a, ann.o, ann.x, ann.left, ann.right) == (6, 31, 1, 120, 7)
+
+
+def test_in_and_range_with_expressions(books):
+    assert values(Author.objects.filter(age__in=[F("age"), 99]), "name") == ["Ann Lee"]
+    assert values(Book.objects.filter(pages__range=(F("pages") - 1, 100)), "title") == ["Beta"]

@@ -15,8 +15,9 @@ from djongo_core.compiler import lookups, where
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal, not_null
 
-ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "%": "$mod",
-              "^": "$pow"}
+ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "%%": "$mod",
+              "%": "$mod", "^": "$pow", "&": "$bitAnd", "|": "$bitOr", "#": "$bitXor"}
+TEMPORAL_FIELDS = {"DateField", "DateTimeField"}
 INTEGER_FIELDS = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
                   "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField",
                   "BigAutoField", "SmallAutoField"}
@@ -28,6 +29,11 @@ def stored_name(field):
 
 
 _HANDLERS = {}  # node type -> Translator method, filled on first use of each type
+
+
+def _internal_type(expression):
+    field = getattr(expression, "_output_field_or_none", None)
+    return field.get_internal_type() if field is not None else None
 
 
 def _handler(node_type):
@@ -196,15 +202,44 @@ class Translator(FunctionTranslations):
         return {"$not": [self.expression(node.expression)]}
 
     def _CombinedExpression(self, node):
+        lhs, rhs = self.expression(node.lhs), self.expression(node.rhs)
+        if node.connector in ("<<", ">>"):
+            # Shifts as arithmetic: MongoDB has no shift operator.
+            factor = {"$pow": [2, rhs]}
+            if node.connector == "<<":
+                return {"$multiply": [lhs, factor]}
+            return {"$floor": [{"$divide": [lhs, factor]}]}
         operator = ARITHMETIC.get(node.connector)
         if operator is None:
-            raise NotSupportedError(f"The {node.connector!r} operator is not supported yet.")
-        lhs, rhs = self.expression(node.lhs), self.expression(node.rhs)
+            raise NotSupportedError(f"The {node.connector!r} operator is not supported.")
         result = {operator: [lhs, rhs]}
         if node.connector == "/" and self._integer(node):
             # Integer division truncates, as in SQL.
             result = {"$trunc": [result]}
         return result
+
+    def _DurationExpression(self, node):
+        # A date plus or minus a duration: durations are stored as integer microseconds and
+        # MongoDB adds milliseconds to dates.
+        sides = []
+        for side in (node.lhs, node.rhs):
+            value = self.expression(side)
+            if _internal_type(side) == "DurationField":
+                value = {"$divide": [value, 1000]}
+            sides.append(value)
+        if node.connector not in ("+", "-"):
+            raise NotSupportedError(f"The {node.connector!r} operator on dates is not supported.")
+        return {"$add" if node.connector == "+" else "$subtract": sides}
+
+    def _TemporalSubtraction(self, node):
+        if _internal_type(node.lhs) not in TEMPORAL_FIELDS:
+            raise NotSupportedError("Subtracting times of day is not supported.")
+        # Dates subtract to milliseconds; a duration is stored in microseconds.
+        return {"$multiply": [{"$subtract": [self.expression(node.lhs),
+                                             self.expression(node.rhs)]}, 1000]}
+
+    def _ExpressionList(self, node):
+        return [self.expression(source) for source in node.get_source_expressions()]
 
     def _integer(self, node):
         field = node._output_field_or_none

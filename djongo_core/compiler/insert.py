@@ -7,14 +7,16 @@ past the collection's highest id and retries the rest of the batch once.
 """
 
 from django.db import IntegrityError, NotSupportedError
-from django.db.models.expressions import DatabaseDefault, Value
-from django.db.models.functions import Now
-from django.utils import timezone
+from django.db.models.expressions import DatabaseDefault, Subquery, Value
+from django.db.models.sql.constants import SINGLE
+from django.db.models.sql.query import Query
+from pymongo import ReturnDocument
 from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from djongo_core.command import Command
-from djongo_core.compiler.expressions import stored_name
+from djongo_core.compiler.expressions import Translator, stored_name
+from djongo_core.compiler.lookups import literal
 from djongo_core.errors import duplicate_key_details, is_duplicate_key, translated_errors
 
 INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
@@ -22,12 +24,13 @@ INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
 
 class SQLInsertCompiler(compiler.SQLInsertCompiler):
     def as_sql(self):
-        return [(self._command(self._documents()).as_mql(), ())]
+        documents, _ = self._documents()
+        return [(self._command(documents).as_mql(), ())]
 
     def execute_sql(self, returning_fields=None):
         self.returning_fields = returning_fields
         opts = self.query.get_meta()
-        documents = self._documents()
+        documents, computed = self._documents()
         counter = self._counter_column(opts)
         if counter:
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
@@ -36,6 +39,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         # Ids given by hand (fixtures, explicit pks) may pass the counter; the next insert that
         # collides heals it, so they cost no extra command here.
         self._insert(opts, documents, counter or self._healable_column(opts))
+        if any(computed):
+            self._compute(opts, documents, computed)
         if not returning_fields:
             return []
         rows = [[document.get(stored_name(f)) for f in returning_fields] for document in documents]
@@ -63,34 +68,50 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         return None
 
     def _documents(self):
+        """Return the documents to insert, and per document the expressions to compute."""
         fields = self.query.fields
-        documents = []
+        documents, computed = [], []
         for obj in self.query.objs:
-            document = {}
+            document, expressions = {}, {}
             for field in fields:
                 value = self.prepare_value(field, self.pre_save_val(field, obj))
+                if isinstance(value, DatabaseDefault):
+                    value = value.expression
+                if isinstance(value, Value):
+                    value = field.get_db_prep_save(value.value, connection=self.connection)
                 if hasattr(value, "resolve_expression"):
-                    value = self._constant(field, value)
-                document[stored_name(field)] = value
+                    expressions[stored_name(field)] = value
+                else:
+                    document[stored_name(field)] = value
             documents.append(document)
-        return documents
+            computed.append(expressions)
+        return documents, computed
 
-    def _constant(self, field, expression):
-        """Return the value of a constant expression given for an insert (Now(), db_default).
+    def _compute(self, opts, documents, computed):
+        """Let the server compute the values given as expressions (Now(), Lower(...), db_default
+        functions): an insert stores values, so each such document is updated right after its
+        insert with a pipeline that evaluates them, and the results are read back."""
+        translator = Translator(self, {})
+        for document, expressions in zip(documents, computed):
+            if not expressions:
+                continue
+            assignments = {key: self._server_value(expression, translator)
+                           for key, expression in expressions.items()}
+            stored = self.connection.executor.run(Command(
+                opts.db_table, "find_one_and_update",
+                ({"_id": document["_id"]}, [{"$set": assignments}]),
+                {"projection": {key: 1 for key in assignments},
+                 "return_document": ReturnDocument.AFTER},
+            ))
+            document.update({key: stored.get(key) for key in assignments})
 
-        An insert stores values; expressions without column references are evaluated here.
-        """
-        if isinstance(expression, DatabaseDefault):
-            expression = expression.expression
-        if isinstance(expression, Value):
-            return field.get_db_prep_save(expression.value, connection=self.connection)
-        if isinstance(expression, Now):
-            return field.get_db_prep_save(timezone.now(), connection=self.connection)
-        raise NotSupportedError(
-            f"Inserting the expression {expression!r} into {field} is not supported: MongoDB "
-            "inserts store values. Compute the value in Python, or set it with update() after "
-            "the insert."
-        )
+    def _server_value(self, expression, translator):
+        if isinstance(expression, (Query, Subquery)):
+            # Update pipelines cannot run a $lookup: the subquery's value is fetched first.
+            query = getattr(expression, "query", expression)
+            row = query.get_compiler(connection=self.connection).execute_sql(SINGLE)
+            return literal(row[0] if row else None)
+        return translator.expression(expression)
 
     def _command(self, documents):
         table = self.query.get_meta().db_table

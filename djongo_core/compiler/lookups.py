@@ -172,7 +172,16 @@ def lookup_expression(lookup, translator):
     if is_direct(lookup):
         value = _db_values(lookup, translator)
         return _direct_expression(name, lhs, value, lookup, translator)
-    rhs = translator.expression(lookup.rhs)
+    rhs = _expression_rhs(lookup, translator)
+    if name == "in":
+        return {"$and": [{"$in": [lhs, rhs]}, not_null(lhs)]}
+    if name == "range":
+        low, high = rhs
+        return {"$and": [{"$gte": [lhs, low]}, {"$lte": [lhs, high]}, not_null(lhs),
+                         not_null(low), not_null(high)]}
+    if name in ("regex", "iregex"):
+        text = translator.as_text(lhs, lookup.lhs)
+        return {"$and": [not_null(rhs), _regex_match(text, rhs, "i" if name == "iregex" else "")]}
     if name == "exact":
         return {"$and": [{"$eq": [lhs, rhs]}, not_null(lhs)]}
     if name == "iexact":
@@ -183,6 +192,23 @@ def lookup_expression(lookup, translator):
     if name in PATTERN_LOOKUPS:
         return _expression_pattern(name, lhs, rhs)
     raise NotSupportedError(f"The {name!r} lookup with an expression on its right is not supported.")
+
+
+def _expression_rhs(lookup, translator):
+    """Translate a right side holding expressions: one expression, or a list mixing
+    expressions and values (in, range)."""
+    rhs = lookup.rhs
+    if not isinstance(rhs, (list, tuple)):
+        return translator.expression(rhs)
+    items = []
+    for item in rhs:
+        if hasattr(item, "resolve_expression"):
+            items.append(translator.expression(item))
+        else:
+            prepared = lookup.lhs.output_field.get_db_prep_value(
+                item, translator.connection, prepared=True)
+            items.append(literal(prepared))
+    return items
 
 
 def _direct_expression(name, lhs, value, lookup, translator):
