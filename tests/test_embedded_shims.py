@@ -6,6 +6,7 @@ See docs/engine-deviations.md: a shim exists only while mongoeco lacks what Mong
 import datetime
 
 import pymongo
+from bson import Decimal128
 import pytest
 
 from djongo_core import embedded_shims
@@ -16,7 +17,7 @@ from djongo_core.embedded import embedded_server_uri
 def test_shim_is_still_needed(shim):
     assert embedded_shims.still_needed(shim), (
         f"mongoeco now handles {shim.operator} itself: delete its shim from "
-        "djongo_core/embedded_shims.py and its entry from docs/engine-deviations.md."
+        "djongo_core/embedded_shims/ and its entry from docs/engine-deviations.md."
     )
 
 
@@ -82,3 +83,41 @@ def test_date_trunc_honours_timezone_and_start_of_week(dated, spec, expected):
 
 def test_date_trunc_of_null_is_null(database):
     assert trunc(database, date=None, unit="day", timezone="Europe/Paris") is None
+
+
+@pytest.fixture(scope="module")
+def numbers(database):
+    database.numbers.drop()
+    database.numbers.insert_one({"_id": 1, "d": Decimal128("2.25"), "f": 2.25, "i": -7,
+                                 "n": None})
+    return database.numbers
+
+
+def evaluate(collection, expression):
+    return next(collection.aggregate([{"$project": {"_id": 0, "x": expression}}])).get("x")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ({"$sqrt": "$d"}, Decimal128("1.5")),
+    ({"$ceil": "$d"}, Decimal128("3")),
+    ({"$floor": "$f"}, 2.0),
+    ({"$abs": "$i"}, 7),
+    ({"$pow": ["$d", 2]}, Decimal128("5.0625")),
+    ({"$pow": ["$i", 2]}, 49),
+    ({"$round": ["$d", 1]}, Decimal128("2.2")),  # half to even
+    ({"$round": ["$i", -1]}, -10),
+    ({"$trunc": ["$f", 1]}, 2.2),
+    ({"$ln": "$n"}, None),
+    ({"$exp": "$missing"}, None),
+    ({"$log": [100, 10]}, 2.0),
+    ({"$sin": 0}, 0.0),
+    ({"$atan2": [1, 1]}, 0.7853981633974483),
+    ({"$radiansToDegrees": 3.141592653589793}, 180.0),
+])
+def test_math_operators_follow_mongodb_including_decimal128(numbers, expression, expected):
+    assert evaluate(numbers, expression) == expected
+
+
+def test_math_operator_outside_its_domain_is_an_error(numbers):
+    with pytest.raises(pymongo.errors.OperationFailure, match="greater than or equal to 0"):
+        evaluate(numbers, {"$sqrt": "$i"})

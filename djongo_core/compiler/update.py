@@ -46,6 +46,15 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
                 _check_allowed(field, value)
+            elif hasattr(value, "prepare_database_save"):
+                # A model instance: its key, for a relation (as Django's SQL compiler does).
+                if not field.remote_field:
+                    raise TypeError(
+                        f"Tried to update field {field} with a model instance, {value!r}. Use "
+                        "a value compatible with "
+                        f"{field.__class__.__name__}."
+                    )
+                value = value.prepare_database_save(field)
             if hasattr(value, "resolve_expression"):
                 computed[stored_name(field)] = translator.expression(value)
             else:

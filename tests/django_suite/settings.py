@@ -21,3 +21,5 @@ SECRET_KEY = "django_tests_secret_key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False
+# Django's runner, which also writes the list of tests it found when the suite runner asks for it.
+TEST_RUNNER = "tests.django_suite.listing.ListingRunner"

@@ -1,0 +1,77 @@
+"""Fixes for embedded-engine (mongoeco) gaps that would hurt its users, and only for it.
+
+The backend always sends the MQL MongoDB 7.0+ expects. Where mongoeco lacks something that MQL
+needs, a shim teaches the embedded engine, through mongoeco's public extension API, inside the
+embedded server only; a real MongoDB never sees any of this. Each shim is listed in
+docs/engine-deviations.md, tested in tests/test_embedded_shims.py, and reported obsolete by those
+tests as soon as mongoeco handles the case itself (then delete the shim).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from mongoeco import MongoClient
+from mongoeco.types import Decimal128
+from mongoeco.core.aggregation import (
+    get_registered_aggregation_expression_operator,
+    register_aggregation_expression_operator,
+    unregister_aggregation_expression_operator,
+)
+
+from djongo_core.embedded_shims import logic, math_operators, timezones
+
+
+@dataclass(frozen=True)
+class Shim:
+    operator: str
+    handler: object
+    # An aggregation mongoeco fails on while it still needs the shim.
+    probe: list
+
+
+def _probe(expression):
+    return [{"$project": {"x": expression}}]
+
+
+SHIMS = [
+    # Deviation "not-expression-missing": mongoeco 4.11 rejects the $not aggregation
+    # expression, which Django needs for negated conditions in annotations and Case/When.
+    Shim("$not", logic.negation, _probe({"$not": [True]})),
+    # Deviation "datetrunc-timezone": mongoeco 4.11's $dateTrunc accepts no timezone but UTC,
+    # which Trunc*() needs under USE_TZ with any other TIME_ZONE.
+    Shim("$dateTrunc", timezones.date_trunc, _probe({"$dateTrunc": {
+        "date": datetime.datetime(2021, 3, 14, 15), "unit": "day",
+        "timezone": "America/Chicago"}})),
+    # Deviation "math-on-decimal128": mongoeco 4.11's math operators reject Decimal128, the
+    # type DecimalField values are stored as.
+    *(Shim(operator, handler, _probe({operator: math_operators.probe_arguments(operator,
+                                                                             Decimal128("2.25"))}))
+      for operator, handler in math_operators.DECIMAL_AWARE.items()),
+    # Deviation "trigonometry-missing": mongoeco 4.11 has none of the trigonometric operators.
+    *(Shim(operator, handler, _probe({operator: math_operators.probe_arguments(operator, 0.5)}))
+      for operator, handler in math_operators.TRIGONOMETRY.items()),
+]
+
+
+def still_needed(shim):
+    """Return whether mongoeco itself still fails the shim's probe (the shim set aside)."""
+    installed = get_registered_aggregation_expression_operator(shim.operator)
+    if installed is not None:
+        unregister_aggregation_expression_operator(shim.operator)
+    try:
+        with MongoClient() as client:
+            client.probe.one.insert_one({"_id": 1})
+            list(client.probe.one.aggregate(shim.probe))
+        return False
+    except Exception:  # noqa: BLE001 - in process, mongoeco fails with TypeError as well
+        return True
+    finally:
+        if installed is not None:
+            register_aggregation_expression_operator(shim.operator, installed)
+
+
+def install():
+    """Register every shim (idempotent; mongoeco's registry is process-wide)."""
+    for shim in SHIMS:
+        if get_registered_aggregation_expression_operator(shim.operator) is None:
+            register_aggregation_expression_operator(shim.operator, shim.handler)

@@ -1,0 +1,66 @@
+"""The command line: python -m tests.django_suite run [MODULE ...] [--all] [--migrations]
+[--fast] [--write] [--check] [--timeout S]"""
+
+import argparse
+import shlex
+import sys
+
+from . import report, results
+from .modules import FAST, MIGRATIONS, YARDSTICK
+from .runner import run_module, summary
+from .source import tests_directory
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m tests.django_suite",
+                                     description="Run Django's test suite against djongo-core.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run modules of the suite, one process each")
+    run.add_argument("modules", nargs="*", metavar="MODULE")
+    run.add_argument("--all", action="store_true", help="the yardstick modules")
+    run.add_argument("--migrations", action="store_true", help="the migrations work's modules")
+    run.add_argument("--fast", action="store_true", help="the quick subset the pytest gate runs")
+    run.add_argument("--write", action="store_true",
+                     help="merge the results into results.json, outcomes/ and docs/conformance.md")
+    run.add_argument("--check", action="store_true",
+                     help="fail when a module passes fewer tests than committed, or a test that "
+                          "passed no longer does")
+    run.add_argument("--timeout", type=float, default=1800, metavar="S",
+                     help="seconds per module before it is stopped and recorded as timed out "
+                          "(default: %(default)s)")
+    options = parser.parse_args(argv)
+
+    modules = list(options.modules)
+    for chosen, group in ((options.all, YARDSTICK), (options.migrations, MIGRATIONS),
+                          (options.fast, FAST)):
+        if chosen:
+            modules += [name for name in group if name not in modules]
+    if not modules:
+        run.error("name modules, or pass --all, --migrations or --fast")
+
+    committed = results.load()
+    tests = tests_directory()
+    runs = []
+    for module in modules:
+        runs.append(run_module(module, tests, options.timeout))
+        print(summary(runs[-1]), flush=True)
+
+    status = 0
+    if options.check:
+        regressions, improvements = results.compare(committed, runs)
+        for text in improvements:
+            print(f"IMPROVED {text}")
+        for text in regressions:
+            print(f"REGRESSED {text}")
+        status = 1 if regressions else 0
+        print("check: " + ("FAILED" if status else "no module lost a passing test"))
+    if options.write:
+        command = shlex.join(["python", "-m", "tests.django_suite", *argv])
+        report.write(results.save(runs, command))
+        print(f"wrote {results.RESULTS}, {results.OUTCOMES}/ and {report.DOC}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

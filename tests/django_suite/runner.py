@@ -1,0 +1,94 @@
+"""Run modules of Django's test suite: one runtests.py process per module, each with a time limit
+and its whole output kept in .cache/django-suite-logs/<module>.log."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .listing import LIST_ENV
+from .parse import parse, tally
+from .source import REPO_ROOT
+
+LOGS = REPO_ROOT / ".cache" / "django-suite-logs"
+RUNTESTS_ARGS = ("--settings=tests.django_suite.settings", "--parallel=1", "-v", "2",
+                 "--noinput")
+
+
+@dataclass
+class ModuleRun:
+    module: str
+    counts: dict  # parse.tally's counts, plus seconds and timed_out
+    outcomes: dict  # test id -> outcome
+    messages: dict  # test id -> exception line of its traceback
+    log: Path
+
+
+def run_module(module, tests_directory, timeout):
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log, listing = LOGS / f"{module}.log", LOGS / f"{module}.tests"
+    listing.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, (str(REPO_ROOT), os.environ.get("PYTHONPATH")))),
+        # Output the tests print then lands where it was printed, not inside a status line.
+        "PYTHONUNBUFFERED": "1",
+        LIST_ENV: str(listing),
+    }
+    started = time.monotonic()
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, "runtests.py", *RUNTESTS_ARGS, module],
+                                   cwd=tests_directory, env=env, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        timed_out = False
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            # The new session holds runtests.py and whatever it started; being a session of its
+            # own, it would also outlive this run when Ctrl-C stops it, so end it here.
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    seconds = round(time.monotonic() - started, 1)
+    parsed = parse(log.read_text(errors="replace"))
+    collected = listing.read_text().split() if listing.exists() else None
+    counts, outcomes = tally(parsed, collected)
+    crash = None if timed_out else parsed.crash
+    counts.update(seconds=seconds, timed_out=timed_out, crash=crash and crash[:300])
+    return ModuleRun(module, counts, outcomes, parsed.messages, log)
+
+
+def summary(run, top=3):
+    counts = run.counts
+    details = [f"{counts[key]} {label}" for key, label in (
+        ("failures", "failures"), ("errors", "errors"), ("skipped", "skipped"),
+        ("expected_failures", "expected failures"),
+        ("unexpected_successes", "unexpected successes"), ("not_run", "not run"))
+        if counts[key]]
+    line = (f"{run.module}: {counts['passed']} passed of {counts['tests']}"
+            + (f" ({', '.join(details)})" if details else "") + f" in {counts['seconds']} s")
+    if counts["timed_out"]:
+        # The first test without a result is where it hung, or the class whose setUpClass hung.
+        stuck = next((test for test, outcome in run.outcomes.items()
+                      if outcome in ("unfinished", "not_run")), None)
+        line += f"; TIMED OUT at {stuck}"
+    if counts["crash"]:
+        line += f"; the run stopped on {counts['crash']}"
+    lines = [line, f"  log: {run.log}"]
+    for message, count in top_messages(run.messages, top):
+        lines.append(f"  {count:4d} x {message}")
+    return "\n".join(lines)
+
+
+def top_messages(messages, top):
+    # Object addresses would make every occurrence of the same error look different.
+    normal = (re.sub(r" at 0x[0-9a-f]+", "", message)[:160] for message in messages.values())
+    return Counter(normal).most_common(top)
