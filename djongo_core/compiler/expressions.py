@@ -137,6 +137,11 @@ class Translator(FunctionTranslations):
         self.let[name] = outer_path
         return "$$" + name
 
+    def _ColPairs(self, node):
+        if len(node) != 1:
+            raise NotSupportedError("Composite keys (several columns at once) are not supported yet.")
+        return self._Col(node.get_cols()[0])
+
     def _RawSQL(self, node):
         # Django itself uses extra(select={...: "table.column"}) in many-to-many prefetching;
         # that one form, a qualified column of a joined table, is read as a field path.

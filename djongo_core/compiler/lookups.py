@@ -8,7 +8,7 @@ matches NULL unless the lookup asks for NULL.
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, ColPairs
 from django.db.models.lookups import YearLookup
 from django.db.models.sql.query import Query
 
@@ -100,12 +100,19 @@ def is_direct(lookup):
     return lookup.rhs_is_direct_value()
 
 
+def single_column(expression):
+    """Return a one-column ColPairs (Django's form for some key lookups) as its Col."""
+    if isinstance(expression, ColPairs) and len(expression) == 1:
+        return expression.get_cols()[0]
+    return expression
+
+
 def lookup_match(lookup, translator):
     """Return the lookup as a query document for `find` or `$match`."""
     name = lookup.lookup_name
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
-    lhs = lookup.lhs
+    lhs = single_column(lookup.lhs)
     if _is_condition_test(lookup):
         # filter(Exists(...)) arrives as Exact(Exists(...), True): test the condition itself.
         condition = {"$expr": translator.expression(lhs)}
@@ -120,6 +127,9 @@ def lookup_match(lookup, translator):
         return {"$expr": lookup_expression(lookup, translator)}
     path = translator.field_path(lhs)
     value = _db_values(lookup, translator)
+    if isinstance(value, list) and name != "range":
+        # A one-column ColPairs compares 1-tuples.
+        value = [item[0] if isinstance(item, tuple) and len(item) == 1 else item for item in value]
     if name == "exact":
         if value is None:
             return {path: None}
