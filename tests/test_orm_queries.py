@@ -239,3 +239,18 @@ def test_negated_condition_inside_case_when(library):
     ).values_list("name", "grown")
     # Django negates "age < 40" as NOT (age < 40 AND age IS NOT NULL), true for a NULL age.
     assert dict(flags) == {"Ann": 0, "Bob": 1, "cid": 1}
+
+
+def test_union_intersection_and_difference(library):
+    older = Author.objects.filter(age__gt=25)  # Ann, cid
+    c_or_bob = Author.objects.filter(Q(name__icontains="c") | Q(name="Bob"))  # Bob, cid
+    assert sorted(older.union(c_or_bob).values_list("name", flat=True)) == ["Ann", "Bob", "cid"]
+    assert sorted(older.union(c_or_bob, all=True).values_list("name", flat=True)) == [
+        "Ann", "Bob", "cid", "cid"]
+    assert list(older.intersection(c_or_bob).values_list("name", flat=True)) == ["cid"]
+    assert list(older.difference(c_or_bob).values_list("name", flat=True)) == ["Ann"]
+    assert older.union(c_or_bob).count() == 3
+    assert [a.name for a in older.union(c_or_bob).order_by("-name")] == ["cid", "Bob", "Ann"]
+    assert [a.name for a in older.union(c_or_bob).order_by("name")[1:]] == ["Bob", "cid"]
+    assert list(Author.objects.none().union(older).order_by("name").values_list(
+        "name", flat=True)) == ["Ann", "cid"]

@@ -14,7 +14,7 @@ Stage order of a pipeline:
 from itertools import islice
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import NotSupportedError
+from django.db import DatabaseError, NotSupportedError
 from django.db.models.expressions import Col, Value
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
@@ -22,7 +22,7 @@ from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
-from djongo_core.compiler import joins, where
+from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.expressions import Translator
 from djongo_core.compiler.grouping import GroupStage, find_aggregates
 
@@ -120,6 +120,8 @@ class SQLCompiler(compiler.SQLCompiler):
         self._check_supported()
         if self.select is None:
             self.setup_query()
+        if query.combinator:
+            return self._combined_plan()
         base = self._base_alias()
         collection = query.alias_map[base].table_name
         # Ordering first: ordering across a relation adds its joins to the query.
@@ -186,6 +188,17 @@ class SQLCompiler(compiler.SQLCompiler):
             pipeline.extend(self._window_stages())
         return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns, translator.let)
 
+    def _combined_plan(self):
+        select = [expression for expression, _, _ in self.select]
+        order = []
+        for expression, descending in self._ordering():
+            key = self._select_key(expression, select)
+            if key is None:
+                raise DatabaseError("ORDER BY term does not match any column in the result set.")
+            order.append((key, descending))
+        command, columns = combinators.combined_command(self, order, self._window_stages())
+        return QueryPlan(command, columns)
+
     def _base_alias(self):
         """Return the alias the query reads from (after trim_start it is not the first one)."""
         query = self.query
@@ -196,8 +209,6 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def _check_supported(self):
         query = self.query
-        if query.combinator:
-            raise NotSupportedError(f"QuerySet.{query.combinator}() is not supported yet.")
         # select_for_update() is ignored, as Django documents for backends without row locks
         # (has_select_for_update is False): update_or_create() relies on that.
         if query.extra_tables or query.extra_order_by:

@@ -1,0 +1,77 @@
+"""union(), intersection() and difference() as one pipeline.
+
+Each part is compiled on its own, then its rows are reshaped to the same columns (c0..cN, a
+missing value as null so equal rows look equal). A union appends the other parts with
+`$unionWith`; DISTINCT (SQL's default) groups equal rows. Intersection and difference tag each
+row with its part and keep the rows found in every part, or only in the first.
+"""
+
+from django.core.exceptions import EmptyResultSet
+
+from djongo_core.command import Command
+from djongo_core.compiler.lookups import literal
+
+PART = "__part"
+
+
+def combined_pipeline(compiler):
+    """Return (collection, pipeline, column count) for the compiler's combined query."""
+    query = compiler.query
+    combinator = query.combinator
+    parts = []
+    for part_query in query.combined_queries:
+        if query.selected is not None and part_query.selected is None:
+            # A values() list on the combined query applies to every part.
+            part_query = part_query.clone()
+            part_query.set_values(query.selected)
+        part = part_query.get_compiler(compiler.using, compiler.connection, compiler.elide_empty)
+        try:
+            plan = part.build_plan()
+        except EmptyResultSet:
+            # An empty part adds nothing to a union, and takes nothing from a difference's
+            # first part; it empties an intersection.
+            if combinator == "union" or (combinator == "difference" and parts):
+                continue
+            raise
+        parts.append((plan.command.collection, _normalized(plan)))
+    if not parts:
+        raise EmptyResultSet
+    width = len(parts[0][1][-1]["$project"]) - 1
+    collection, pipeline = parts[0]
+    if combinator == "union":
+        pipeline.extend({"$unionWith": {"coll": name, "pipeline": stages}}
+                        for name, stages in parts[1:])
+        if not query.combinator_all:
+            pipeline.extend([{"$group": {"_id": "$$ROOT"}}, {"$replaceRoot": {"newRoot": "$_id"}}])
+        return collection, pipeline, width
+    for number, (_, stages) in enumerate(parts):
+        stages.append({"$set": {PART: number}})
+    pipeline.extend({"$unionWith": {"coll": name, "pipeline": stages}}
+                    for name, stages in parts[1:])
+    row = {f"c{index}": f"$c{index}" for index in range(width)}
+    pipeline.append({"$group": {"_id": row, "parts": {"$addToSet": f"${PART}"}}})
+    if combinator == "intersection":
+        pipeline.append({"$match": {"$expr": {"$eq": [{"$size": "$parts"}, len(parts)]}}})
+    else:
+        pipeline.append({"$match": {"parts": [0]}})
+    pipeline.append({"$replaceRoot": {"newRoot": "$_id"}})
+    return collection, pipeline, width
+
+
+def _normalized(plan):
+    """Return a part's stages, ending with its columns as c0..cN."""
+    projection = {"_id": 0}
+    for index, (kind, ref) in enumerate(plan.columns):
+        value = {"$ifNull": ["$" + ref, None]} if kind == "key" else literal(ref)
+        projection[f"c{index}"] = value
+    return [*plan.pipeline(), {"$project": projection}]
+
+
+def combined_command(compiler, order, window_stages):
+    """Return the Command and column keys for the combined query, ordered and sliced."""
+    collection, pipeline, width = combined_pipeline(compiler)
+    if order:
+        pipeline.append({"$sort": {key: -1 if descending else 1 for key, descending in order}})
+    pipeline.extend(window_stages)
+    columns = [("key", f"c{index}") for index in range(width)]
+    return Command(collection, "aggregate", (pipeline,)), columns
