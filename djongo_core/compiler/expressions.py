@@ -13,7 +13,7 @@ from django.db.models.sql.constants import MULTI
 
 from djongo_core.compiler import lookups, where
 from djongo_core.compiler.functions import FunctionTranslations
-from djongo_core.compiler.lookups import literal, not_null
+from djongo_core.compiler.lookups import literal
 
 ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "%%": "$mod",
               "%": "$mod", "^": "$pow", "&": "$bitAnd", "|": "$bitOr", "#": "$bitXor"}

@@ -34,7 +34,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         counter = self._counter_column(opts)
         if counter:
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
-            for document, value in zip(documents, ids):
+            for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
         # Ids given by hand (fixtures, explicit pks) may pass the counter; the next insert that
         # collides heals it, so they cost no extra command here.
@@ -92,7 +92,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         functions): an insert stores values, so each such document is updated right after its
         insert with a pipeline that evaluates them, and the results are read back."""
         translator = Translator(self, {})
-        for document, expressions in zip(documents, computed):
+        for document, expressions in zip(documents, computed, strict=True):
             if not expressions:
                 continue
             assignments = {key: self._server_value(expression, translator)
@@ -141,7 +141,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     documents = documents[inserted:]
                     self.connection.counters.heal(opts.db_table, counter)
                     ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
-                    for document, value in zip(documents, ids):
+                    for document, value in zip(documents, ids, strict=True):
                         document["_id"] = value
                     continue
                 with translated_errors(command):

@@ -24,7 +24,7 @@ from django.db.models.sql.where import AND
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.expressions import Translator
-from djongo_core.compiler.grouping import GroupStage, find_aggregates
+from djongo_core.compiler.grouping import GroupStage
 
 
 class QueryPlan:

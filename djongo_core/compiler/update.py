@@ -42,7 +42,7 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
         translator = Translator(self, {self.query.get_initial_alias(): ""})
         match = translator.match(self.query.where) if self.query.where else {}
         constants, computed = {}, {}
-        for field, model, value in self.query.values:
+        for field, _model, value in self.query.values:
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
                 _check_allowed(field, value)
