@@ -267,7 +267,13 @@ class Translator(FunctionTranslations):
         return lookups.lookup_expression(node, self)
 
     def _WhereNode(self, node):
-        return where.compile_expression(node, self)
+        # As a value, a condition that holds for every row is true, one for no row false.
+        try:
+            return where.compile_expression(node, self)
+        except FullResultSet:
+            return True
+        except EmptyResultSet:
+            return False
 
     def _Aggregate(self, node):
         raise NotSupportedError(

@@ -23,6 +23,8 @@ EXTRACT_OPERATORS = {
     "minute": "$minute",
     "second": "$second",
 }
+TRUNC_KINDS = {"year", "quarter", "month", "week", "day", "hour", "minute", "second", "date",
+               "time"}
 # TimeField values are stored as "HH:MM:SS.ffffff": where each part starts.
 TIME_PARTS = {"hour": 0, "minute": 3, "second": 6}
 SIMPLE_OPERATORS = {
@@ -120,6 +122,12 @@ class FunctionTranslations:
         if internal == "DateField":
             result = {"$dateTrunc": {"date": result, "unit": "day"}}
         return _guarded([value], result)
+
+    def _JSONObject(self, node):
+        sources = node.get_source_expressions()
+        keys = sources[::2]
+        return {key.value: self.expression(value) for key, value in zip(keys, sources[1::2],
+                                                                         strict=True)}
 
     def _StringAggDelimiter(self, node):
         return self.expression(node.get_source_expressions()[0])
@@ -227,8 +235,11 @@ class FunctionTranslations:
         return argument
 
     def _Extract(self, node):
-        value = self.expression(node.lhs)
         kind = node.lookup_name
+        if kind not in EXTRACT_OPERATORS and kind != "quarter":
+            # The same refusal (and message) as Django's Extract.as_sql().
+            raise ValueError(f"Invalid lookup_name: {kind}")
+        value = self.expression(node.lhs)
         internal = node.lhs.output_field.get_internal_type()
         if internal == "TimeField":
             if kind not in TIME_PARTS:
@@ -246,8 +257,10 @@ class FunctionTranslations:
         return {operator: argument}
 
     def _TruncBase(self, node):
-        value = self.expression(node.lhs)
         kind = node.kind
+        if kind not in TRUNC_KINDS:
+            raise ValueError(f"Invalid kind: {kind}")
+        value = self.expression(node.lhs)
         if node.lhs.output_field.get_internal_type() == "TimeField":
             return self._truncate_time_text(value, kind)
         argument = self._date_argument(node, value)

@@ -358,7 +358,7 @@ class SQLCompiler(compiler.SQLCompiler):
                 value = None if value is NotImplemented else value
             except FullResultSet:
                 value = True
-            if isinstance(expression, Value) or not _is_computed(value):
+            if not _is_computed(value):
                 # Constants are filled in by the client: no need to send them round.
                 columns.append(("value", _constant(value)))
             else:

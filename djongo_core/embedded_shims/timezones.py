@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mongoeco.errors import OperationFailure
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+# MongoDB takes offsets as +/-HH:MM, +/-HHMM or +/-HH.
+_OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 
 def _zone(name):
@@ -15,7 +16,7 @@ def _zone(name):
         return datetime.UTC
     if offset := _OFFSET.match(name):
         sign, hours, minutes = offset.groups()
-        delta = datetime.timedelta(hours=int(hours), minutes=int(minutes))
+        delta = datetime.timedelta(hours=int(hours), minutes=int(minutes or 0))
         return datetime.timezone(-delta if sign == "-" else delta)
     try:
         return ZoneInfo(name)
