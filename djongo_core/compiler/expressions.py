@@ -170,6 +170,14 @@ class Translator(FunctionTranslations):
         # A query on the right of a lookup (filter(pk=queryset[:1])): a scalar subquery.
         return self._Subquery(node)
 
+    def subquery_column(self, query):
+        """Return an array expression of a (correlated) subquery's first column."""
+        field, columns = self._join_subquery(query)
+        kind, ref = columns[0]
+        if kind == "value":
+            return {"$map": {"input": "$" + field, "in": literal(ref)}}
+        return f"${field}.{ref}"
+
     def _Exists(self, node):
         field, _ = self._join_subquery(node.query)
         return {"$gt": [{"$size": "$" + field}, 0]}
@@ -225,7 +233,9 @@ class Translator(FunctionTranslations):
 
     def _DurationExpression(self, node):
         # A date plus or minus a duration: durations are stored as integer microseconds and
-        # MongoDB adds milliseconds to dates.
+        # MongoDB adds milliseconds to dates. Durations among themselves are plain numbers.
+        if not {_internal_type(node.lhs), _internal_type(node.rhs)} & TEMPORAL_FIELDS:
+            return self._CombinedExpression(node)
         sides = []
         for side in (node.lhs, node.rhs):
             value = self.expression(side)

@@ -208,6 +208,9 @@ def _expression_rhs(lookup, translator):
     """Translate a right side holding expressions: one expression, or a list mixing
     expressions and values (in, range)."""
     rhs = lookup.rhs
+    if lookup.lookup_name == "in" and isinstance(rhs, Query):
+        # A correlated subquery: all of its rows' values, not the first one.
+        return translator.subquery_column(rhs)
     if not isinstance(rhs, (list, tuple)):
         return translator.expression(rhs)
     items = []

@@ -194,6 +194,11 @@ class SQLCompiler(compiler.SQLCompiler):
         for expression, descending in self._ordering():
             key = self._select_key(expression, select)
             if key is None:
+                if self._meta_ordering:
+                    # Meta.ordering names a column the combined rows do not carry: the
+                    # result is left unordered rather than refused.
+                    order = []
+                    break
                 raise DatabaseError("ORDER BY term does not match any column in the result set.")
             order.append((key, descending))
         command, columns = combinators.combined_command(self, order, self._window_stages())
