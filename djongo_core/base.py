@@ -4,6 +4,7 @@ from django.db import NotSupportedError
 from django.db import utils as database_errors
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.validation import BaseDatabaseValidation
+from django.db.backends.utils import debug_transaction
 from django.utils.functional import cached_property
 
 from djongo_core import clients
@@ -136,22 +137,51 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _close(self):
         if self.connection is not None:
+            if self.transaction_manager is not None:
+                self.transaction_manager.close()
             clients.release(self.alias, self._connection_params)
 
+    # -- transactions ----------------------------------------------------------------------
+    # MongoDB transactions come from a plugin (djongo_transaction_manager). Without one every
+    # write commits on its own and these methods do nothing; with one they forward to it and
+    # log into connection.queries as Django does on SQL databases.
+
+    @cached_property
+    def transaction_manager(self):
+        """The plugin object running this connection's transactions, or None."""
+        return self.plugin_host.hook.djongo_transaction_manager(connection=self)
+
     def _set_autocommit(self, autocommit):
-        # Without the transactions plugin every write commits on its own.
-        pass
+        if self.transaction_manager is not None:
+            self.transaction_manager.set_autocommit(autocommit)
 
     def _start_transaction_under_autocommit(self):
-        # atomic() begins here (autocommits_when_autocommit_is_off); nothing is sent to
-        # MongoDB, so nothing is logged as BEGIN either.
-        pass
+        # atomic() begins here. Nothing is sent to MongoDB yet (a transaction starts with its
+        # first command), so nothing is logged as BEGIN either, as on SQLite.
+        if self.transaction_manager is not None:
+            self.transaction_manager.set_autocommit(False)
 
     def _commit(self):
-        pass
+        if self.transaction_manager is not None:
+            with debug_transaction(self, "COMMIT"):
+                self.transaction_manager.commit()
 
     def _rollback(self):
-        pass
+        if self.transaction_manager is not None:
+            with debug_transaction(self, "ROLLBACK"):
+                self.transaction_manager.rollback()
+
+    def _savepoint(self, sid):
+        with debug_transaction(self, f"SAVEPOINT {sid}"):
+            self.transaction_manager.savepoint(sid)
+
+    def _savepoint_rollback(self, sid):
+        with debug_transaction(self, f"ROLLBACK TO SAVEPOINT {sid}"):
+            self.transaction_manager.savepoint_rollback(sid)
+
+    def _savepoint_commit(self, sid):
+        with debug_transaction(self, f"RELEASE SAVEPOINT {sid}"):
+            self.transaction_manager.savepoint_commit(sid)
 
     def is_usable(self):
         try:

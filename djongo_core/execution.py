@@ -22,6 +22,9 @@ class Executor:
     def run(self, command):
         """Run the command and return pymongo's result (cursors are returned unread)."""
         connection = self.connection
+        # Django refuses queries in an atomic block marked for rollback; SQL backends check in
+        # their cursor wrapper, which this backend does not use.
+        connection.validate_no_broken_transaction()
         connection.ensure_connection()
         logged = connection.queries_logged
         start = time.monotonic() if logged else 0.0

@@ -43,10 +43,21 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_aggregate_filter_clause = True
     supports_aggregate_order_by_clause = False
 
-    # Set operations (union, intersection, difference) are not supported yet.
-    supports_select_union = False
-    supports_select_intersection = False
-    supports_select_difference = False
+    # Does Greatest/Least skip nulls? Yes: they are $max/$min, which ignore nulls.
+    greatest_least_ignores_nulls = True
+    # Is there ANY_VALUE()? AnyValue is the $first accumulator.
+    supports_any_value = True
+    # How many fractional digits do times keep? BSON dates hold milliseconds.
+    time_cast_precision = 3
+    # Can the database itself cascade deletes (on_delete=DB_CASCADE...)? MongoDB has no
+    # foreign keys; Django's collector does the cascading.
+    supports_on_delete_db_cascade = False
+    supports_on_delete_db_default = False
+    supports_on_delete_db_null = False
+
+    # Can set operations combine ordered and sliced parts? Each part is its own pipeline, so
+    # its ordering and slice apply inside it.
+    supports_slicing_ordering_in_compound = True
 
     # Which values have native types? Booleans, dates, binary data and UUIDs map onto BSON
     # types; durations are stored as integer microseconds.
@@ -62,13 +73,26 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # the matching ids first when a filter spans several collections.
     update_can_self_select = False
 
-    # Transactions and savepoints come from the transactions plugin; without it each write is
-    # atomic on its own document and atomic() blocks are not rolled back.
-    supports_transactions = False
-    uses_savepoints = False
-    can_release_savepoints = False
+    # Are there transactions and savepoints? Only when a plugin manages them for this
+    # connection (djongo_transaction_manager, e.g. the transactions plugin); without one each
+    # write is atomic on its own and atomic() blocks are not rolled back. The plugin host
+    # answers, not the server: Django's TestCase asks before the first query.
+    @cached_property
+    def supports_transactions(self):
+        return self.connection.transaction_manager is not None
+
+    @property
+    def uses_savepoints(self):
+        return self.supports_transactions
+
+    @property
+    def can_release_savepoints(self):
+        return self.supports_transactions
+
+    # Does a failed command make the whole transaction unusable until it is rolled back? No:
+    # the transaction goes on without the failed command, as on SQLite and MySQL (the
+    # transactions plugin rebuilds it when MongoDB has aborted it).
     atomic_transactions = False
-    autocommits_when_autocommit_is_off = True
 
     # Ordering: MongoDB sorts null before every value ascending, like SQLite.
     nulls_order_largest = False

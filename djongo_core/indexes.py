@@ -83,8 +83,8 @@ def index_spec(editor, model, index):
     what = f"Index {index.name!r} on {model._meta.label}"
     if index.contains_expressions:
         raise NotSupportedError(f"{what} uses expressions, which MongoDB indexes cannot hold.")
-    if getattr(index, "include", None) or getattr(index, "opclasses", None):
-        raise NotSupportedError(f"{what} uses include/opclasses, which are PostgreSQL features.")
+    # include= and opclasses= are PostgreSQL's; like Django's other backends, MongoDB ignores
+    # them (supports_covering_indexes is False).
     keys = _keys_for(model, index.fields_orders and [
         ("-" if order == "DESC" else "") + name for name, order in index.fields_orders
     ])

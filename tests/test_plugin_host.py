@@ -44,6 +44,7 @@ def test_the_hook_set_is_small_and_known():
         "djongo_collection_options",
         "djongo_connection_created",
         "djongo_execute",
+        "djongo_transaction_manager",
         "djongo_translate_node",
     ]
 

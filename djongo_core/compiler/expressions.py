@@ -99,9 +99,10 @@ class Translator(FunctionTranslations):
             compiler=self.compiler, node=node
         )
         if result is None:
+            # Django's own wording first, so code that expects it recognizes the refusal.
             raise NotSupportedError(
-                f"{type(node).__name__} ({node!r}) has no MongoDB translation in djongo-core "
-                "or in the enabled plugins."
+                f"{type(node).__name__} is not supported on this database backend. djongo-core "
+                f"and the enabled plugins have no MongoDB translation for {node!r}."
             )
         return result
 

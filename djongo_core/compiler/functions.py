@@ -246,7 +246,7 @@ class FunctionTranslations:
                 raise NotSupportedError(f"Extract {kind!r} from a TimeField is not supported.")
             return _guarded([value], {"$toInt": {"$substrCP": [value, TIME_PARTS[kind], 2]}})
         if internal == "DurationField":
-            raise NotSupportedError("Extract from a DurationField is not supported on MongoDB.")
+            raise ValueError("Extract requires native DurationField database support.")
         argument = self._date_argument(node, value)
         if kind == "quarter":
             month = {"$month": argument}

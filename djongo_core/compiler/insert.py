@@ -36,9 +36,10 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
             for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
-        # Ids given by hand (fixtures, explicit pks) may pass the counter; the next insert that
-        # collides heals it, so they cost no extra command here.
-        self._insert(opts, documents, counter or self._healable_column(opts))
+        # Ids given by hand (fixtures, explicit pks) may pass the counter; the next counted
+        # insert that collides heals it, so they cost no extra command here. An explicit id that
+        # collides is the caller's duplicate: an IntegrityError, never a new id.
+        self._insert(opts, documents, counter)
         if any(computed):
             self._compute(opts, documents, computed)
         if not returning_fields:
@@ -58,14 +59,6 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         if any(field is auto for field in self.query.fields):
             return None
         return auto.column
-
-    @staticmethod
-    def _healable_column(opts):
-        """Return the auto field's column when the collection has a counter at all."""
-        auto = opts.auto_field
-        if auto is not None and auto.get_internal_type() in INTEGER_AUTO_FIELDS:
-            return auto.column
-        return None
 
     def _documents(self):
         """Return the documents to insert, and per document the expressions to compute."""

@@ -7,7 +7,7 @@ offers no extension point of its own, and document it in the same change.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
@@ -91,6 +91,85 @@ def djongo_execute(connection: DatabaseWrapper, command: Command) -> Any:
 
     Stops at the first non-None result, which is returned to the backend (a Cursor, a pymongo
     result object, a document...). Wrappers see that result as the value of ``yield``.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Transaction stage: Django's atomic(), commit, rollback and savepoints.
+# -------------------------------------------------------------------------------------------------
+
+
+class TransactionManager(Protocol):
+    """What a plugin returns from ``djongo_transaction_manager``; the core calls nothing else.
+
+    The backend's ``DatabaseWrapper`` forwards Django's transaction calls to these methods one
+    to one, and logs each into ``connection.queries`` as Django does on every backend (COMMIT,
+    ROLLBACK, SAVEPOINT <sid>, ROLLBACK TO SAVEPOINT <sid>, RELEASE SAVEPOINT <sid>). Errors
+    raised must be Django's (``DatabaseError`` and subclasses), so that ``atomic()`` reacts as
+    it does on SQL databases.
+    """
+
+    def set_autocommit(self, autocommit: bool) -> None:
+        """Leave (False) or re-enter (True) autocommit mode.
+
+        False: from now on the connection's commands run inside a transaction, until
+        ``commit()`` or ``rollback()``; the next command after either starts a new one, as long
+        as autocommit stays off. ``atomic()`` turns autocommit off when it enters its outermost
+        block. True: back to one command at a time; Django has committed or rolled back first.
+        """
+
+    def commit(self) -> None:
+        """Commit the current transaction, if any; raise ``DatabaseError`` when it fails."""
+
+    def rollback(self) -> None:
+        """Roll back the current transaction, if any."""
+
+    def savepoint(self, sid: str) -> None:
+        """Mark a savepoint named ``sid`` in the current transaction."""
+
+    def savepoint_rollback(self, sid: str) -> None:
+        """Undo every write made since savepoint ``sid``; the transaction goes on.
+
+        Savepoints created after ``sid`` are gone; ``sid`` itself stays until released. An
+        unknown ``sid`` is a ``DatabaseError``.
+        """
+
+    def savepoint_commit(self, sid: str) -> None:
+        """Release savepoint ``sid`` (and those created after it); its writes stay.
+
+        An unknown ``sid`` is a ``DatabaseError``.
+        """
+
+    def close(self) -> None:
+        """The Django connection is closing: abort what is still open and end the session.
+
+        Called before the connection releases its MongoClient, so that a transaction left open
+        by a closed connection does not hold locks until the server times it out.
+        """
+
+
+@hookspec(firstresult=True)
+def djongo_transaction_manager(connection: DatabaseWrapper) -> TransactionManager | None:
+    """Return the object that runs this connection's transactions, or None.
+
+    Asked once per Django connection, lazily, and cached on it as
+    ``connection.transaction_manager``. Without a manager Django's transaction calls do
+    nothing: each write commits on its own and the connection reports no transaction support.
+    With one, the connection's features report transactions, savepoints and releasable
+    savepoints, and every transaction call goes to the manager (see ``TransactionManager``).
+
+    The answer must not need the server: Django's ``TestCase`` reads
+    ``features.supports_transactions`` before the first query, so the hook is asked before
+    the connection exists. A plugin that finds at connection time (``djongo_connection_created``)
+    that the server cannot run transactions either refuses the connection or makes its manager
+    a no-op, as its settings say.
+
+    :param connection: The Django connection (the backend's ``DatabaseWrapper``) whose
+        transactions are to be managed; ``alias`` and ``settings_dict`` are set, the server may
+        not have been contacted yet.
+
+    Stops at the first non-None result, which becomes the connection's manager; the plugin
+    listed first in ``PLUGINS`` wins. None means "not mine".
     """
 
 

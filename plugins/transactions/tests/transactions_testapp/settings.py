@@ -1,0 +1,34 @@
+"""Settings for the transactions plugin's tests: the core and this plugin, nothing else.
+
+"default" has the plugin enabled; "other" mirrors it (same database, another connection and
+so another session) to watch a transaction from outside. With MONGODB_URI set (a replica set)
+the tests use that server instead of the embedded engine.
+"""
+
+import os
+
+MONGODB_URI = os.environ.get("MONGODB_URI")
+
+# The embedded engine fails the commit of a transaction when anything else was written since
+# it began, including the counter of an id taken outside it, so ids are taken inside there
+# (docs/engine-deviations.md#transaction-conflicts-database-wide).
+TRANSACTIONS = {} if MONGODB_URI else {"counters": "inside"}
+
+DATABASE = {
+    "ENGINE": "djongo_core",
+    "NAME": "djongo_transactions_tests",
+    "HOST": MONGODB_URI or "embedded:",
+    "PLUGINS": ["transactions"],
+    "TRANSACTIONS": TRANSACTIONS,
+}
+DATABASES = {
+    "default": DATABASE,
+    "other": {**DATABASE, "TEST": {"MIRROR": "default"}},
+}
+INSTALLED_APPS = ["django.contrib.contenttypes", "transactions_testapp"]
+SECRET_KEY = "djongo-transactions-tests"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+ROOT_URLCONF = "transactions_testapp.urls"
+MIDDLEWARE = []
+ALLOWED_HOSTS = ["testserver"]
