@@ -254,3 +254,45 @@ def test_union_intersection_and_difference(library):
     assert [a.name for a in older.union(c_or_bob).order_by("name")[1:]] == ["Bob", "cid"]
     assert list(Author.objects.none().union(older).order_by("name").values_list(
         "name", flat=True)) == ["Ann", "cid"]
+
+
+@pytest.fixture
+def documents():
+    from tests.testapp.models import Note
+
+    return [
+        Note.objects.create(text="a", data={"owner": {"name": "Ann"}, "tags": ["x", "y"], "n": 3}),
+        Note.objects.create(text="b", data={"owner": {"name": "Bob"}, "n": None}),
+        Note.objects.create(text="c", data={"other": 1}),
+    ]
+
+
+def json_texts(**filters):
+    from tests.testapp.models import Note
+
+    return sorted(note.text for note in Note.objects.filter(**filters))
+
+
+def test_json_key_lookups_read_document_paths(documents):
+    assert json_texts(data__owner__name="Ann") == ["a"]
+    assert json_texts(data__owner__name__istartswith="b") == ["b"]
+    assert json_texts(data__tags__1="y") == ["a"]
+    assert json_texts(data__n__gt=1) == ["a"]
+    assert json_texts(data__has_key="owner") == ["a", "b"]
+    assert json_texts(data__has_keys=["owner", "tags"]) == ["a"]
+    assert json_texts(data__has_any_keys=["tags", "other"]) == ["a", "c"]
+
+
+def test_json_null_is_not_a_missing_key(documents):
+    assert json_texts(data__n=None) == ["b"]
+    assert json_texts(data__n__isnull=True) == ["c"]
+    assert json_texts(data__n__isnull=False) == ["a", "b"]
+
+
+def test_json_key_values_in_annotations(documents):
+    from django.db.models.fields.json import KT
+
+    from tests.testapp.models import Note
+
+    names = Note.objects.annotate(owner=KT("data__owner__name")).order_by("text")
+    assert [note.owner for note in names] == ["Ann", "Bob", None]

@@ -138,6 +138,16 @@ class Translator(FunctionTranslations):
         self.let[name] = outer_path
         return "$$" + name
 
+    def _KeyTransform(self, node):
+        # A JSON key of a document, or an index of an array; null where there is neither.
+        value = self.expression(node.lhs)
+        key = str(node.key_name)
+        field = {"$cond": [{"$eq": [{"$type": value}, "object"]},
+                           {"$getField": {"field": key, "input": value}}, None]}
+        if not key.lstrip("-").isdigit():
+            return field
+        return {"$cond": [{"$isArray": value}, {"$arrayElemAt": [value, int(key)]}, field]}
+
     def _ColPairs(self, node):
         if len(node) != 1:
             raise NotSupportedError("Composite keys (several columns at once) are not supported yet.")

@@ -52,3 +52,4 @@ class Note(models.Model):
     id = ObjectIdAutoField(primary_key=True)
     text = models.TextField()
     author = models.ForeignKey(Author, models.SET_NULL, null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)

@@ -1,0 +1,89 @@
+"""JSONField lookups on native documents: key paths, has_key(s), JSON null vs a missing key.
+
+A JSONField is stored as the document it holds, so `data__owner__name="Ann"` is the query path
+"data.owner.name". Django's rules kept here: `key=None` matches a JSON null (the key is there),
+`key__isnull=True` matches a missing key, and has_key asks whether the key exists.
+"""
+
+from django.db import NotSupportedError
+from django.db.models.expressions import Col
+from django.db.models.fields.json import ContainedBy, DataContains, HasKeyLookup, KeyTransform
+
+from djongo_core.compiler import regex
+from djongo_core.compiler.lookups import (
+    PATTERN_LOOKUPS,
+    RANGE_OPERATORS,
+    SUPPORTED,
+    _db_values,
+    _regex,
+    is_direct,
+)
+
+
+def key_path(expression, translator):
+    """Return the query path of a chain of keys on a local JSONField column, else None."""
+    keys = []
+    while isinstance(expression, KeyTransform):
+        keys.append(str(expression.key_name))
+        expression = expression.lhs
+    if not (keys and isinstance(expression, Col) and translator.is_local(expression)):
+        return None
+    if any("." in key or key.startswith("$") or not key for key in keys):
+        return None  # Not expressible as a path; the $expr form reads such keys with $getField.
+    return ".".join([translator.field_path(expression), *reversed(keys)])
+
+
+def key_match(lookup, path, translator):
+    """Return a lookup on a JSON key path as a query document."""
+    name = lookup.lookup_name
+    if name == "isnull":
+        # A missing key, not a JSON null.
+        return {path: {"$exists": not lookup.rhs}}
+    value = _db_values(lookup, translator)
+    if name == "exact":
+        if value is None:
+            return {path: {"$type": "null"}}
+        return {path: {"$eq": value}}
+    if name in RANGE_OPERATORS:
+        return {path: {RANGE_OPERATORS[name]: value}}
+    if name == "in":
+        return {path: {"$in": list(value)}}
+    if name in ("regex", "iregex"):
+        return {path: _regex(value, "i" if name == "iregex" else "")}
+    kind, options = PATTERN_LOOKUPS[name]
+    return {path: _regex(regex.pattern(kind, str(value)), options)}
+
+
+def json_match(lookup, translator):
+    """Return a lookup on a JSONField (or one of its keys) as a query document; None when the
+    lookup is not about JSON, for lookups.lookup_match() to translate."""
+    if isinstance(lookup, (DataContains, ContainedBy, HasKeyLookup)):
+        return _json_lookup_match(lookup, translator)
+    if lookup.lookup_name in SUPPORTED and is_direct(lookup):
+        path = key_path(lookup.lhs, translator)
+        if path is not None:
+            return key_match(lookup, path, translator)
+    return None
+
+
+def _json_lookup_match(lookup, translator):
+    """Return JSONField's own lookups (has_key, has_keys, has_any_keys) as a query document."""
+    if isinstance(lookup, (DataContains, ContainedBy)):
+        raise NotSupportedError(
+            f"{lookup.lookup_name} lookup is not supported on this database backend."
+        )
+    lhs = lookup.lhs
+    base = key_path(lhs, translator) if isinstance(lhs, KeyTransform) else (
+        translator.field_path(lhs) if isinstance(lhs, Col) and translator.is_local(lhs) else None
+    )
+    if base is None:
+        raise NotSupportedError(f"{lookup.lookup_name} on {lhs!r} is not supported yet.")
+    keys = lookup.rhs if isinstance(lookup.rhs, (list, tuple)) else [lookup.rhs]
+    tests = []
+    for key in keys:
+        if isinstance(key, KeyTransform):
+            raise NotSupportedError(f"{lookup.lookup_name} with a key path is not supported yet.")
+        tests.append({f"{base}.{key}": {"$exists": True}})
+    if len(tests) == 1:
+        return tests[0]
+    return {"$or" if lookup.logical_operator == " OR " else "$and": tests}
