@@ -30,7 +30,10 @@ def is_duplicate_key(error):
 
 def translate(error, command):
     """Return the Django exception that stands for a pymongo error raised by command."""
-    where = f"{command.operation} on collection {command.collection!r}"
+    if command.collection is None:
+        where = f"{command.operation} on the database"
+    else:
+        where = f"{command.operation} on collection {command.collection!r}"
     if is_duplicate_key(error):
         index, key = duplicate_key_details(error)
         return IntegrityError(

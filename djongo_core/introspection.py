@@ -41,7 +41,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             for name in document:
                 seen.setdefault(name, None)
         return [
-            FieldInfo(name, "objectId", None, None, None, None, name != "_id", None, None, None)
+            FieldInfo(name, "objectId", None, None, None, None, name != "_id", None, None)
             for name in seen
         ]
 

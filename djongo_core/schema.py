@@ -1,5 +1,7 @@
 """Migrations on MongoDB: collections, indexes and document rewrites instead of DDL."""
 
+import re
+
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import UniqueConstraint
@@ -14,7 +16,14 @@ def stored_name(field):
     return "_id" if field.primary_key else field.column
 
 
+_OWN_DROP = re.compile(r'^db\.getCollection\("([^"]+)"\)\.drop\(\)$')
+
+
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
+    # The editor's own statement for dropping a collection; code written for Django's schema
+    # editors runs `editor.execute(editor.sql_delete_table % {"table": name})`, which works.
+    sql_delete_table = 'db.getCollection("%(table)s").drop()'
+
     # -- running or collecting (sqlmigrate) -------------------------------------------------
 
     def run(self, command):
@@ -25,6 +34,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return self.connection.executor.run(command)
 
     def execute(self, sql, params=()):
+        own_drop = _OWN_DROP.match(sql) if isinstance(sql, str) and not params else None
+        if own_drop:
+            return self.run(Command(own_drop[1], "drop"))
         raise NotSupportedError(
             "MongoDB does not run SQL, so RunSQL and raw DDL cannot run. Use "
             "migrations.RunPython with the ORM or with pymongo (connection.mongo_database)."

@@ -296,3 +296,22 @@ def test_json_key_values_in_annotations(documents):
 
     names = Note.objects.annotate(owner=KT("data__owner__name")).order_by("text")
     assert [note.owner for note in names] == ["Ann", "Bob", None]
+
+
+def test_query_without_a_model_is_a_database_level_pipeline():
+    from django.db.models import Value
+    from django.db.models.sql.query import Query
+
+    query = Query(None)
+    query.add_annotation(Value(1), "_check")
+    command = query.get_compiler("default").build_plan().command
+    assert (command.collection, command.operation) == (None, "aggregate")
+    assert command.args[0] == [{"$documents": [{}]}, {"$project": {"_id": 0}}]
+
+
+@pytest.mark.engine_deviation("database-aggregate-missing")
+def test_check_constraint_validation_runs_in_the_database():
+    from django.db.models import Value
+
+    assert Q(age__gt=18).check({"age": Value(20)}, using="default")
+    assert not Q(age__gt=18).check({"age": Value(10)}, using="default")

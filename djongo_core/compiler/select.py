@@ -122,6 +122,8 @@ class SQLCompiler(compiler.SQLCompiler):
             self.setup_query()
         if query.combinator:
             return self._combined_plan()
+        if not query.alias_map:
+            return self._tableless_plan()
         base = self._base_alias()
         collection = query.alias_map[base].table_name
         # Ordering first: ordering across a relation adds its joins to the query.
@@ -187,6 +189,21 @@ class SQLCompiler(compiler.SQLCompiler):
                 pipeline.append({"$sort": sort_keys})
             pipeline.extend(self._window_stages())
         return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns, translator.let)
+
+    def _tableless_plan(self):
+        """A query on no model (Q.check() for constraint validation): a database-level pipeline
+        on one empty document."""
+        translator = Translator(self, {})
+        pipeline = [{"$documents": [{}]}]
+        if self.query.where:
+            try:
+                pipeline.append({"$match": translator.match(self.query.where)})
+            except FullResultSet:
+                pass
+        select = [expression for expression, _, _ in self.select]
+        columns, projection = self._projection(select, translator)
+        pipeline.append({"$project": projection})
+        return QueryPlan(Command(None, "aggregate", (pipeline,)), columns)
 
     def _combined_plan(self):
         select = [expression for expression, _, _ in self.select]
