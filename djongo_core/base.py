@@ -1,13 +1,12 @@
 """The Django DatabaseWrapper for MongoDB: wiring only; each collaborator has its own module."""
 
 from django.db import NotSupportedError
-from django.db import utils as database_errors
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.backends.utils import debug_transaction
 from django.utils.functional import cached_property
 
-from djongo_core import clients
+from djongo_core import clients, dbapi
 from djongo_core.client import DatabaseClient
 from djongo_core.command import Command
 from djongo_core.connection_params import parse_connection_params
@@ -83,9 +82,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     operators = {}
     pattern_ops = {}
 
-    # Django maps driver errors through a PEP 249 module's exception classes; this backend raises
-    # Django's own error types already, so they map onto themselves.
-    Database = database_errors
+    Database = dbapi
     client_class = DatabaseClient
     creation_class = DatabaseCreation
     features_class = DatabaseFeatures
