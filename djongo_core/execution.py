@@ -22,10 +22,11 @@ class Executor:
     def run(self, command):
         """Run the command and return pymongo's result (cursors are returned unread)."""
         connection = self.connection
-        # Django refuses queries in an atomic block marked for rollback; SQL backends check in
-        # their cursor wrapper, which this backend does not use.
-        connection.validate_no_broken_transaction()
         connection.ensure_connection()
+        # Django refuses queries in an atomic block marked for rollback; SQL backends check in
+        # their cursor wrapper, which this backend does not use. After connecting, as there: a
+        # connection closed inside atomic() reopens with that mark cleared.
+        connection.validate_no_broken_transaction()
         logged = connection.queries_logged
         start = time.monotonic() if logged else 0.0
         try:
