@@ -31,7 +31,3 @@ class DatabaseCreation(BaseDatabaseCreation):
 
     def _drop(self, name):
         self.connection.mongo_client.drop_database(name)
-
-    def _clone_test_db(self, suffix, verbosity, keepdb=False):
-        # Parallel test workers each get their own database, migrated from scratch.
-        pass

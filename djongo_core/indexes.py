@@ -1,8 +1,10 @@
 """Django's index declarations (field flags, Meta.indexes, UniqueConstraint) as MongoDB indexes."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import NotSupportedError
+
+from djongo_core.documents import stored_name
 
 # A unique index in MongoDB counts null as a value; SQL lets any number of NULLs through a
 # unique constraint. A partial filter on the stored type keeps nulls out of nullable unique
@@ -15,8 +17,7 @@ class IndexSpec:
     name: str
     keys: tuple  # ((field, 1 or -1), ...)
     unique: bool = False
-    partial_filter: dict | None = field(default=None, compare=False)
-    partial_key: str = ""  # a comparable form of partial_filter
+    partial_filter: dict | None = None
 
     def options(self):
         options = {"name": self.name}
@@ -27,22 +28,18 @@ class IndexSpec:
         return options
 
 
-def _stored(field):
-    return "_id" if field.primary_key else field.column
-
-
 def _non_null_filter(connection, fields):
     conditions = {}
     for model_field in fields:
         bson_type = model_field.db_type(connection)
         if bson_type is None:
             continue
-        conditions[_stored(model_field)] = {"$type": "number" if bson_type in _NUMERIC_TYPES else bson_type}
+        conditions[stored_name(model_field)] = {"$type": "number" if bson_type in _NUMERIC_TYPES else bson_type}
     return conditions
 
 
 def _spec(name, keys, unique=False, partial=None):
-    return IndexSpec(name, tuple(keys), unique, partial or None, repr(partial) if partial else "")
+    return IndexSpec(name, tuple(keys), unique, partial or None)
 
 
 def field_index_specs(editor, model, field):
@@ -66,7 +63,7 @@ def _keys_for(model, field_names):
     for name in field_names:
         descending = name.startswith("-")
         model_field = model._meta.get_field(name.removeprefix("-"))
-        keys.append((_stored(model_field), -1 if descending else 1))
+        keys.append((stored_name(model_field), -1 if descending else 1))
     return keys
 
 

@@ -8,13 +8,8 @@ from django.db.models import UniqueConstraint
 
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.documents import stored_name
 from djongo_core.indexes import IndexSpec, field_index_specs, index_spec, unique_constraint_spec
-
-
-def stored_name(field):
-    """Return the document key a field is stored under (the primary key is always _id)."""
-    return "_id" if field.primary_key else field.column
-
 
 _OWN_DROP = re.compile(r'^db\.getCollection\("([^"]+)"\)\.drop\(\)$')
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.sql.constants import MULTI
 
 from djongo_core.compiler import lookups, where
+from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
 
@@ -21,11 +22,6 @@ TEMPORAL_FIELDS = {"DateField", "DateTimeField"}
 INTEGER_FIELDS = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
                   "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField",
                   "BigAutoField", "SmallAutoField"}
-
-
-def stored_name(field):
-    """Return the document key a model field is stored under (the primary key is _id)."""
-    return "_id" if field.primary_key else field.column
 
 
 _HANDLERS = {}  # node type -> Translator method, filled on first use of each type

@@ -15,7 +15,8 @@ from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from djongo_core.command import Command
-from djongo_core.compiler.expressions import Translator, stored_name
+from djongo_core.compiler.expressions import Translator
+from djongo_core.documents import stored_name
 from djongo_core.compiler.lookups import literal
 from djongo_core.errors import duplicate_key_details, is_duplicate_key, translated_errors
 

@@ -10,7 +10,8 @@ from django.db import NotSupportedError
 from django.db.models.expressions import Col
 from django.db.models.sql.constants import LOUTER
 
-from djongo_core.compiler.expressions import Translator, stored_name
+from djongo_core.compiler.expressions import Translator
+from djongo_core.documents import stored_name
 from djongo_core.compiler.tree import walk
 
 

@@ -5,7 +5,8 @@ from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
 from djongo_core.command import Command
-from djongo_core.compiler.expressions import Translator, stored_name
+from djongo_core.compiler.expressions import Translator
+from djongo_core.documents import stored_name
 from djongo_core.compiler.lookups import literal
 
 
