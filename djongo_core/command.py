@@ -43,3 +43,7 @@ def _render(value) -> str:
         return json_util.dumps(value, json_options=_JSON_OPTIONS, default=repr)
     except (TypeError, ValueError):
         return repr(value)
+    except RecursionError:
+        # The command failed to encode for the same reason (errors.translated_errors); its
+        # log entry must not hide that error behind a second one.
+        return "<a value nested too deeply to show>"

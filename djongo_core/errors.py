@@ -2,7 +2,8 @@
 
 from contextlib import contextmanager
 
-from django.db import DatabaseError, IntegrityError, OperationalError
+from django.db import DataError, DatabaseError, IntegrityError, OperationalError
+from bson.errors import BSONError
 from pymongo import errors as mongo_errors
 
 DUPLICATE_KEY = 11000
@@ -28,12 +29,15 @@ def is_duplicate_key(error):
     return getattr(error, "code", None) == DUPLICATE_KEY
 
 
+def _where(command):
+    if command.collection is None:
+        return f"{command.operation} on the database"
+    return f"{command.operation} on collection {command.collection!r}"
+
+
 def translate(error, command):
     """Return the Django exception that stands for a pymongo error raised by command."""
-    if command.collection is None:
-        where = f"{command.operation} on the database"
-    else:
-        where = f"{command.operation} on collection {command.collection!r}"
+    where = _where(command)
     if is_duplicate_key(error):
         index, key = duplicate_key_details(error)
         return IntegrityError(
@@ -55,3 +59,15 @@ def translated_errors(command):
         yield
     except mongo_errors.PyMongoError as error:
         raise translate(error, command) from error
+    except BSONError as error:
+        # A value BSON cannot carry (a NUL byte in a key, an integer wider than 64 bits, ...),
+        # refused by the driver before anything is sent.
+        raise DataError(f"MongoDB cannot store the value of {_where(command)}: {error}") from error
+    except RecursionError as error:
+        # pymongo's BSON encoder recurses once per level of nesting; a value nested deeper
+        # than Python's recursion limit (a user-supplied JSON document, say) ends up here
+        # before anything is sent. MongoDB itself refuses more than 100 levels.
+        raise DataError(
+            f"MongoDB cannot encode the value of {_where(command)}: it is nested too deeply "
+            "(MongoDB accepts at most 100 levels of nested documents and arrays)."
+        ) from error

@@ -136,10 +136,11 @@ class Translator(FunctionTranslations):
 
     def _KeyTransform(self, node):
         # A JSON key of a document, or an index of an array; null where there is neither.
+        # literal(): a key such as "$gt" is a name to read, never a field path or operator.
         value = self.expression(node.lhs)
         key = str(node.key_name)
         field = {"$cond": [{"$eq": [{"$type": value}, "object"]},
-                           {"$getField": {"field": key, "input": value}}, None]}
+                           {"$getField": {"field": literal(key), "input": value}}, None]}
         if not key.lstrip("-").isdigit():
             return field
         return {"$cond": [{"$isArray": value}, {"$arrayElemAt": [value, int(key)]}, field]}

@@ -17,7 +17,14 @@ from djongo_core.compiler.lookups import (
     _db_values,
     _regex,
     is_direct,
+    literal,
 )
+
+
+def is_path_key(key):
+    """Return whether a JSON key can be one step of a query path ("a.b" or "$gt" cannot, nor
+    a key with a NUL byte, which BSON refuses in names but carries in string values)."""
+    return bool(key) and "." not in key and "\x00" not in key and not key.startswith("$")
 
 
 def key_path(expression, translator):
@@ -28,7 +35,7 @@ def key_path(expression, translator):
         expression = expression.lhs
     if not (keys and isinstance(expression, Col) and translator.is_local(expression)):
         return None
-    if any("." in key or key.startswith("$") or not key for key in keys):
+    if not all(map(is_path_key, keys)):
         return None  # Not expressible as a path; the $expr form reads such keys with $getField.
     return ".".join([translator.field_path(expression), *reversed(keys)])
 
@@ -63,6 +70,11 @@ def json_match(lookup, translator):
         path = key_path(lookup.lhs, translator)
         if path is not None:
             return key_match(lookup, path, translator)
+        if lookup.lookup_name == "isnull" and isinstance(lookup.lhs, KeyTransform):
+            # As on a path: isnull asks whether the key is missing, not whether it holds null.
+            present = {"$expr": _has_key_expression(translator.expression(lookup.lhs.lhs),
+                                                    str(lookup.lhs.key_name))}
+            return {"$nor": [present]} if lookup.rhs else present
     return None
 
 
@@ -76,14 +88,24 @@ def _json_lookup_match(lookup, translator):
     base = key_path(lhs, translator) if isinstance(lhs, KeyTransform) else (
         translator.field_path(lhs) if isinstance(lhs, Col) and translator.is_local(lhs) else None
     )
-    if base is None:
-        raise NotSupportedError(f"{lookup.lookup_name} on {lhs!r} is not supported yet.")
     keys = lookup.rhs if isinstance(lookup.rhs, (list, tuple)) else [lookup.rhs]
-    tests = []
-    for key in keys:
-        if isinstance(key, KeyTransform):
-            raise NotSupportedError(f"{lookup.lookup_name} with a key path is not supported yet.")
-        tests.append({f"{base}.{key}": {"$exists": True}})
+    if any(isinstance(key, KeyTransform) for key in keys):
+        raise NotSupportedError(f"{lookup.lookup_name} with a key path is not supported yet.")
+    keys = [str(key) for key in keys]
+    if base is not None and all(map(is_path_key, keys)):
+        tests = [{f"{base}.{key}": {"$exists": True}} for key in keys]
+    else:
+        # A key such as "a.b" or "$where" names one key: as a path it would reach into "a"
+        # or read as an operator, so such keys are tested with $getField.
+        document = translator.expression(lhs)
+        tests = [{"$expr": _has_key_expression(document, key)} for key in keys]
     if len(tests) == 1:
         return tests[0]
     return {"$or" if lookup.logical_operator == " OR " else "$and": tests}
+
+
+def _has_key_expression(document, key):
+    """Return whether document is an object holding key (even with a null value)."""
+    value = {"$getField": {"field": literal(key), "input": document}}
+    return {"$and": [{"$eq": [{"$type": document}, "object"]},
+                     {"$ne": [{"$type": value}, "missing"]}]}
