@@ -18,7 +18,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.admin",
     "django.contrib.messages",
+    "djongo_core",
     "tests.testapp",
+    "tests.fieldsapp",
 ]
 SECRET_KEY = "djongo-core-tests"
 USE_TZ = True

@@ -11,7 +11,7 @@ from django.db import NotSupportedError
 from django.db.models import Q
 from django.db.models.sql.constants import MULTI
 
-from djongo_core.compiler import lookups, where
+from djongo_core.compiler import lookups, nested, where
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
@@ -47,7 +47,7 @@ def _handler(node_type):
     return method
 
 
-class Translator(FunctionTranslations):
+class Translator(FunctionTranslations, nested.NestedTranslations):
     """Translate expressions of one query, given where each alias's fields are found."""
 
     def __init__(self, compiler, prefixes, outer=None):
@@ -282,7 +282,7 @@ class Translator(FunctionTranslations):
         return self.condition(node.condition)
 
     def _Lookup(self, node):
-        return lookups.lookup_expression(node, self)
+        return nested.lookup_expression(node, self)
 
     def _WhereNode(self, node):
         # As a value, a condition that holds for every row is true, one for no row false.

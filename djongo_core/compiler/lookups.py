@@ -125,7 +125,12 @@ def lookup_match(lookup, translator):
         lookup, "bilateral_transforms", None
     ):
         return {"$expr": lookup_expression(lookup, translator)}
-    path = translator.field_path(lhs)
+    return path_match(lookup, translator.field_path(lhs), translator)
+
+
+def path_match(lookup, path, translator):
+    """Return a lookup with a direct right side on a document path as a query document."""
+    name = lookup.lookup_name
     value = _db_values(lookup, translator)
     if isinstance(value, list) and name != "range":
         # A one-column ColPairs compares 1-tuples.

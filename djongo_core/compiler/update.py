@@ -7,6 +7,7 @@ from django.db.models.sql.constants import NO_RESULTS
 from djongo_core.command import Command
 from djongo_core.compiler.expressions import Translator
 from djongo_core.documents import stored_name
+from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
 
 
@@ -47,8 +48,11 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
                 _check_allowed(field, value)
-            elif hasattr(value, "prepare_database_save"):
-                # A model instance: its key, for a relation (as Django's SQL compiler does).
+            elif hasattr(value, "prepare_database_save") and not isinstance(
+                field, EmbeddedModelField
+            ):
+                # A model instance: its key, for a relation (as Django's SQL compiler does);
+                # an embedded model's instance is the value itself.
                 if not field.remote_field:
                     raise TypeError(
                         f"Tried to update field {field} with a model instance, {value!r}. Use "

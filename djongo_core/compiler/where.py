@@ -11,7 +11,7 @@ from django.db.models import Lookup
 from django.db.models.expressions import NegatedExpression
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
-from djongo_core.compiler import json, lookups
+from djongo_core.compiler import json, lookups, nested
 
 
 def _compile_children(node, compile_child):
@@ -59,6 +59,8 @@ def compile_match(node, translator):
         raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
     if isinstance(node, Lookup):
         matched = json.json_match(node, translator)
+        if matched is None:
+            matched = nested.nested_match(node, translator)
         return lookups.lookup_match(node, translator) if matched is None else matched
     if isinstance(node, NegatedExpression):
         return {"$nor": [compile_match(node.expression, translator)]}

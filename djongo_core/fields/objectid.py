@@ -2,7 +2,6 @@
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from django import forms
 from django.core import exceptions
 from django.db import models
 from django.db.models.fields import AutoFieldMixin
@@ -40,12 +39,9 @@ class ObjectIdField(models.Field):
         return "" if value is None else str(value)
 
     def formfield(self, **kwargs):
-        return super().formfield(**{
-            "form_class": forms.CharField,
-            "max_length": 24,
-            "min_length": 24,
-            **kwargs,
-        })
+        from djongo_core.forms.objectid import ObjectIdFormField
+
+        return super().formfield(**{"form_class": ObjectIdFormField, **kwargs})
 
 
 class ObjectIdAutoField(AutoFieldMixin, ObjectIdField):
