@@ -251,3 +251,9 @@ def test_fields_deconstruct_for_migrations():
     _, path, _, kwargs = Post._meta.get_field("labels").deconstruct()
     assert (path, kwargs) == ("djongo_core.fields.ArrayReferenceField",
                               {"to": "fieldsapp.Label", "blank": True})
+
+
+def test_text_patterns_on_a_list_match_any_item(db):
+    make_post()
+    assert Post.objects.filter(tags__icontains="JANG").count() == 1
+    assert Post.objects.filter(tags__startswith="jang").count() == 0

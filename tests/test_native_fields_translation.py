@@ -110,3 +110,10 @@ def test_a_reference_list_rejects_objects_of_another_model():
 def test_fields_of_referenced_objects_cannot_be_selected():
     with pytest.raises(NotSupportedError, match="can only be filtered on"):
         list(Post.objects.values("labels__name"))
+
+
+def test_text_patterns_on_a_list_of_text_match_any_item():
+    assert query_document(Post.objects.filter(tags__icontains="Go")) == {
+        "tags": {"$regex": "Go", "$options": "i"}}
+    assert query_document(Post.objects.filter(tags__startswith="dj")) == {
+        "tags": {"$regex": "^dj"}}

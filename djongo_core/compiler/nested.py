@@ -16,6 +16,7 @@ from django.db.models.sql.query import Query
 from djongo_core.compiler import lookups
 from djongo_core.compiler.tree import is_correlated
 from djongo_core.fields.arrays import (
+    ArrayField,
     ArrayContainedByLookup,
     ArrayContainsLookup,
     ArrayIndexTransform,
@@ -90,6 +91,9 @@ def nested_match(lookup, translator):
         if path is not None and isinstance(lookup.rhs, int):
             return {path: {"$size": lookup.rhs}}
         return None
+    if _member_pattern(lookup, translator):
+        # A pattern on a list of text matches when any item matches, as the query form does.
+        return lookups.path_match(lookup, query_path(lhs, translator), translator)
     if not isinstance(lhs, PATH_TRANSFORMS):
         return None
     path = query_path(lhs, translator)
@@ -100,6 +104,16 @@ def nested_match(lookup, translator):
             or not textual or getattr(lookup, "bilateral_transforms", None)):
         return {"$expr": translator.expression(lookup)}
     return lookups.path_match(lookup, path, translator)
+
+
+def _member_pattern(lookup, translator):
+    """Return whether lookup is a text pattern (icontains, regex...) on a list of text."""
+    field = getattr(lookup.lhs, "output_field", None)
+    name = lookup.lookup_name
+    return (isinstance(field, ArrayField)
+            and field.base_field.get_internal_type() in lookups.TEXT_FIELDS
+            and (name in lookups.PATTERN_LOOKUPS or name in ("regex", "iregex"))
+            and lookups.is_direct(lookup) and query_path(lookup.lhs, translator) is not None)
 
 
 def _array_match(lookup, path, values):

@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # The admin widgets for embedded documents and lists (templates and static files).
+    "djongo_core",
     "library",
 ]
 
@@ -52,7 +54,8 @@ TEMPLATES = [{
 DATABASES = {
     "default": {
         "ENGINE": "djongo_core",
-        "NAME": "djongo_example",
+        # Tests name their own database, so a real server's data is never touched.
+        "NAME": os.environ.get("DJONGO_EXAMPLE_DATABASE") or "djongo_example",
         "HOST": os.environ.get("MONGODB_URI") or f"embedded://{DATA_DIR}",
         # MongoClient is a long-lived pool: keep it between requests.
         "CONN_MAX_AGE": None,

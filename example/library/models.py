@@ -1,5 +1,12 @@
 from django.db import models
 
+from djongo_core.fields import (
+    ArrayField,
+    ArrayReferenceField,
+    EmbeddedModelArrayField,
+    EmbeddedModelField,
+)
+
 
 class Author(models.Model):
     name = models.CharField(max_length=100)
@@ -30,6 +37,59 @@ class Book(models.Model):
 
     class Meta:
         ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+
+# -- Articles: MongoDB documents with nested data (djongo_core.fields) -------------------------
+# The embedded models have no collection of their own (managed = False): an article's document
+# holds its byline and its comments.
+
+
+class Byline(models.Model):
+    """Who wrote an article: stored inside the article's document."""
+
+    name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True)
+    bio = models.TextField(blank=True)
+
+    class Meta:
+        managed = False
+
+    def __str__(self):
+        return self.name
+
+
+class Comment(models.Model):
+    """A reader's comment: the article's document holds the list of them."""
+
+    author = models.CharField(max_length=100)
+    text = models.TextField()
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+
+    def __str__(self):
+        return f"{self.author}: {self.text[:30]}"
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    published = models.DateField(null=True, blank=True)
+    byline = EmbeddedModelField(Byline)
+    tags = ArrayField(models.CharField(max_length=30), size=10, blank=True, default=list)
+    comments = EmbeddedModelArrayField(Comment, blank=True, default=list)
+    books = ArrayReferenceField(Book, blank=True, help_text="Books the article is about.")
+
+    class Meta:
+        ordering = ["-published", "title"]
 
     def __str__(self):
         return self.title

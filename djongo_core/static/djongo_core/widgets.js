@@ -53,9 +53,9 @@
 
     function addItem(items) {
         const template = items.querySelector(":scope > template.djongo-empty-item");
-        const blank = items.querySelector(":scope > .djongo-item-list > .djongo-blank");
-        blank.insertAdjacentHTML("beforebegin", template.innerHTML);
-        const added = blank.previousElementSibling.querySelector("input, select, textarea");
+        const list = items.querySelector(":scope > .djongo-item-list");
+        list.insertAdjacentHTML("beforeend", template.innerHTML);
+        const added = list.lastElementChild.querySelector("input, select, textarea");
         if (added) {
             added.focus();
         }
