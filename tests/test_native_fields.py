@@ -257,3 +257,43 @@ def test_text_patterns_on_a_list_match_any_item(db):
     make_post()
     assert Post.objects.filter(tags__icontains="JANG").count() == 1
     assert Post.objects.filter(tags__startswith="jang").count() == 0
+
+
+JSON_VALUES = [
+    None, {"a": "b", "c": 14},
+    {"a": "b", "c": 14, "d": ["e", {"f": "g"}], "j": None, "n": [None, True, False]},
+    [1, [2]], {"k": True, "l": False}, {"baz": {"a": "b", "c": "d"}, "bar": ["foo", "bar"]},
+    "x", 5, [], {},
+]
+
+
+@pytest.mark.parametrize("lookup, expected", [
+    ({"extra__contains": {"baz": {"a": "b"}}}, [5]),
+    ({"extra__contains": {"k": True}}, [4]),
+    ({"extra__contains": {"k": 1}}, []),  # true is not 1
+    ({"extra__contains": {"d": ["e", {"f": "g"}]}}, [2]),
+    ({"extra__contains": {"d": [{"f": "g"}]}}, [2]),
+    ({"extra__contains": [[2]]}, [3]),
+    ({"extra__contains": {"n": [None, False]}}, [2]),
+    ({"extra__contains": {"j": None}}, [2]),  # a JSON null, not a missing key
+    ({"extra__contains": {}}, [1, 2, 4, 5, 9]),
+    ({"extra__contains": "x"}, [6]),
+    ({"extra__baz__contains": {"c": "d"}}, [5]),
+    ({"extra__contained_by": {"a": "b", "c": 14, "k": True}}, [1, 9]),
+    ({"extra__contained_by": [1, [2], 3]}, [3, 8]),
+    ({"extra__contained_by": {}}, [9]),
+])
+def test_json_containment_follows_jsonb_semantics(db, lookup, expected):
+    for number, value in enumerate(JSON_VALUES):
+        Post.objects.create(title=str(number), extra=value)
+    found = Post.objects.filter(**lookup).values_list("title", flat=True)
+    assert sorted(int(title) for title in found) == expected
+
+
+def test_json_containment_in_a_condition(db):
+    Post.objects.create(title="a", extra={"k": True})
+    Post.objects.create(title="b", extra={"k": False})
+    flagged = Post.objects.annotate(flag=models.Case(
+        models.When(extra__contains={"k": True}, then=models.Value("yes")),
+        default=models.Value("no")))
+    assert list(flagged.values_list("title", "flag")) == [("a", "yes"), ("b", "no")]

@@ -117,3 +117,38 @@ def test_text_patterns_on_a_list_of_text_match_any_item():
         "tags": {"$regex": "Go", "$options": "i"}}
     assert query_document(Post.objects.filter(tags__startswith="dj")) == {
         "tags": {"$regex": "^dj"}}
+
+
+def test_json_contains_unrolls_the_value_into_one_expression():
+    assert query_document(Post.objects.filter(extra__contains={"a": 1, "b": [None]})) == {
+        "$expr": {"$and": [
+            {"$eq": [{"$type": "$extra"}, "object"]},
+            {"$eq": [{"$getField": {"field": {"$literal": "a"}, "input": "$extra"}}, 1]},
+            {"$and": [
+                {"$isArray": {"$getField": {"field": {"$literal": "b"}, "input": "$extra"}}},
+                {"$gt": [{"$size": {"$filter": {
+                    "input": {"$cond": [
+                        {"$isArray": {"$getField": {"field": {"$literal": "b"},
+                                                    "input": "$extra"}}},
+                        {"$getField": {"field": {"$literal": "b"}, "input": "$extra"}}, []]},
+                    "as": "json0",
+                    "cond": {"$eq": [{"$type": "$$json0"}, "null"]},
+                }}}, 0]},
+            ]},
+        ]}}
+
+
+def test_json_contained_by_allows_only_the_given_keys_and_values():
+    assert query_document(Post.objects.filter(extra__contained_by={"a": "$x"})) == {
+        "$expr": {"$and": [
+            {"$eq": [{"$type": "$extra"}, "object"]},
+            {"$setIsSubset": [{"$map": {"input": {"$objectToArray": {"$cond": [
+                {"$eq": [{"$type": "$extra"}, "object"]}, "$extra", {}]}}, "in": "$$this.k"}},
+                {"$literal": ["a"]}]},
+            {"$or": [
+                {"$eq": [{"$type": {"$getField": {"field": {"$literal": "a"},
+                                                  "input": "$extra"}}}, "missing"]},
+                {"$eq": [{"$getField": {"field": {"$literal": "a"}, "input": "$extra"}},
+                         {"$literal": "$x"}]},
+            ]},
+        ]}}

@@ -11,7 +11,7 @@ from django.db import NotSupportedError
 from django.db.models import Q
 from django.db.models.sql.constants import MULTI
 
-from djongo_core.compiler import lookups, nested, where
+from djongo_core.compiler import json_containment, lookups, nested, where
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
@@ -47,7 +47,8 @@ def _handler(node_type):
     return method
 
 
-class Translator(FunctionTranslations, nested.NestedTranslations):
+class Translator(FunctionTranslations, nested.NestedTranslations,
+                 json_containment.ContainmentTranslations):
     """Translate expressions of one query, given where each alias's fields are found."""
 
     def __init__(self, compiler, prefixes, outer=None):

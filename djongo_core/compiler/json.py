@@ -10,6 +10,7 @@ from django.db.models.expressions import Col
 from django.db.models.fields.json import ContainedBy, DataContains, HasKeyLookup, KeyTransform
 
 from djongo_core.compiler import regex
+from djongo_core.compiler.json_containment import containment_expression
 from djongo_core.compiler.lookups import (
     PATTERN_LOOKUPS,
     RANGE_OPERATORS,
@@ -81,9 +82,7 @@ def json_match(lookup, translator):
 def _json_lookup_match(lookup, translator):
     """Return JSONField's own lookups (has_key, has_keys, has_any_keys) as a query document."""
     if isinstance(lookup, (DataContains, ContainedBy)):
-        raise NotSupportedError(
-            f"{lookup.lookup_name} lookup is not supported on this database backend."
-        )
+        return {"$expr": containment_expression(lookup, translator)}
     lhs = lookup.lhs
     base = key_path(lhs, translator) if isinstance(lhs, KeyTransform) else (
         translator.field_path(lhs) if isinstance(lhs, Col) and translator.is_local(lhs) else None
