@@ -53,6 +53,8 @@ def test_posted_nested_data_is_saved_as_a_document(admin_client):
     assert post.tags == ["a", "b"]
     page = admin_client.get(f"/admin/fieldsapp/post/{post.pk}/change/").content.decode()
     assert 'name="author-name" value="Ann"' in page and "djongo_core/widgets.js" in page
+    # DocumentAdmin gives the embedded fields the admin's widgets: a calendar for a date.
+    assert 'name="author-born" class="vDateField"' in page
     for query in ("Ann", "Hi"):  # inside the author document; a comment's text
         found = admin_client.get(f"/admin/fieldsapp/post/?q={query}").content.decode()
         assert f"/admin/fieldsapp/post/{post.pk}/change/" in found

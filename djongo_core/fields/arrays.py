@@ -18,7 +18,6 @@ from djongo_core.fields.conversion import python_value, serializable_value
 class ArrayField(models.Field):
     """A list of `base_field` values; `size` caps its length."""
 
-    description = _("List of %(base_description)s")
     empty_strings_allowed = False
     default_error_messages = {
         "item_invalid": _("Item %(nth)s in the list did not validate: %(message)s"),
@@ -32,8 +31,8 @@ class ArrayField(models.Field):
         super().__init__(**kwargs)
 
     @property
-    def description_params(self):
-        return {"base_description": self.base_field.description}
+    def description(self):
+        return _("List of %(items)s") % {"items": self.base_field.description}
 
     def contribute_to_class(self, cls, name, **kwargs):
         super().contribute_to_class(cls, name, **kwargs)
@@ -73,9 +72,6 @@ class ArrayField(models.Field):
         return "ArrayField"
 
     def db_type(self, connection):
-        return "array"
-
-    def rel_db_type(self, connection):
         return "array"
 
     # -- values -------------------------------------------------------------------------------
@@ -139,11 +135,6 @@ class ArrayField(models.Field):
                     self.error_messages["item_invalid"], code="item_invalid",
                     params={"nth": nth, "message": " ".join(error.messages)},
                 ) from None
-
-    def run_validators(self, value):
-        super().run_validators(value)
-        for item in value or ():
-            self.base_field.run_validators(item)
 
     def formfield(self, **kwargs):
         from djongo_core.forms import ListFormField, NestedListFormField

@@ -273,12 +273,7 @@ def reference_manager_class(field):
             instance.__dict__.get("_prefetched_objects_cache", {}).pop(field.name, None)
 
         def add(self, *objs):
-            keys = self._keys()
-            for obj in objs:
-                key = field._key(obj)
-                if key not in keys:
-                    keys.append(key)
-            self._save_keys(keys)
+            self._save_keys(_without_repeats(self._keys(), objs))
 
         add.alters_data = True
 
@@ -294,14 +289,18 @@ def reference_manager_class(field):
         clear.alters_data = True
 
         def set(self, objs):
-            keys = []
-            for obj in objs:
-                key = field._key(obj)
-                if key not in keys:
-                    keys.append(key)
-            self._save_keys(keys)
+            self._save_keys(_without_repeats([], objs))
 
         set.alters_data = True
+
+    def _without_repeats(keys, objs):
+        """Return keys followed by the keys of objs that are not among them yet."""
+        keys = list(keys)
+        for obj in objs:
+            key = field._key(obj)
+            if key not in keys:
+                keys.append(key)
+        return keys
 
     return ReferenceListManager
 

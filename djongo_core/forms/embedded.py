@@ -25,10 +25,12 @@ class EmbeddedModelForm(forms.ModelForm):
         pass
 
 
-def embedded_form_class(model):
-    """Return the ModelForm class editing the stored fields of an embedded model."""
+def embedded_form_class(model, formfield_callback=None):
+    """Return the ModelForm class editing the stored fields of an embedded model;
+    formfield_callback(model_field, **kwargs) picks the form fields (the admin's widgets)."""
     names = [field.name for field in stored_fields(model) if field.editable]
-    return forms.modelform_factory(model, form=EmbeddedModelForm, fields=names)
+    return forms.modelform_factory(model, form=EmbeddedModelForm, fields=names,
+                                   formfield_callback=formfield_callback)
 
 
 def _as_dict(model, instance):
@@ -65,14 +67,14 @@ class EmbeddedFormField(forms.Field):
     widget = EmbeddedFormWidget
     default_error_messages = {"invalid": _("Correct the errors in %(label)s below.")}
 
-    def __init__(self, model, **kwargs):
+    def __init__(self, model, formfield_callback=None, **kwargs):
         kwargs.pop("max_length", None)
         # A callable default (list) asks for a hidden copy of the initial value, which a
         # single hidden input cannot hold; the initial value is compared directly instead.
         kwargs.pop("show_hidden_initial", None)
         self.model = model
         super().__init__(**kwargs)
-        self.widget.form_class = embedded_form_class(model)
+        self.widget.form_class = embedded_form_class(model, formfield_callback)
 
     def clean(self, value):
         if isinstance(value, forms.BaseForm):
@@ -128,7 +130,7 @@ class EmbeddedListFormField(forms.Field):
         "too_many": _("At most %(size)s rows are allowed; there are %(count)s."),
     }
 
-    def __init__(self, model, size=None, **kwargs):
+    def __init__(self, model, size=None, formfield_callback=None, **kwargs):
         kwargs.pop("max_length", None)
         # A callable default (list) asks for a hidden copy of the initial value, which a
         # single hidden input cannot hold; the initial value is compared directly instead.
@@ -137,7 +139,8 @@ class EmbeddedListFormField(forms.Field):
         self.size = size
         super().__init__(**kwargs)
         self.widget.formset_class = formset_factory(
-            embedded_form_class(model), extra=0, can_delete=True, can_order=True)
+            embedded_form_class(model, formfield_callback), extra=0, can_delete=True,
+            can_order=True)
 
     def clean(self, value):
         if isinstance(value, forms.BaseFormSet):

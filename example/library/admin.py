@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from djongo_core.admin import DocumentAdmin
+
 from library.models import Article, Author, Book, Genre
 
 
@@ -47,7 +49,7 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(DocumentAdmin):
     list_display = ("title", "byline_name", "status", "published", "tag_list", "comment_count")
     list_filter = ("status", "published", TagFilter)
     # byline__name and comments__text reach inside the documents; tags matches any tag.
