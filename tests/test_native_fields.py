@@ -71,6 +71,8 @@ def test_queries_reach_inside_documents_and_arrays(db):
     assert titles(comments__votes__gte=5) == ["Other"]
     assert titles(comments__len=1) == ["Other"]
     assert titles(tags__contains=["django"]) == ["Hello"]
+    assert titles(tags__contains=[]) == ["Hello", "Other"]
+    assert titles(scores__contains=[]) == []  # null is no list
     assert titles(tags__contained_by=["x", "y"]) == ["Other"]
     assert titles(tags__overlap=["x", "mongo"]) == ["Hello", "Other"]
     assert titles(tags__len__gt=1) == ["Hello"]
@@ -297,3 +299,25 @@ def test_json_containment_in_a_condition(db):
         models.When(extra__contains={"k": True}, then=models.Value("yes")),
         default=models.Value("no")))
     assert list(flagged.values_list("title", "flag")) == [("a", "yes"), ("b", "no")]
+
+
+@isolate_apps("tests.fieldsapp")
+def test_embedded_models_can_be_named_lazily():
+    class Outer(models.Model):
+        note = EmbeddedModelField("fieldsapp.Inner", null=True)
+        notes = EmbeddedModelArrayField("fieldsapp.Inner", default=list)
+
+        class Meta:
+            app_label = "fieldsapp"
+
+    class Inner(models.Model):
+        text = models.CharField(max_length=10)
+
+        class Meta:
+            app_label = "fieldsapp"
+            managed = False
+
+    assert Outer._meta.get_field("note").embedded_model is Inner
+    assert Outer._meta.get_field("notes").base_field.embedded_model is Inner
+    assert Outer.check() == []
+    assert Outer._meta.get_field("notes").deconstruct()[3]["embedded_model"] == "fieldsapp.Inner"
