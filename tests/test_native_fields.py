@@ -321,3 +321,36 @@ def test_embedded_models_can_be_named_lazily():
     assert Outer._meta.get_field("notes").base_field.embedded_model is Inner
     assert Outer.check() == []
     assert Outer._meta.get_field("notes").deconstruct()[3]["embedded_model"] == "fieldsapp.Inner"
+
+
+def test_json_documents_order_and_annotate_by_key(db):
+    from django.db.models.fields.json import KT
+
+    for title, rank in (("b", 2), ("a", 3), ("c", 1)):
+        Post.objects.create(title=title, extra={"rank": rank, "owner": {"name": title.upper()}})
+    assert list(Post.objects.order_by("extra__rank").values_list("title", flat=True)) == [
+        "c", "b", "a"]
+    assert list(Post.objects.order_by("-extra__rank").values_list("title", flat=True)) == [
+        "a", "b", "c"]
+    owners = Post.objects.annotate(owner=KT("extra__owner__name")).values_list("owner", flat=True)
+    assert list(owners) == ["A", "B", "C"]
+    stored_document = connection.mongo_database["fieldsapp_post"].find_one({"title": "a"})
+    assert stored_document["extra"] == {"rank": 3, "owner": {"name": "A"}}  # native, not text
+
+
+def test_dumpdata_and_loaddata_commands_round_trip(db, tmp_path):
+    from django.core.management import call_command
+
+    label = Label.objects.create(name="python")
+    post = make_post(labels=[label], extra={"k": [1, None]})
+    Document.objects.create(name="with an ObjectId")
+    fixture = tmp_path / "fields.json"
+    call_command("dumpdata", "fieldsapp", output=str(fixture), verbosity=0)
+    before = {name: list(connection.mongo_database[name].find())
+              for name in ("fieldsapp_post", "fieldsapp_label", "fieldsapp_document")}
+    for model in (Post, Label, Document):
+        model.objects.all().delete()
+    call_command("loaddata", str(fixture), verbosity=0)
+    after = {name: list(connection.mongo_database[name].find()) for name in before}
+    assert after == before
+    assert Post.objects.get(pk=post.pk).labels_ids == [label.pk]
