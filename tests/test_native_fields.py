@@ -13,7 +13,12 @@ from django.http import JsonResponse
 from django.test.utils import isolate_apps
 
 from djongo_core.encoders import MongoJSONEncoder
-from djongo_core.fields import ArrayField, EmbeddedModelArrayField, EmbeddedModelField
+from djongo_core.fields import (
+    ArrayField,
+    ArrayReferenceField,
+    EmbeddedModelArrayField,
+    EmbeddedModelField,
+)
 from tests.fieldsapp.models import Address, Comment, Document, Label, Post, Profile
 
 
@@ -231,6 +236,8 @@ def test_system_checks_refuse_relations_and_abstract_models_inside_documents():
         abstract = EmbeddedModelField(Abstract)
         managed = EmbeddedModelArrayField(Owner)
         related = ArrayField(models.ForeignKey(Owner, models.CASCADE))
+        codes = ArrayField(models.CharField(max_length=-1))
+        missing = ArrayReferenceField("fieldsapp.Missing")
 
         class Meta:
             app_label = "fieldsapp"
@@ -240,6 +247,9 @@ def test_system_checks_refuse_relations_and_abstract_models_inside_documents():
     assert "Abstract is abstract" in ids["djongo_core.E112"]
     assert "Owner is managed" in ids["djongo_core.W113"]
     assert ids["djongo_core.E101"] == "ArrayField cannot hold relations."
+    assert ids["djongo_core.E102"].startswith(
+        "The array's base field is invalid: 'max_length' must be a positive integer")
+    assert "'fieldsapp.Missing', which is not installed" in ids["djongo_core.E121"]
 
 
 def test_fields_deconstruct_for_migrations():
