@@ -16,6 +16,10 @@ from djongo_core.command import Command
 SCHEMA_COLLECTION = "__schema__"
 
 
+# The entry may exist before its counter does (it also holds the declared fields, catalog.py),
+# so the counter's field names are set on every write rather than only on insert.
+
+
 class CounterAllocator:
     """Reserve and repair the auto-increment counters of one database."""
 
@@ -28,7 +32,7 @@ class CounterAllocator:
             SCHEMA_COLLECTION,
             "find_one_and_update",
             ({"name": collection},
-             {"$inc": {"auto.seq": count}, "$setOnInsert": {"auto.field_names": [column]}}),
+             {"$inc": {"auto.seq": count}, "$set": {"auto.field_names": [column]}}),
             {"upsert": True, "return_document": ReturnDocument.AFTER,
              "projection": {"_id": 0, "auto.seq": 1}},
         ))
@@ -37,13 +41,7 @@ class CounterAllocator:
 
     def raise_to(self, collection, column, value):
         """Make sure the counter is at least value; a counter is never lowered."""
-        self.executor.run(Command(
-            SCHEMA_COLLECTION,
-            "update_one",
-            ({"name": collection},
-             {"$max": {"auto.seq": value}, "$setOnInsert": {"auto.field_names": [column]}}),
-            {"upsert": True},
-        ))
+        self.executor.run(raise_command(collection, column, value))
 
     def highest_id(self, collection):
         """Return the largest numeric _id stored in collection, or 0 when there is none."""
@@ -60,3 +58,14 @@ class CounterAllocator:
     def heal(self, collection, column):
         """Raise a stale counter past the highest id in the collection (after a duplicate key)."""
         self.raise_to(collection, column, self.highest_id(collection))
+
+
+def raise_command(collection, column, value):
+    """The update that creates a counter or raises it to value; $max never lowers it."""
+    return Command(
+        SCHEMA_COLLECTION,
+        "update_one",
+        ({"name": collection},
+         {"$max": {"auto.seq": value}, "$set": {"auto.field_names": [column]}}),
+        {"upsert": True},
+    )

@@ -53,7 +53,8 @@ def field_index_specs(editor, model, field):
         name = editor._create_index_name(table, [column], suffix="_uniq")
         return [_spec(name, [(column, 1)], unique=True, partial=partial)]
     if field.db_index:
-        name = editor._create_index_name(table, [column], suffix="_idx")
+        # Django's own name for a field's index (no suffix), so its tests and tools find it.
+        name = editor._create_index_name(table, [column])
         return [_spec(name, [(column, 1)])]
     return []
 

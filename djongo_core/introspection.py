@@ -1,15 +1,32 @@
+"""Read collections, fields, indexes and counters back from the server.
+
+Fields come from two places: the declarations the schema editor keeps in `__schema__`
+(catalog.py), and a sample of the collection's documents for every other key, which is all there
+is on a database Django did not create. The primary key is stored as `_id`; where a declaration
+names the model field behind it (e.g. "id"), `_id` is reported under that name, in field
+descriptions and index keys alike, as Django's models see it.
+"""
+
+from collections import Counter, namedtuple
+
+from django.db import DatabaseError
 from django.db.backends.base.introspection import (
     BaseDatabaseIntrospection,
-    FieldInfo,
+    FieldInfo as BaseFieldInfo,
     TableInfo,
 )
 
+from djongo_core.catalog import declared_fields
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
+
+# declared_type: the Django field type recorded by migrations (None for a sampled key);
+# primary_key: whether the key is the document's _id.
+FieldInfo = namedtuple("FieldInfo", BaseFieldInfo._fields + ("declared_type", "primary_key"))
 
 
 class DatabaseIntrospection(BaseDatabaseIntrospection):
-    """Read collections, indexes and counters back from the server."""
-
+    # BSON type of sampled values -> Django field (custom fields by their dotted path).
     data_types_reverse = {
         "int": "IntegerField",
         "long": "BigIntegerField",
@@ -19,64 +36,118 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         "bool": "BooleanField",
         "date": "DateTimeField",
         "binData": "BinaryField",
-        "objectId": "ObjectIdField",
+        "uuid": "UUIDField",
+        "objectId": "djongo_core.fields.ObjectIdField",
         "object": "JSONField",
         "array": "JSONField",
+        "mixed": "JSONField",
     }
 
+    # How many documents get_table_description reads from a collection (inspectdb's
+    # --sample-size changes it for one run).
+    sample_size = DEFAULT_SAMPLE_SIZE
+
+    def get_field_type(self, data_type, description):
+        if description.declared_type is not None:
+            return description.declared_type
+        if description.primary_key:
+            if data_type == "objectId":
+                return "djongo_core.fields.ObjectIdAutoField"
+            if data_type in ("int", "long"):
+                return "AutoField" if data_type == "int" else "BigAutoField"
+        return super().get_field_type(data_type, description)
+
     def get_table_list(self, cursor):
-        """Return the collections, leaving out the counters and MongoDB's system collections."""
-        names = self.connection.mongo_database.list_collection_names()
+        """Return the collections (views as "v"), leaving out `__schema__` and system ones."""
         return [
-            TableInfo(name, "t")
-            for name in sorted(names)
-            if name != SCHEMA_COLLECTION and not name.startswith("system.")
+            TableInfo(info["name"], "v" if info.get("type") == "view" else "t")
+            for info in sorted(self._collections(), key=lambda info: info["name"])
+            if info["name"] != SCHEMA_COLLECTION and not info["name"].startswith("system.")
         ]
 
     def get_table_description(self, cursor, table_name):
-        """Describe the fields seen in a sample of the collection's documents."""
-        collection = self.connection.mongo_database[table_name]
-        seen = {}
-        for document in collection.find({}, limit=100):
-            for name in document:
-                seen.setdefault(name, None)
-        return [
-            FieldInfo(name, "objectId", None, None, None, None, name != "_id", None, None)
-            for name in seen
+        """Describe the declared fields, then the other keys seen in a sample of documents."""
+        if not any(info["name"] == table_name for info in self._collections(table_name)):
+            raise DatabaseError(f"Collection {table_name!r} does not exist.")
+        database = self.connection.mongo_database
+        declared = declared_fields(database, table_name)
+        pk_column = self._pk_column(declared)
+        description = [
+            FieldInfo(column, info["type"], info.get("max_length"), None,
+                      info.get("max_digits"), info.get("decimal_places"), info["null"], None,
+                      info.get("db_collation"), info["type"], bool(info.get("primary_key")))
+            for column, info in declared.items()
         ]
+        for key, seen in sample_fields(database[table_name], self.sample_size).items():
+            column = pk_column if key == "_id" else key
+            if column in declared:
+                continue
+            description.append(FieldInfo(
+                column, seen.type_code, None, None, None, None,
+                seen.nullable and key != "_id", None, None, None, key == "_id",
+            ))
+        return description
 
     def get_sequences(self, cursor, table_name, table_fields=()):
         """Report the collection's `__schema__` counter as its sequence."""
-        counter = self.connection.mongo_database[SCHEMA_COLLECTION].find_one({"name": table_name})
-        if counter is None:
+        entry = self.connection.mongo_database[SCHEMA_COLLECTION].find_one({"name": table_name})
+        if entry is None or "auto" not in entry:
             return []
         return [{"table": table_name, "column": column}
-                for column in counter.get("auto", {}).get("field_names", [])]
+                for column in entry["auto"].get("field_names", [])]
 
     def get_primary_key_columns(self, cursor, table_name):
-        return ["_id"]
+        declared = declared_fields(self.connection.mongo_database, table_name)
+        return [self._pk_column(declared)]
 
     def get_relations(self, cursor, table_name):
         # MongoDB has no foreign keys.
         return {}
 
     def get_constraints(self, cursor, table_name):
-        """Return the collection's indexes (and unique constraints) as Django describes them."""
+        """Return the collection's indexes as Django describes indexes and unique constraints.
+
+        Each index is reported under its MongoDB name with its keys (in order, `_id` under the
+        primary key's field name), their directions, uniqueness, and in "options" what else
+        MongoDB holds for it (partialFilterExpression, sparse, expireAfterSeconds, weights...).
+        """
+        database = self.connection.mongo_database
+        pk_column = self._pk_column(declared_fields(database, table_name))
         constraints = {}
-        indexes = self.connection.mongo_database[table_name].index_information()
-        for name, info in indexes.items():
-            columns = [field for field, _ in info["key"]]
-            orders = ["DESC" if direction == -1 else "ASC" for _, direction in info["key"]]
-            constraints[name] = {
-                "columns": columns,
-                "primary_key": name == "_id_",
-                "unique": bool(info.get("unique")) or name == "_id_",
+        for info in database[table_name].list_indexes():
+            keys = list(info["key"].items())
+            is_pk = info["name"] == "_id_"
+            constraints[info["name"]] = {
+                "columns": [pk_column if field == "_id" else field for field, _ in keys],
+                "primary_key": is_pk,
+                "unique": bool(info.get("unique")) or is_pk,
                 "foreign_key": None,
                 "check": False,
                 "index": True,
-                "orders": orders,
-                "type": "idx",
+                "orders": [_order(direction) for _, direction in keys],
+                "type": _index_type(keys),
                 "definition": None,
-                "options": {k: v for k, v in info.items() if k not in ("key", "v", "ns")},
+                "options": {k: v for k, v in info.items() if k not in ("key", "v", "ns", "name")},
             }
         return constraints
+
+    def _collections(self, name=None):
+        query = {} if name is None else {"name": name}
+        return list(self.connection.mongo_database.list_collections(filter=query))
+
+    @staticmethod
+    def _pk_column(declared):
+        for column, info in declared.items():
+            if info.get("primary_key"):
+                return column
+        return "_id"
+
+
+def _order(direction):
+    return "DESC" if direction == -1 else "ASC"
+
+
+def _index_type(keys):
+    """Django's index type name: "idx" for ordinary keys, else the MongoDB kind (text, ...)."""
+    kinds = {direction for _, direction in keys if isinstance(direction, str)}
+    return kinds.pop() if len(kinds) == 1 else "idx"

@@ -232,8 +232,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         """Return the commands that empty the collections (and reset their counters)."""
         statements = [FlushStatement(Command(table, "delete_many", ({},))) for table in tables]
         if reset_sequences and tables:
+            # Only the counters: the entries also hold the declared fields (catalog.py).
             statements.append(FlushStatement(Command(
-                SCHEMA_COLLECTION, "delete_many", ({"name": {"$in": list(tables)}},)
+                SCHEMA_COLLECTION, "update_many",
+                ({"name": {"$in": list(tables)}}, {"$unset": {"auto": ""}}),
             )))
         return statements
 

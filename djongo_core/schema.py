@@ -6,8 +6,9 @@ from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import UniqueConstraint
 
+from djongo_core import catalog
 from djongo_core.command import Command
-from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
 from djongo_core.indexes import IndexSpec, field_index_specs, index_spec, unique_constraint_spec
 
@@ -48,6 +49,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(Command(None, "create_collection", (table,), options))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
+        self.run(catalog.declare_model(model, self.connection))
         self._create_counter(model)
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
@@ -79,10 +81,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if auto is not None and auto.get_internal_type() in ("AutoField", "BigAutoField",
                                                               "SmallAutoField"):
             # $max with 0: creates the counter if missing and never lowers an existing one.
-            self.run(Command(SCHEMA_COLLECTION, "update_one", (
-                {"name": model._meta.db_table},
-                {"$max": {"auto.seq": 0}, "$setOnInsert": {"auto.field_names": [auto.column]}},
-            ), {"upsert": True}))
+            self.run(raise_command(model._meta.db_table, auto.column, 0))
 
     # -- fields ---------------------------------------------------------------------------------
 
@@ -101,6 +100,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             )))
         for spec in field_index_specs(self, model, field):
             self._create_index(model._meta.db_table, spec)
+        self.run(catalog.declare_field(model._meta.db_table, field))
 
     def remove_field(self, model, field):
         if field.many_to_many:
@@ -112,6 +112,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         self._drop_indexes_on(table, field.column)
         self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}})))
+        self.run(catalog.forget_field(table, field.column))
 
     def alter_field(self, model, old_field, new_field, strict=False):
         if old_field.many_to_many and new_field.many_to_many:
@@ -141,6 +142,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for name, spec in new_by_name.items():
             if old_by_name.get(name) != spec:
                 self._create_index(table, spec)
+        if new_field.column is not None and new_field.db_type(self.connection) is not None:
+            self.run(catalog.declare_field(table, new_field, old_field.column))
 
     def _alter_many_to_many(self, model, old_field, new_field, strict):
         old_through = old_field.remote_field.through

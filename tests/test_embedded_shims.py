@@ -121,3 +121,39 @@ def test_math_operators_follow_mongodb_including_decimal128(numbers, expression,
 def test_math_operator_outside_its_domain_is_an_error(numbers):
     with pytest.raises(pymongo.errors.OperationFailure, match="greater than or equal to 0"):
         evaluate(numbers, {"$sqrt": "$i"})
+
+
+@pytest.fixture
+def embedded_client():
+    client = pymongo.MongoClient(embedded_server_uri("embedded:"))
+    yield client
+    client.close()
+
+
+def test_rename_shim_is_still_needed(embedded_client):
+    assert embedded_shims.rename_still_needed(embedded_client), (
+        "mongoeco now runs renameCollection on the admin database itself: delete "
+        "djongo_core/embedded_shims/rename.py and its entry in docs/engine-deviations.md."
+    )
+
+
+def test_rename_collection_keeps_documents_and_indexes(embedded_client):
+    database = embedded_client.shim_rename
+    database.drop_collection("old")
+    database.drop_collection("new")
+    database.old.insert_many([{"_id": 1, "a": 1}, {"_id": 2, "a": 2}])
+    database.old.create_index("a", name="a_idx", unique=True)
+    database.old.rename("new")
+    assert "old" not in database.list_collection_names()
+    assert [d["_id"] for d in database.new.find(sort=[("_id", 1)])] == [1, 2]
+    assert database.new.index_information()["a_idx"]["unique"] is True
+    embedded_client.drop_database("shim_rename")
+
+
+def test_rename_collection_to_another_database_is_still_refused(embedded_client):
+    # MongoDB can move a collection across databases; the shim only routes same-database
+    # renames, so the engine's own refusal stays visible for the other case.
+    embedded_client.shim_a.source.insert_one({"_id": 1})
+    with pytest.raises(pymongo.errors.OperationFailure):
+        embedded_client.admin.command({"renameCollection": "shim_a.source", "to": "shim_b.dest"})
+    embedded_client.drop_database("shim_a")

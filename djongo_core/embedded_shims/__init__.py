@@ -18,7 +18,7 @@ from mongoeco.core.aggregation import (
     unregister_aggregation_expression_operator,
 )
 
-from djongo_core.embedded_shims import logic, math_operators, timezones
+from djongo_core.embedded_shims import logic, math_operators, rename, timezones
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,30 @@ def still_needed(shim):
             register_aggregation_expression_operator(shim.operator, installed)
 
 
+def rename_still_needed(client):
+    """Return whether mongoeco itself still refuses an admin-addressed renameCollection.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    rename.uninstall()
+    try:
+        database = client.rename_probe
+        database.drop_collection("renamed")
+        database.source.insert_one({"_id": 1})
+        database.source.rename("renamed")
+        return False
+    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
+        return True
+    finally:
+        rename.install()
+        client.drop_database("rename_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
+    # Deviation "collection-rename": mongoeco 4.11 refuses renameCollection on the admin
+    # database, where MongoDB (and pymongo's Collection.rename) run it.
+    rename.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

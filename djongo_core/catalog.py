@@ -1,0 +1,80 @@
+"""What migrations declared about each collection, kept in its `__schema__` entry.
+
+A collection's documents need not share a shape, and an empty collection shows none, so reading
+documents alone cannot say which fields a model gave it. The schema editor therefore records each
+field it creates next to the collection's counter:
+
+    {"name": "<collection>",
+     "auto": {"field_names": ["id"], "seq": 12},                 # counters.py
+     "fields": {"id": {"type": "AutoField", "null": false, "primary_key": true},
+                "name": {"type": "CharField", "null": false, "max_length": 30}}}
+
+Introspection reports these declared fields first (in declaration order) and samples documents
+for the rest, which is all there is on a database Django did not create.
+"""
+
+from djongo_core.command import Command
+from djongo_core.counters import SCHEMA_COLLECTION
+
+_AUTO_TO_PLAIN = {
+    "AutoField": "IntegerField",
+    "BigAutoField": "BigIntegerField",
+    "SmallAutoField": "SmallIntegerField",
+}
+
+
+def field_type(field):
+    """Return the Django type a field's stored values have (a relation's is its target's)."""
+    if field.is_relation and field.target_field is not None and field.concrete:
+        target = field.target_field.get_internal_type()
+        return _AUTO_TO_PLAIN.get(target, target)
+    return field.get_internal_type()
+
+
+def describe(field):
+    """Return the declaration of one concrete field as kept in `__schema__`."""
+    declaration = {"type": field_type(field), "null": bool(field.null)}
+    if field.primary_key:
+        declaration["primary_key"] = True
+    for attribute in ("max_length", "max_digits", "decimal_places", "db_collation"):
+        value = getattr(field, attribute, None)
+        if value is not None:
+            declaration[attribute] = value
+    return declaration
+
+
+def stored_fields(model, connection):
+    """Return the concrete fields of a model that are stored in its documents."""
+    return [
+        field for field in model._meta.local_concrete_fields
+        if field.column is not None and field.db_type(connection) is not None
+    ]
+
+
+def declare_model(model, connection):
+    """Return the update that records every stored field of a new collection."""
+    fields = {field.column: describe(field) for field in stored_fields(model, connection)}
+    return Command(SCHEMA_COLLECTION, "update_one", (
+        {"name": model._meta.db_table}, {"$set": {"fields": fields}},
+    ), {"upsert": True})
+
+
+def declare_field(table, field, old_column=None):
+    """Return the update that records one added or altered field (replacing old_column)."""
+    update = {"$set": {f"fields.{field.column}": describe(field)}}
+    if old_column is not None and old_column != field.column:
+        update["$unset"] = {f"fields.{old_column}": ""}
+    return Command(SCHEMA_COLLECTION, "update_one", ({"name": table}, update), {"upsert": True})
+
+
+def forget_field(table, column):
+    """Return the update that removes one field's declaration."""
+    return Command(SCHEMA_COLLECTION, "update_one", (
+        {"name": table}, {"$unset": {f"fields.{column}": ""}},
+    ))
+
+
+def declared_fields(database, table):
+    """Return {column: declaration} recorded for a collection ({} when nothing is)."""
+    entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"fields": 1, "auto": 1})
+    return (entry or {}).get("fields") or {}

@@ -1,0 +1,78 @@
+"""Infer a collection's fields from a sample of its documents (introspection, inspectdb)."""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from bson import Binary, Decimal128, Int64, ObjectId
+
+DEFAULT_SAMPLE_SIZE = 100
+
+_INT32 = range(-(2**31), 2**31)
+# Numbers of different widths in one key widen to the widest; other mixes cannot be typed.
+_NUMERIC_WIDTH = {"int": 0, "long": 1, "double": 2, "decimal": 3}
+
+
+@dataclass
+class SeenField:
+    """One document key across the sample: its BSON type and whether it can be missing/null."""
+
+    type_code: str | None = None  # None while only nulls were seen
+    nullable: bool = False
+
+    def add(self, value):
+        if value is None:
+            self.nullable = True
+            return
+        found = bson_type(value)
+        if self.type_code is None or self.type_code == found:
+            self.type_code = found
+        elif self.type_code in _NUMERIC_WIDTH and found in _NUMERIC_WIDTH:
+            self.type_code = max(self.type_code, found, key=_NUMERIC_WIDTH.__getitem__)
+        else:
+            self.type_code = "mixed"
+
+
+def bson_type(value):
+    """Return the BSON type name ($type alias) a decoded value was stored as."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, Int64):
+        return "long"
+    if isinstance(value, int):
+        return "int" if value in _INT32 else "long"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, Decimal128):
+        return "decimal"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, datetime.datetime):
+        return "date"
+    if isinstance(value, uuid.UUID) or (isinstance(value, Binary) and value.subtype in (3, 4)):
+        return "uuid"
+    if isinstance(value, (bytes, Binary)):
+        return "binData"
+    if isinstance(value, ObjectId):
+        return "objectId"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "mixed"
+
+
+def sample_fields(collection, size=DEFAULT_SAMPLE_SIZE):
+    """Return {key: SeenField} for the top-level keys of up to `size` documents, in first-seen
+    order (the `_id` first). A key some documents lack is nullable."""
+    documents = list(collection.find({}, limit=size, sort=[("_id", 1)]))
+    seen = {}
+    for document in documents:
+        for key, value in document.items():
+            seen.setdefault(key, SeenField()).add(value)
+    for key, field in seen.items():
+        if key != "_id" and any(key not in document for document in documents):
+            field.nullable = True
+        if field.type_code is None:
+            field.type_code = "mixed"
+    return seen
