@@ -6,13 +6,22 @@ field it creates next to the collection's counter:
 
     {"name": "<collection>",
      "auto": {"field_names": ["id"], "seq": 12},                 # counters.py
-     "fields": {"id": {"type": "AutoField", "null": false, "primary_key": true},
-                "name": {"type": "CharField", "null": false, "max_length": 30}}}
+     "fields": {"id": {"type": "AutoField", "db_type": "int", "null": false,
+                       "primary_key": true},
+                "name": {"type": "CharField", "db_type": "string", "null": false,
+                         "max_length": 30},
+                "year": {"type": "IntegerField", "db_type": "int", "null": false,
+                         "db_default": 1988},
+                "shop_id": {"type": "IntegerField", "db_type": "int", "null": true,
+                            "references": {"table": "shop", "column": "id"}}}}
+
+"type" is the Django field type, "db_type" the BSON type its values are stored as.
 
 Introspection reports these declared fields first (in declaration order) and samples documents
 for the rest, which is all there is on a database Django did not create.
 """
 
+from djongo_core.backfill import db_default_literal
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
 
@@ -23,23 +32,40 @@ _AUTO_TO_PLAIN = {
 }
 
 
+# Field types that store what a CharField stores; introspection reports them as CharField, as
+# Django's SQL backends do (their columns are varchar).
+_STORED_AS_CHARFIELD = {"FileField", "FilePathField", "SlugField"}
+
+
 def field_type(field):
     """Return the Django type a field's stored values have (a relation's is its target's)."""
     if field.is_relation and field.target_field is not None and field.concrete:
         target = field.target_field.get_internal_type()
         return _AUTO_TO_PLAIN.get(target, target)
-    return field.get_internal_type()
+    internal = field.get_internal_type()
+    return "CharField" if internal in _STORED_AS_CHARFIELD else internal
 
 
-def describe(field):
+def describe(field, connection):
     """Return the declaration of one concrete field as kept in `__schema__`."""
-    declaration = {"type": field_type(field), "null": bool(field.null)}
+    declaration = {"type": field_type(field), "db_type": field.db_type(connection),
+                   "null": bool(field.null)}
+    is_literal, value = db_default_literal(field, connection)
+    if is_literal:
+        declaration["db_default"] = value
     if field.primary_key:
         declaration["primary_key"] = True
-    for attribute in ("max_length", "max_digits", "decimal_places", "db_collation"):
+    if field.is_relation and field.concrete and field.target_field is not None:
+        # What it refers to, so that inspectdb writes a ForeignKey back (nothing enforces it).
+        declaration["references"] = {"table": field.target_field.model._meta.db_table,
+                                     "column": field.target_field.column}
+    for attribute in ("max_length", "max_digits", "decimal_places"):
         value = getattr(field, attribute, None)
         if value is not None:
-            declaration[attribute] = value
+            declaration[attribute] = int(value)
+    collation = getattr(field, "db_collation", None)
+    if collation:  # may be a lazy object standing for None
+        declaration["db_collation"] = str(collation)
     return declaration
 
 
@@ -53,15 +79,16 @@ def stored_fields(model, connection):
 
 def declare_model(model, connection):
     """Return the update that records every stored field of a new collection."""
-    fields = {field.column: describe(field) for field in stored_fields(model, connection)}
+    fields = {field.column: describe(field, connection)
+              for field in stored_fields(model, connection)}
     return Command(SCHEMA_COLLECTION, "update_one", (
         {"name": model._meta.db_table}, {"$set": {"fields": fields}},
     ), {"upsert": True})
 
 
-def declare_field(table, field, old_column=None):
+def declare_field(table, field, connection, old_column=None):
     """Return the update that records one added or altered field (replacing old_column)."""
-    update = {"$set": {f"fields.{field.column}": describe(field)}}
+    update = {"$set": {f"fields.{field.column}": describe(field, connection)}}
     if old_column is not None and old_column != field.column:
         update["$unset"] = {f"fields.{old_column}": ""}
     return Command(SCHEMA_COLLECTION, "update_one", ({"name": table}, update), {"upsert": True})

@@ -9,6 +9,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # null (and missing) as a value, so two NULLs collide unless the index is partial.
     supports_nullable_unique_constraints = False
     supports_partially_nullable_unique_constraints = False
+    # UniqueConstraint(nulls_distinct=...): True adds the non-null partial filter, False is
+    # MongoDB's own rule (nulls collide).
+    supports_nulls_distinct_unique_constraints = True
 
     # Can an insert hand back the values MongoDB stored? The backend knows every _id it
     # inserts (counter values or ObjectIds), for one object and for a batch.
@@ -486,5 +489,82 @@ DJANGO_TEST_SKIPS = {
         "db_functions.text.test_chr.ChrTests",
         # every test computes Ord() in the database
         "db_functions.text.test_ord.OrdTests",
+    },
+    "Runs SQL through a migration or the schema editor (RunSQL, editor.execute, cursor.execute); MongoDB has no SQL.": {
+        # migrations with RunSQL operations
+        "migrations.test_commands.MigrateTests.test_migrate_plan",
+        "migrations.test_multidb.MultiDBOperationTests.test_run_sql_migrate_foo_router_with_hints",
+        "migrations.test_operations.OperationTests.test_run_sql",
+        "migrations.test_operations.OperationTests.test_run_sql_add_missing_semicolon_on_collect_sql",
+        "migrations.test_operations.OperationTests.test_run_sql_params",
+        "migrations.test_operations.OperationTests.test_separate_database_and_state",
+        # cursor.execute("INSERT INTO ...") to provoke the unique constraint
+        "migrations.test_operations.OperationTests.test_alter_unique_together",
+        "migrations.test_operations.OperationTests.test_rename_field_unique_together",
+        # editor.execute(<SQL>, params)
+        "schema.test_logging.SchemaLoggerTests.test_extra_args",
+        # editor.execute("UPDATE schema_node SET ...")
+        "schema.tests.SchemaTests.test_add_inline_fk_index_update_data",
+        "schema.tests.SchemaTests.test_add_inline_fk_update_data",
+        # editor.execute() of a hand-written ADD CONSTRAINT
+        "schema.tests.SchemaTests.test_remove_constraints_capital_letters",
+        # cursor.execute("SELECT <column> FROM <table>")
+        "schema.tests.SchemaTests.test_add_datefield_and_datetimefield_use_effective_default",
+        "schema.tests.SchemaTests.test_add_field_default_dropped",
+        "schema.tests.SchemaTests.test_add_field_default_nullable",
+        "schema.tests.SchemaTests.test_add_field_use_effective_default",
+        "schema.tests.SchemaTests.test_add_textfield_default_nullable",
+        # extra(where=[<SQL>])
+        "schema.tests.SchemaTests.test_add_field_default_transform",
+    },
+    "Inspects the SQL a migration runs (CREATE TABLE, deferred SQL, sqlmigrate text); the schema editor runs MongoDB commands.": {
+        # counts "CREATE TABLE" in the calls of a mocked BaseDatabaseSchemaEditor.execute
+        "migrations.test_commands.MigrateTests.test_migrate_syncdb_app_label",
+        "migrations.test_commands.MigrateTests.test_migrate_syncdb_deferred_sql_executed_with_schemaeditor",
+        "migrations.test_commands.MigrateTests.test_migrate_syncdb_installed_truncated_db_model",
+        # asserts "create table" in sqlmigrate's output
+        "migrations.test_commands.MigrateTests.test_sqlmigrate_forwards",
+        # a deferred SQL statement that fails
+        "migrations.test_executor.ExecutorTests.test_migrations_not_applied_on_deferred_sql_failure",
+        # asserts the FK column in the collected SQL of a table rename
+        "migrations.test_operations.OperationTests.test_rename_model_with_self_referential_fk_collect_sql",
+        # counts "CREATE TABLE" in captured queries
+        "schema.tests.SchemaTests.test_m2m",
+        "schema.tests.SchemaTests.test_m2m_custom",
+        "schema.tests.SchemaTests.test_m2m_inherited",
+        # asserts the Statement objects in editor.deferred_sql reference the renamed column/table
+        "schema.tests.SchemaTests.test_rename_column_renames_deferred_sql_references",
+        "schema.tests.SchemaTests.test_rename_table_renames_deferred_sql_references",
+        # assertNumQueries(1) for one CREATE TABLE; a collection also gets its __schema__ entry
+        "schema.tests.SchemaTests.test_db_comment_table_unsupported",
+        # asserts "DROP TABLE" in sqlmigrate --backwards output
+        "migrations.test_commands.MigrateTests.test_sqlmigrate_backwards",
+    },
+    "Expects reading a dropped table to fail; MongoDB reads a missing collection as empty.": {
+        "schema.tests.SchemaTests.test_creation_deletion",
+        "schema.tests.SchemaTests.test_creation_deletion_reserved_names",
+    },
+    "Expects the database to refuse NULL in a NOT NULL column; MongoDB stores what it is given unless a collection validator (the schema_validation plugin) says otherwise.": {
+        "schema.tests.SchemaTests.test_alter_numeric_field_keep_null_status",
+        "schema.tests.SchemaTests.test_alter_textual_field_keep_null_status",
+        "schema.tests.SchemaTests.test_rename_keep_null_status",
+        "migrations.test_operations.OperationTests.test_alter_field_add_database_default",
+    },
+    "Expects the database to fill a column DEFAULT into rows inserted without the column; MongoDB has no column defaults (db_default is applied by models that have the field).": {
+        # inserts through the model state from before AddField, then reads height == db_default
+        "migrations.test_operations.OperationTests.test_add_field_both_defaults",
+    },
+    "Creates two indexes on the same keys; MongoDB keeps one index per key pattern (unless partial filters or collations differ).": {
+        # unique_together and index_together on ("pink",)
+        "migrations.test_operations.OperationTests.test_alter_index_together_deferred_overlapping_columns",
+        "migrations.test_operations.OperationTests.test_alter_index_together_remove_with_unique_together",
+        # unique_together and an index on ("pink", "weight")
+        "migrations.test_operations.OperationTests.test_rename_index_unnamed_index_with_unique_index",
+    },
+    "Makes another field the primary key of existing rows; a document's _id never changes in place.": {
+        "schema.tests.SchemaTests.test_alter_int_pk_to_int_unique",
+    },
+    "Uses a condition a MongoDB partial index cannot hold: partialFilterExpression has no $regex (startswith).": {
+        "schema.tests.SchemaTests.test_unique_constraint_nulls_distinct_condition",
     },
 }

@@ -98,8 +98,17 @@ def unique_constraint_spec(editor, model, constraint):
         raise NotSupportedError(f"{what} is deferrable; MongoDB checks uniqueness on every write.")
     keys = _keys_for(model, constraint.fields)
     partial = _condition_filter(editor, model, constraint.condition, what)
-    if partial is None and constraint.nulls_distinct is not False:
+    if constraint.nulls_distinct is not False:
         fields = [model._meta.get_field(name) for name in constraint.fields]
         if any(f.null for f in fields):
-            partial = _non_null_filter(editor.connection, fields)
+            partial = _both(partial, _non_null_filter(editor.connection, fields))
     return _spec(constraint.name, keys, unique=True, partial=partial)
+
+
+def _both(first, second):
+    """Return a partial filter matching what both filters match."""
+    if not first:
+        return second
+    if first.keys().isdisjoint(second):
+        return {**first, **second}
+    return {"$and": [first, second]}

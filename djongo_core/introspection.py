@@ -7,7 +7,9 @@ names the model field behind it (e.g. "id"), `_id` is reported under that name, 
 descriptions and index keys alike, as Django's models see it.
 """
 
-from collections import Counter, namedtuple
+from collections import namedtuple
+
+from bson import json_util
 
 from django.db import DatabaseError
 from django.db.backends.base.introspection import (
@@ -71,10 +73,11 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             raise DatabaseError(f"Collection {table_name!r} does not exist.")
         database = self.connection.mongo_database
         declared = declared_fields(database, table_name)
-        pk_column = self._pk_column(declared)
+        pk_column = self._pk_column(table_name, declared)
         description = [
-            FieldInfo(column, info["type"], info.get("max_length"), None,
-                      info.get("max_digits"), info.get("decimal_places"), info["null"], None,
+            FieldInfo(column, info.get("db_type") or info["type"], info.get("max_length"), None,
+                      info.get("max_digits"), info.get("decimal_places"), info["null"],
+                      _shell_text(info["db_default"]) if "db_default" in info else None,
                       info.get("db_collation"), info["type"], bool(info.get("primary_key")))
             for column, info in declared.items()
         ]
@@ -83,7 +86,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             if column in declared:
                 continue
             description.append(FieldInfo(
-                column, seen.type_code, None, None, None, None,
+                column, seen.type_code, None, None, seen.precision, seen.scale,
                 seen.nullable and key != "_id", None, None, None, key == "_id",
             ))
         return description
@@ -98,11 +101,15 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_primary_key_columns(self, cursor, table_name):
         declared = declared_fields(self.connection.mongo_database, table_name)
-        return [self._pk_column(declared)]
+        return [self._pk_column(table_name, declared)]
 
     def get_relations(self, cursor, table_name):
-        # MongoDB has no foreign keys.
-        return {}
+        """Return the relations migrations declared (MongoDB itself has no foreign keys)."""
+        declared = declared_fields(self.connection.mongo_database, table_name)
+        return {
+            column: (info["references"]["column"], info["references"]["table"], None)
+            for column, info in declared.items() if "references" in info
+        }
 
     def get_constraints(self, cursor, table_name):
         """Return the collection's indexes as Django describes indexes and unique constraints.
@@ -112,7 +119,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         MongoDB holds for it (partialFilterExpression, sparse, expireAfterSeconds, weights...).
         """
         database = self.connection.mongo_database
-        pk_column = self._pk_column(declared_fields(database, table_name))
+        pk_column = self._pk_column(table_name, declared_fields(database, table_name))
         constraints = {}
         for info in database[table_name].list_indexes():
             keys = list(info["key"].items())
@@ -135,12 +142,17 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         query = {} if name is None else {"name": name}
         return list(self.connection.mongo_database.list_collections(filter=query))
 
-    @staticmethod
-    def _pk_column(declared):
+    def _pk_column(self, table_name, declared):
         for column, info in declared.items():
             if info.get("primary_key"):
                 return column
-        return "_id"
+        collection = self.connection.mongo_database[table_name]
+        return "_id" if collection.find_one({"id": {"$exists": True}}, {"_id": 1}) else "id"
+
+
+def _shell_text(value):
+    """A stored value as mongosh text (the form SQL backends give defaults in: their SQL)."""
+    return json_util.dumps(value, json_options=json_util.RELAXED_JSON_OPTIONS)
 
 
 def _order(direction):

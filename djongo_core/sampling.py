@@ -19,18 +19,40 @@ class SeenField:
 
     type_code: str | None = None  # None while only nulls were seen
     nullable: bool = False
+    # Decimals: the most digits before and after the point seen, for max_digits/decimal_places.
+    integer_digits: int = 0
+    decimal_places: int = 0
+
+    @property
+    def precision(self):
+        return self.integer_digits + self.decimal_places if self.type_code == "decimal" else None
+
+    @property
+    def scale(self):
+        return self.decimal_places if self.type_code == "decimal" else None
 
     def add(self, value):
         if value is None:
             self.nullable = True
             return
         found = bson_type(value)
+        if found == "decimal":
+            self._measure(value.to_decimal())
         if self.type_code is None or self.type_code == found:
             self.type_code = found
         elif self.type_code in _NUMERIC_WIDTH and found in _NUMERIC_WIDTH:
             self.type_code = max(self.type_code, found, key=_NUMERIC_WIDTH.__getitem__)
         else:
             self.type_code = "mixed"
+
+
+    def _measure(self, number):
+        if not number.is_finite():
+            return
+        _, digits, exponent = number.as_tuple()
+        places = max(-exponent, 0)
+        self.decimal_places = max(self.decimal_places, places)
+        self.integer_digits = max(self.integer_digits, len(digits) - places, 1)
 
 
 def bson_type(value):

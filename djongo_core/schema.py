@@ -1,17 +1,26 @@
 """Migrations on MongoDB: collections, indexes and document rewrites instead of DDL."""
 
+import logging
 import re
+from dataclasses import replace
 
-from django.db import NotSupportedError
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db import IntegrityError, NotSupportedError
+from django.db.transaction import TransactionManagementError
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
 from django.db.models import UniqueConstraint
 
 from djongo_core import catalog
+from djongo_core.backfill import fill_command
+from djongo_core.conversion import convert_values
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
 from djongo_core.indexes import IndexSpec, field_index_specs, index_spec, unique_constraint_spec
 
+# Django's schema logger: every command a migration runs is logged there, as SQL editors do.
+logger = logging.getLogger("django.db.backends.schema")
+
+_ID_ONLY = (("_id", 1),)
 _OWN_DROP = re.compile(r'^db\.getCollection\("([^"]+)"\)\.drop\(\)$')
 
 
@@ -24,12 +33,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def run(self, command):
         """Run a command, or record its MQL when the editor only collects (sqlmigrate)."""
+        mql = command.as_mql()
+        logger.debug("%s", mql, extra={"params": None, "sql": mql})
         if self.collect_sql:
-            self.collected_sql.append(command.as_mql() + ";")
+            self.collected_sql.append(mql + ";")
             return None
         return self.connection.executor.run(command)
 
     def execute(self, sql, params=()):
+        # Django's rule for databases that cannot roll DDL back, checked first as it does.
+        if (not self.collect_sql and self.connection.in_atomic_block
+                and not self.connection.features.can_rollback_ddl):
+            raise TransactionManagementError(
+                "Executing DDL statements while in a transaction on databases that can't "
+                "perform a rollback is prohibited."
+            )
         own_drop = _OWN_DROP.match(sql) if isinstance(sql, str) and not params else None
         if own_drop:
             return self.run(Command(own_drop[1], "drop"))
@@ -92,15 +110,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if field.column is None:
             return
-        default = self.effective_default(field)
-        if default is not None or not field.null:
-            # Existing documents get the default, as a NOT NULL column with a default would.
-            self.run(Command(model._meta.db_table, "update_many", (
-                {field.column: {"$exists": False}}, {"$set": {field.column: default}},
-            )))
+        # Existing documents get the default, as rows get an added column's DEFAULT.
+        fill = fill_command(self, model, field, {field.column: {"$exists": False}})
+        if fill is not None:
+            self.run(fill)
+        elif not field.null:
+            self._refuse_nulls(model, field, {field.column: {"$exists": False}})
         for spec in field_index_specs(self, model, field):
             self._create_index(model._meta.db_table, spec)
-        self.run(catalog.declare_field(model._meta.db_table, field))
+        self.run(catalog.declare_field(model._meta.db_table, field, self.connection))
 
     def remove_field(self, model, field):
         if field.many_to_many:
@@ -115,35 +133,77 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(catalog.forget_field(table, field.column))
 
     def alter_field(self, model, old_field, new_field, strict=False):
-        if old_field.many_to_many and new_field.many_to_many:
-            return self._alter_many_to_many(model, old_field, new_field, strict)
+        if not self._field_should_be_altered(old_field, new_field):
+            return
+        old_through = getattr(old_field.remote_field, "through", None)
+        new_through = getattr(new_field.remote_field, "through", None)
+        if old_through and new_through:
+            if old_through._meta.auto_created and new_through._meta.auto_created:
+                return self._alter_many_to_many(model, old_field, new_field, strict)
+            if not old_through._meta.auto_created and not new_through._meta.auto_created:
+                return  # both sides have their own through models: nothing is stored here
+        if old_field.many_to_many or new_field.many_to_many:
+            raise ValueError(
+                f"Cannot alter field {old_field} into {new_field} - they are not compatible "
+                "types (you cannot alter to or from M2M fields, or add or remove through= on "
+                "M2M fields)"
+            )
         table = model._meta.db_table
         old_name, new_name = stored_name(old_field), stored_name(new_field)
+        convert_values(self, model, old_field, new_field)
         old_specs = field_index_specs(self, model, old_field)
         new_specs = field_index_specs(self, model, new_field)
         if old_name != new_name:
             for spec in old_specs:
-                self._drop_index(table, spec.name)
+                self._drop_existing(table, spec)
             old_specs = []
             self.run(Command(table, "update_many", (
                 {old_name: {"$exists": True}}, {"$rename": {old_name: new_name}},
             )))
+            self._move_indexes(table, old_name, new_name)
         if old_field.null and not new_field.null:
-            default = self.effective_default(new_field)
-            if default is not None:
-                self.run(Command(table, "update_many", (
-                    {new_name: None}, {"$set": {new_name: default}},
-                )))
+            # Documents holding null (or lacking the field) get the default, as SQL's
+            # UPDATE ... SET col = DEFAULT WHERE col IS NULL before SET NOT NULL.
+            fill = fill_command(self, model, new_field, {new_name: None})
+            if fill is not None:
+                self.run(fill)
+            else:
+                self._refuse_nulls(model, new_field, {new_name: None})
         old_by_name = {spec.name: spec for spec in old_specs}
         new_by_name = {spec.name: spec for spec in new_specs}
         for name, spec in old_by_name.items():
             if new_by_name.get(name) != spec:
-                self._drop_index(table, name)
+                self._drop_existing(table, spec)
         for name, spec in new_by_name.items():
             if old_by_name.get(name) != spec:
                 self._create_index(table, spec)
-        if new_field.column is not None and new_field.db_type(self.connection) is not None:
-            self.run(catalog.declare_field(table, new_field, old_field.column))
+        if (old_field.db_type(self.connection) != new_field.db_type(self.connection)
+                and getattr(old_field, "model", None) and getattr(new_field, "model", None)):
+            # Fields referring to this one store its values: their declared type follows.
+            for _, relation in _related_non_m2m_objects(old_field, new_field):
+                if relation.field.concrete and relation.field.column is not None:
+                    self.run(catalog.declare_field(relation.related_model._meta.db_table,
+                                                   relation.field, self.connection))
+        stored = new_field.column is not None and new_field.db_type(self.connection) is not None
+        if stored and (old_field.column != new_field.column
+                       or catalog.describe(old_field, self.connection)
+                       != catalog.describe(new_field, self.connection)):
+            self.run(catalog.declare_field(table, new_field, self.connection, old_field.column))
+
+    def _refuse_nulls(self, model, field, selector):
+        """Refuse, before writing anything, to make a field NOT NULL over documents without a
+        value, as SQL refuses SET NOT NULL over NULL rows."""
+        if self.collect_sql:
+            return
+        table = model._meta.db_table
+        count = self.connection.mongo_database[table].count_documents(selector, limit=1)
+        if count:
+            raise IntegrityError(
+                f"{model._meta.label}.{field.name} cannot become NOT NULL: documents in "
+                f"{table!r} hold null or lack {field.column!r}, and the field has no default. "
+                "Give the field a default (or db_default), or fill those documents first "
+                "(a RunPython step before this migration)."
+            )
 
     def _alter_many_to_many(self, model, old_field, new_field, strict):
         old_through = old_field.remote_field.through
@@ -164,10 +224,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     # -- indexes and constraints ------------------------------------------------------------
 
+    # Django's contract for what a database cannot hold: an index on expressions, a deferrable
+    # or covering unique constraint and a check constraint are left out of the database (the
+    # system checks warn: models.W043/W044/W038/W039/W027), and check constraints are still
+    # validated in Python by Model.full_clean().
+
     def add_index(self, model, index):
+        if index.contains_expressions:
+            return
         self._create_index(model._meta.db_table, index_spec(self, model, index))
 
     def remove_index(self, model, index):
+        if index.contains_expressions:
+            return
         self._drop_index(model._meta.db_table, index.name)
 
     def rename_index(self, model, old_index, new_index):
@@ -177,57 +246,107 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.remove_index(model, old_index)
 
     def add_constraint(self, model, constraint):
-        if isinstance(constraint, UniqueConstraint):
+        if self._holds(constraint):
             self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
-        else:
-            raise NotSupportedError(
-                f"{type(constraint).__name__} {constraint.name!r} on {model._meta.label} cannot "
-                "be enforced by MongoDB; only UniqueConstraint is supported."
-            )
 
     def remove_constraint(self, model, constraint):
-        if isinstance(constraint, UniqueConstraint):
+        if self._holds(constraint):
             self._drop_index(model._meta.db_table, constraint.name)
+
+    def _holds(self, constraint):
+        """Return whether MongoDB keeps this constraint (as a unique index)."""
+        return isinstance(constraint, UniqueConstraint) and self._unique_supported(
+            condition=constraint.condition, deferrable=constraint.deferrable,
+            include=constraint.include, expressions=constraint.expressions,
+            nulls_distinct=constraint.nulls_distinct,
+        )
+
+    def alter_index_together(self, model, old_index_together, new_index_together):
+        # index_together left Meta in Django 5.1; its historical migrations still run.
+        table = model._meta.db_table
+        old = {tuple(fields) for fields in old_index_together}
+        new = {tuple(fields) for fields in new_index_together}
+        for fields in old - new:
+            self._drop_existing(table, self._together_spec(model, fields, unique=False))
+        for fields in new - old:
+            self._create_index(table, self._together_spec(model, fields, unique=False))
 
     def alter_unique_together(self, model, old_unique_together, new_unique_together):
         table = model._meta.db_table
         old = {tuple(fields) for fields in old_unique_together}
         new = {tuple(fields) for fields in new_unique_together}
         for fields in old - new:
-            self._drop_index(table, self._together_spec(model, fields).name)
+            self._drop_existing(table, self._together_spec(model, fields))
         for fields in new - old:
             self._create_index(table, self._together_spec(model, fields))
 
-    def _together_spec(self, model, field_names):
+    def _together_spec(self, model, field_names, unique=True):
         fields = [model._meta.get_field(name) for name in field_names]
         columns = [stored_name(field) for field in fields]
-        name = self._create_index_name(model._meta.db_table, columns, suffix="_uniq")
-        return IndexSpec(name, tuple((column, 1) for column in columns), unique=True)
+        name = self._create_index_name(model._meta.db_table, columns,
+                                       suffix="_uniq" if unique else "_idx")
+        return IndexSpec(name, tuple((column, 1) for column in columns), unique=unique)
 
     def _model_index_specs(self, model):
         specs = []
         for field in model._meta.local_fields:
             specs.extend(field_index_specs(self, model, field))
         specs.extend(self._together_spec(model, fields) for fields in model._meta.unique_together)
-        specs.extend(index_spec(self, model, index) for index in model._meta.indexes)
+        specs.extend(index_spec(self, model, index) for index in model._meta.indexes
+                     if not index.contains_expressions)
         specs.extend(
             unique_constraint_spec(self, model, constraint)
             for constraint in model._meta.constraints
-            if isinstance(constraint, UniqueConstraint)
+            if self._holds(constraint)
         )
         return specs
 
     def _create_index(self, table, spec):
+        if spec.keys == _ID_ONLY:
+            return  # the _id index is already there, and unique
         self.run(Command(table, "create_index", (list(spec.keys),), spec.options()))
 
     def _drop_index(self, table, name):
         self.run(Command(table, "drop_index", (name,)))
 
+    def _indexes(self, table):
+        # Read even when only collecting (sqlmigrate): the commands depend on what exists.
+        return self.connection.mongo_database[table].index_information()
+
     def _drop_indexes_on(self, table, column):
-        if self.collect_sql:
-            return
-        indexes = self.connection.mongo_database[table].index_information()
-        for name, info in indexes.items():
+        for name, info in self._indexes(table).items():
             if name != "_id_" and any(key == column for key, _ in info["key"]):
                 self._drop_index(table, name)
 
+    def _drop_existing(self, table, spec):
+        """Drop the index a spec describes: by its name, or, when the collection was renamed
+        since (index names keep the old collection name), by its keys and uniqueness."""
+        if spec.keys == _ID_ONLY:
+            return
+        indexes = self._indexes(table)
+        if spec.name not in indexes:
+            matches = [name for name, info in indexes.items() if name != "_id_"
+                       and tuple(info["key"]) == spec.keys
+                       and bool(info.get("unique")) == spec.unique]
+            if not matches:
+                return
+            spec = replace(spec, name=matches[0])
+        self._drop_index(table, spec.name)
+
+    def _move_indexes(self, table, old_key, new_key):
+        """Rebuild the indexes that held a renamed key on the new key, names and options kept
+        (MongoDB indexes do not follow $rename)."""
+        for name, info in self._indexes(table).items():
+            keys = list(info["key"])
+            if name == "_id_" or not any(key == old_key for key, _ in keys):
+                continue
+            options = {k: v for k, v in info.items() if k not in ("key", "v", "ns")}
+            if "partialFilterExpression" in options:
+                options["partialFilterExpression"] = {
+                    new_key if key == old_key else key: condition
+                    for key, condition in options["partialFilterExpression"].items()
+                }
+            self._drop_index(table, name)
+            self.run(Command(table, "create_index", (
+                [(new_key if key == old_key else key, direction) for key, direction in keys],
+            ), {"name": name, **options}))

@@ -74,7 +74,7 @@ def test_sampled_fields_of_a_collection_django_did_not_create(raw_collection):
         {"_id": ObjectId(), "name": "b", "count": 2**40, "mixed": "one"},
     ])
     assert types("legacy_things") == {
-        "_id": ("djongo_core.fields.ObjectIdAutoField", False),
+        "id": ("djongo_core.fields.ObjectIdAutoField", False),
         "name": ("TextField", False),
         "count": ("BigIntegerField", False),
         "big": ("BigIntegerField", True),
@@ -86,7 +86,12 @@ def test_sampled_fields_of_a_collection_django_did_not_create(raw_collection):
         "tags": ("JSONField", True),
         "mixed": ("JSONField", False),
     }
-    assert introspect("get_primary_key_columns", "legacy_things") == ["_id"]
+    assert introspect("get_primary_key_columns", "legacy_things") == ["id"]
+
+
+def test_documents_with_their_own_id_key_keep_underscore_id(raw_collection):
+    raw_collection.insert_one({"_id": 1, "id": "external-7"})
+    assert types("legacy_things") == {"_id": ("AutoField", False), "id": ("TextField", False)}
 
 
 def test_get_constraints_reads_indexes_back(raw_collection):
@@ -95,7 +100,7 @@ def test_get_constraints_reads_indexes_back(raw_collection):
                                 partialFilterExpression={"a": {"$type": "string"}})
     raw_collection.create_index([("body", "text")], name="body_text")
     constraints = introspect("get_constraints", "legacy_things")
-    assert constraints["_id_"]["primary_key"] and constraints["_id_"]["columns"] == ["_id"]
+    assert constraints["_id_"]["primary_key"] and constraints["_id_"]["columns"] == ["id"]
     pair = constraints["a_b"]
     assert (pair["columns"], pair["orders"], pair["unique"], pair["index"]) == (
         ["a", "b"], ["ASC", "DESC"], True, True)

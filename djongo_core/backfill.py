@@ -1,0 +1,52 @@
+"""The value documents already stored get when a migration adds a field or makes it NOT NULL.
+
+SQL databases fill an added column from its DEFAULT: the db_default if the field has one (a
+value, or an expression the server evaluates for each row), else Django's default. MongoDB has
+no column defaults, so the schema editor writes that value into the documents, as one
+`update_many` (an update pipeline when the db_default is an expression such as Now()).
+"""
+
+from django.db.models.expressions import Value
+from django.db.models.sql import InsertQuery
+
+from djongo_core.command import Command
+
+
+def db_default_literal(field, connection):
+    """Return (True, stored value) for a db_default that is a constant, else (False, None)."""
+    if not field.has_db_default():
+        return False, None
+    default = field.db_default
+    if isinstance(default, Value):
+        default = default.value
+    if hasattr(default, "resolve_expression"):
+        return False, None
+    return True, field.get_db_prep_save(default, connection)
+
+
+def fill_command(editor, model, field, selector):
+    """Return the update that gives the documents matching selector the field's default, or
+    None when the field has no default (nothing but None could be written)."""
+    column = field.column
+    if field.has_db_default():
+        is_literal, value = db_default_literal(field, editor.connection)
+        if not is_literal:
+            return Command(model._meta.db_table, "update_many", (
+                selector, [{"$set": {column: _server_expression(editor, model, field)}}],
+            ))
+    else:
+        value = editor.effective_default(field)
+        if value is None:
+            return None  # a document without the key already reads as None
+    return Command(model._meta.db_table, "update_many", (selector, {"$set": {column: value}}))
+
+
+def _server_expression(editor, model, field):
+    """Compile a db_default expression (Now(), Lower(Value(...))) for an update pipeline."""
+    from djongo_core.compiler.expressions import Translator
+
+    query = InsertQuery(model)
+    compiler = query.get_compiler(connection=editor.connection)
+    expression = field._db_default_expression.resolve_expression(query, allow_joins=False,
+                                                                  for_save=True)
+    return Translator(compiler, {}).expression(expression)

@@ -1,0 +1,44 @@
+"""`manage.py adoptdb`: make a database Django did not create safe to write through Django."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from djongo_core import adoption
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or repair the __schema__ counters (and field records) of every model with an "
+        "integer auto key, so that new objects never get an id that is already stored. A "
+        "counter is set to the highest id present and never lowered; running it twice changes "
+        "nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("app_label", nargs="*",
+                            help="Only these apps' models (default: every installed app).")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS,
+                            help='The database to adopt (default: "default").')
+        parser.add_argument("--dry-run", action="store_true",
+                            help="Print each change without making it.")
+
+    def handle(self, *app_labels, database, dry_run, **options):
+        connection = connections[database]
+        if connection.vendor != "mongodb":
+            raise CommandError(f"Database {database!r} is not a djongo_core (MongoDB) database.")
+        try:
+            models = adoption.adoption_models(connection, app_labels)
+        except LookupError as error:
+            raise CommandError(str(error)) from error
+        changes = adoption.plan(connection, models)
+        for change in changes:
+            style = self.style.WARNING if change.action == "warning" else (
+                self.style.SUCCESS if change.command is not None else str)
+            self.stdout.write(style(change.describe(dry_run)))
+        if not dry_run:
+            adoption.apply(connection, changes)
+        pending = sum(change.command is not None for change in changes)
+        if not pending:
+            self.stdout.write("Nothing to change.")
+        elif dry_run:
+            self.stdout.write(f"Dry run: {pending} change(s) not made.")

@@ -1,0 +1,207 @@
+"""Adopting a database Django did not create: inspectdb, then adoptdb, then the ORM and the admin.
+
+The database is seeded with plain pymongo, and Django runs in a separate process with a project
+of its own (settings, the app inspectdb writes, the admin), as a user would run manage.py. Every
+document written outside Django must survive: nothing is lost, nothing overwritten.
+"""
+
+import datetime
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pymongo
+import pytest
+from bson import Decimal128, ObjectId
+
+from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.embedded import embedded_server_uri
+
+REPO = Path(__file__).resolve().parent.parent
+DATABASE = "adoption_tests"
+
+
+@pytest.fixture
+def server_uri():
+    return os.environ.get("MONGODB_URI") or embedded_server_uri("embedded:")
+
+
+@pytest.fixture
+def seeded(server_uri):
+    """A shop written by another program: integer and ObjectId keys, nested data, gaps."""
+    client = pymongo.MongoClient(server_uri)
+    client.drop_database(DATABASE)
+    database = client[DATABASE]
+    database.shop_product.insert_many([
+        {"_id": i, "name": f"product {i}", "price": Decimal128(f"{i}.50"),
+         "tags": ["a", "b"], "created": datetime.datetime(2020, 1, i),
+         **({"stock": i * 10} if i % 2 else {})}
+        for i in (1, 2, 3, 7, 9)
+    ])
+    database.shop_review.insert_many([
+        {"_id": ObjectId(), "product_id": 1, "text": "good", "details": {"stars": 5}},
+        {"_id": ObjectId(), "product_id": 3, "text": "meh", "details": {"stars": 2}},
+    ])
+    # A counter left at 0 while rows are present (the old manual procedure's mistake).
+    database.shop_order.insert_many([{"_id": i, "total": i * 3} for i in range(1, 5)])
+    database[SCHEMA_COLLECTION].insert_one(
+        {"name": "shop_order", "auto": {"field_names": ["id"], "seq": 0}})
+    yield database
+    client.drop_database(DATABASE)
+    client.close()
+
+
+@pytest.fixture
+def project(tmp_path, server_uri):
+    """A Django project pointing at the seeded database, with an empty app "shop"."""
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "__init__.py").write_text("")
+    (tmp_path / "shop" / "admin.py").write_text(textwrap.dedent("""
+        from django.apps import apps
+        from django.contrib import admin
+
+        for model in apps.get_app_config("shop").get_models():
+            admin.site.register(model)
+    """))
+    (tmp_path / "urls.py").write_text(textwrap.dedent("""
+        from django.contrib import admin
+        from django.urls import path
+
+        urlpatterns = [path("admin/", admin.site.urls)]
+    """))
+    (tmp_path / "settings.py").write_text(textwrap.dedent(f"""
+        DATABASES = {{"default": {{"ENGINE": "djongo_core", "NAME": {DATABASE!r},
+                                   "HOST": {server_uri!r}}}}}
+        INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",
+                          "django.contrib.contenttypes", "django.contrib.sessions",
+                          "django.contrib.messages", "djongo_core", "shop"]
+        MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware",
+                      "django.contrib.auth.middleware.AuthenticationMiddleware",
+                      "django.contrib.messages.middleware.MessageMiddleware"]
+        TEMPLATES = [{{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                      "APP_DIRS": True, "OPTIONS": {{"context_processors": [
+                          "django.template.context_processors.request",
+                          "django.contrib.auth.context_processors.auth",
+                          "django.contrib.messages.context_processors.messages"]}}}}]
+        ROOT_URLCONF = "urls"
+        SECRET_KEY = "adoption"
+        USE_TZ = False
+        ALLOWED_HOSTS = ["testserver"]
+        DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+        PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """))
+    return tmp_path
+
+
+def manage(project, *args, script=None):
+    """Run `django-admin args` (or a Python script after django.setup()) in the project."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settings",
+           "PYTHONPATH": os.pathsep.join([str(project), str(REPO)])}
+    if script is not None:
+        command = [sys.executable, "-c",
+                   "import django; django.setup()\n" + textwrap.dedent(script)]
+    else:
+        command = [sys.executable, "-m", "django", *args]
+    result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def adopt(project):
+    models = manage(project, "inspectdb", "shop_product", "shop_review", "shop_order")
+    (project / "shop" / "models.py").write_text(models)
+    manage(project, "migrate", "--verbosity", "0")
+    return models
+
+
+def test_inspectdb_writes_models_that_import(seeded, project):
+    models = adopt(project)
+    assert "import djongo_core.fields" in models
+    assert "class ShopProduct(models.Model):" in models
+    assert "price = models.DecimalField(max_digits=3, decimal_places=2)" in models
+    assert "stock = models.BigIntegerField(blank=True, null=True)" not in models  # int32 values
+    assert "stock = models.IntegerField(blank=True, null=True)" in models
+    assert "tags = models.JSONField()" in models
+    assert "created = models.DateTimeField()" in models
+    assert "id = djongo_core.fields.ObjectIdAutoField(primary_key=True)" in models
+    assert "details = models.JSONField()" in models
+    manage(project, "check")
+
+
+def test_sample_size_is_an_option(seeded, project):
+    few = manage(project, "inspectdb", "--sample-size", "1", "shop_product")
+    # The first document has a stock: sampled alone, the field does not look nullable.
+    assert "stock = models.IntegerField()" in few
+    with pytest.raises(AssertionError, match="positive"):
+        manage(project, "inspectdb", "--sample-size", "0")
+
+
+def test_adoptdb_dry_run_then_run_then_nothing_to_do(seeded, project):
+    adopt(project)
+    dry = manage(project, "adoptdb", "--dry-run", "shop")
+    assert "shop.ShopProduct (shop_product): would create the counter at 9" in dry
+    assert "shop.ShopOrder (shop_order): would raise the counter from 0 to 4" in dry
+    assert "shop.ShopReview (shop_review): would record" in dry
+    assert seeded[SCHEMA_COLLECTION].find_one({"name": "shop_product"}) is None
+    done = manage(project, "adoptdb", "shop")
+    assert "shop.ShopProduct (shop_product): created the counter at 9" in done
+    counters = {entry["name"]: entry.get("auto", {}).get("seq")
+                for entry in seeded[SCHEMA_COLLECTION].find()}
+    assert counters["shop_product"] == 9 and counters["shop_order"] == 4
+    assert manage(project, "adoptdb", "shop").strip().endswith("Nothing to change.")
+
+
+def test_counter_is_never_lowered(seeded, project):
+    adopt(project)
+    seeded[SCHEMA_COLLECTION].insert_one(
+        {"name": "shop_product", "auto": {"field_names": ["id"], "seq": 50}})
+    output = manage(project, "adoptdb", "shop")
+    assert "counter at 50 is past the highest id stored (9)" in output
+    assert seeded[SCHEMA_COLLECTION].find_one({"name": "shop_product"})["auto"]["seq"] == 50
+
+
+def test_orm_and_admin_after_adoption_keep_every_document(seeded, project):
+    adopt(project)
+    manage(project, "adoptdb")
+    before = {d["_id"]: d for d in seeded.shop_product.find()}
+    output = manage(project, script="""
+        from decimal import Decimal
+        from django.contrib.auth.models import User
+        from django.test import Client
+        from shop.models import ShopOrder, ShopProduct, ShopReview
+
+        made = ShopProduct.objects.create(name="new", price=Decimal("0.99"), tags=[],
+                                          created="2021-01-01 00:00")
+        order = ShopOrder.objects.create(total=30)
+        review = ShopReview.objects.create(product_id=made.pk, text="fine", details={})
+        edited = ShopProduct.objects.get(pk=3)
+        edited.name = "renamed"
+        edited.save()
+        ShopProduct.objects.filter(pk=2).delete()
+
+        User.objects.create_superuser("admin", "a@example.com", "pw")
+        client = Client()
+        client.login(username="admin", password="pw")
+        added = client.post("/admin/shop/shopproduct/add/", {
+            "name": "from admin", "price": "0.10", "tags": '["x"]',
+            "created_0": "2022-02-02", "created_1": "10:00:00", "stock": "5"})
+        changed = client.post("/admin/shop/shopproduct/7/change/", {
+            "name": "edited in admin", "price": "7.50", "tags": '["a", "b"]',
+            "created_0": "2020-01-07", "created_1": "00:00:00", "stock": "70"})
+        deleted = client.post("/admin/shop/shopproduct/9/delete/", {"post": "yes"})
+        print(made.pk, order.pk, type(review.pk).__name__,
+              added.status_code, changed.status_code, deleted.status_code)
+    """)
+    assert output.split() == ["10", "5", "ObjectId", "302", "302", "302"]
+    after = {d["_id"]: d for d in seeded.shop_product.find()}
+    assert sorted(after) == [1, 3, 7, 10, 11]
+    assert after[1] == before[1]  # untouched
+    assert after[3]["name"] == "renamed" and after[3]["price"] == before[3]["price"]
+    assert after[7]["name"] == "edited in admin" and after[7]["stock"] == 70
+    assert after[11]["name"] == "from admin"
+    assert sorted(d["_id"] for d in seeded.shop_order.find()) == [1, 2, 3, 4, 5]
+    assert seeded.shop_order.find_one({"_id": 1})["total"] == 3
+    assert seeded.shop_review.count_documents({}) == 3
