@@ -1,7 +1,10 @@
 """The schema editor on MongoDB: collections, fields, indexes and counters through migrations."""
 
+import datetime
+
 import pytest
-from django.db import NotSupportedError, connection, models
+from django.db import DataError, IntegrityError, NotSupportedError, connection, models
+from django.db.models.functions import Now
 from django.db.migrations.operations import RunSQL
 from django.db.migrations.state import ProjectState
 from django.test.utils import isolate_apps
@@ -58,3 +61,76 @@ def test_run_sql_is_refused_with_a_way_out(gadget_model):
     with pytest.raises(NotSupportedError, match="RunPython"):
         with connection.schema_editor() as editor:
             operation.database_forwards("testapp", editor, ProjectState(), ProjectState())
+
+
+def field(field_class, name, **options):
+    new = field_class(**options)
+    new.set_attributes_from_name(name)
+    return new
+
+
+def stored(table):
+    return list(connection.mongo_database[table].find(sort=[("_id", 1)]))
+
+
+def test_added_field_fills_existing_documents_from_db_default(gadget_model):
+    gadget_model.objects.create(name="a")
+    with connection.schema_editor() as editor:
+        editor.add_field(gadget_model, field(models.IntegerField, "size", default=3,
+                                             db_default=4))
+        editor.add_field(gadget_model, field(models.DateTimeField, "seen",
+                                             db_default=Now()))
+    document = stored("testapp_gadget")[0]
+    assert document["size"] == 4
+    assert isinstance(document["seen"], datetime.datetime)
+
+
+def test_not_null_without_default_is_refused_before_writing(gadget_model):
+    gadget_model.objects.create(name="a")
+    old = field(models.IntegerField, "rank", null=True)
+    with connection.schema_editor() as editor:
+        editor.add_field(gadget_model, old)
+    with pytest.raises(IntegrityError, match="Gadget.rank cannot become NOT NULL"):
+        with connection.schema_editor() as editor:
+            editor.alter_field(gadget_model, old, field(models.IntegerField, "rank"))
+    with connection.schema_editor() as editor:
+        editor.alter_field(gadget_model, old, field(models.IntegerField, "rank", default=7))
+    assert stored("testapp_gadget")[0]["rank"] == 7
+
+
+def test_type_change_converts_stored_values(gadget_model):
+    gadget_model.objects.create(name="12")
+    gadget_model.objects.create(name="30")
+    with connection.schema_editor() as editor:
+        editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
+                           field(models.IntegerField, "name", db_index=True))
+    assert [d["name"] for d in stored("testapp_gadget")] == [12, 30]
+
+
+def test_type_change_that_cannot_convert_changes_nothing(gadget_model):
+    gadget_model.objects.create(name="12")
+    gadget_model.objects.create(name="twelve")
+    with pytest.raises(DataError, match="_id 2 .* holds 'twelve'"):
+        with connection.schema_editor() as editor:
+            editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
+                               field(models.IntegerField, "name"))
+    assert [d["name"] for d in stored("testapp_gadget")] == ["12", "twelve"]
+
+
+def test_renamed_key_takes_its_indexes_along(gadget_model):
+    with connection.schema_editor() as editor:
+        editor.add_index(gadget_model, models.Index(fields=["name", "-id"], name="name_id"))
+        editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
+                           field(models.CharField, "label", max_length=20, db_index=True))
+    keys = index_keys("testapp_gadget")
+    assert keys["name_id"] == [("label", 1), ("_id", -1)]
+    assert [("label", 1)] in keys.values() and [("name", 1)] not in keys.values()
+
+
+def test_collected_commands_are_mongosh_text(gadget_model):
+    with connection.schema_editor(collect_sql=True) as editor:
+        editor.add_field(gadget_model, field(models.IntegerField, "size", default=0))
+    assert editor.collected_sql[0] == (
+        'db.testapp_gadget.update_many({"size": {"$exists": false}}, {"$set": {"size": 0}});')
+    # Only collected: nothing was declared or written.
+    assert "size" not in entry("testapp_gadget")["fields"]
