@@ -15,7 +15,9 @@ field it creates next to the collection's counter:
                 "shop_id": {"type": "IntegerField", "db_type": "int", "null": true,
                             "references": {"table": "shop", "column": "id"}}}}
 
-"type" is the Django field type, "db_type" the BSON type its values are stored as.
+"type" is the Django field type, "db_type" the BSON type its values are stored as. db_comment
+and db_table_comment are kept as "comment" (of a field, of the entry): MongoDB has no comments,
+and this is where inspectdb finds them again.
 
 Introspection reports these declared fields first (in declaration order) and samples documents
 for the rest, which is all there is on a database Django did not create.
@@ -63,6 +65,8 @@ def describe(field, connection):
         value = getattr(field, attribute, None)
         if value is not None:
             declaration[attribute] = int(value)
+    if field.db_comment:
+        declaration["comment"] = str(field.db_comment)
     collation = getattr(field, "db_collation", None)
     if collation:  # may be a lazy object standing for None
         declaration["db_collation"] = str(collation)
@@ -81,9 +85,18 @@ def declare_model(model, connection):
     """Return the update that records every stored field of a new collection."""
     fields = {field.column: describe(field, connection)
               for field in stored_fields(model, connection)}
+    entry = {"fields": fields}
+    if model._meta.db_table_comment:
+        entry["comment"] = str(model._meta.db_table_comment)
     return Command(SCHEMA_COLLECTION, "update_one", (
-        {"name": model._meta.db_table}, {"$set": {"fields": fields}},
+        {"name": model._meta.db_table}, {"$set": entry},
     ), {"upsert": True})
+
+
+def comment_table(table, comment):
+    """Return the update that records (or, for an empty comment, removes) a table comment."""
+    update = {"$set": {"comment": str(comment)}} if comment else {"$unset": {"comment": ""}}
+    return Command(SCHEMA_COLLECTION, "update_one", ({"name": table}, update), {"upsert": True})
 
 
 def declare_field(table, field, connection, old_column=None):

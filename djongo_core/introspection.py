@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.db.backends.base.introspection import (
     BaseDatabaseIntrospection,
     FieldInfo as BaseFieldInfo,
-    TableInfo,
+    TableInfo as BaseTableInfo,
 )
 
 from djongo_core.catalog import declared_fields
@@ -24,7 +24,10 @@ from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
 
 # declared_type: the Django field type recorded by migrations (None for a sampled key);
 # primary_key: whether the key is the document's _id.
-FieldInfo = namedtuple("FieldInfo", BaseFieldInfo._fields + ("declared_type", "primary_key"))
+# comment: the db_comment recorded by migrations.
+FieldInfo = namedtuple("FieldInfo",
+                       BaseFieldInfo._fields + ("declared_type", "primary_key", "comment"))
+TableInfo = namedtuple("TableInfo", BaseTableInfo._fields + ("comment",))
 
 
 class DatabaseIntrospection(BaseDatabaseIntrospection):
@@ -61,8 +64,14 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_table_list(self, cursor):
         """Return the collections (views as "v"), leaving out `__schema__` and system ones."""
+        comments = {
+            entry["name"]: entry["comment"]
+            for entry in self.connection.mongo_database[SCHEMA_COLLECTION].find(
+                {"comment": {"$exists": True}}, {"name": 1, "comment": 1})
+        }
         return [
-            TableInfo(info["name"], "v" if info.get("type") == "view" else "t")
+            TableInfo(info["name"], "v" if info.get("type") == "view" else "t",
+                      comments.get(info["name"]))
             for info in sorted(self._collections(), key=lambda info: info["name"])
             if info["name"] != SCHEMA_COLLECTION and not info["name"].startswith("system.")
         ]
@@ -78,7 +87,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             FieldInfo(column, info.get("db_type") or info["type"], info.get("max_length"), None,
                       info.get("max_digits"), info.get("decimal_places"), info["null"],
                       _shell_text(info["db_default"]) if "db_default" in info else None,
-                      info.get("db_collation"), info["type"], bool(info.get("primary_key")))
+                      info.get("db_collation"), info["type"], bool(info.get("primary_key")),
+                      info.get("comment"))
             for column, info in declared.items()
         ]
         for key, seen in sample_fields(database[table_name], self.sample_size).items():
@@ -87,7 +97,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 continue
             description.append(FieldInfo(
                 column, seen.type_code, None, None, seen.precision, seen.scale,
-                seen.nullable and key != "_id", None, None, None, key == "_id",
+                seen.nullable and key != "_id", None, None, None, key == "_id", None,
             ))
         return description
 

@@ -89,7 +89,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                          ({"name": old_db_table}, {"$set": {"name": new_db_table}})))
 
     def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
-        pass
+        self.run(catalog.comment_table(model._meta.db_table, new_db_table_comment))
 
     def alter_db_tablespace(self, model, old_db_tablespace, new_db_tablespace):
         pass
