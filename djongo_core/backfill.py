@@ -4,12 +4,18 @@ SQL databases fill an added column from its DEFAULT: the db_default if the field
 value, or an expression the server evaluates for each row), else Django's default. MongoDB has
 no column defaults, so the schema editor writes that value into the documents, as one
 `update_many` (an update pipeline when the db_default is an expression such as Now()).
+
+A large collection is filled in batches of BATCH_SIZE documents, so that no single write holds
+the server for long, and each batch is reported to `connection.migration_progress` when set
+(djongo_core's `migrate` command draws a progress bar from it).
 """
 
 from django.db.models.expressions import Value
 from django.db.models.sql import InsertQuery
 
 from djongo_core.command import Command
+
+BATCH_SIZE = 10_000
 
 
 def db_default_literal(field, connection):
@@ -50,3 +56,35 @@ def _server_expression(editor, model, field):
     expression = field._db_default_expression.resolve_expression(query, allow_joins=False,
                                                                   for_save=True)
     return Translator(compiler, {}).expression(expression)
+
+
+def run_fill(editor, command):
+    """Run a fill from fill_command, in batches on a large collection."""
+    table = command.collection
+    selector, update = command.args
+    if editor.collect_sql:
+        editor.run(command)
+        return
+    collection = editor.connection.mongo_database[table]
+    total = collection.count_documents(selector)
+    if total <= BATCH_SIZE:
+        if total:
+            editor.run(command)
+        return
+    report = getattr(editor.connection, "migration_progress", None)
+    field = next(iter(update[0]["$set"] if isinstance(update, list) else update["$set"]))
+    done = 0
+    while True:
+        # By ids, not by _id ranges: adopted collections may mix _id types, which ranges
+        # (type-bracketed in MongoDB) would skip. Filled documents no longer match selector.
+        ids = [document["_id"] for document in
+               collection.find(selector, {"_id": 1}, limit=BATCH_SIZE)]
+        if not ids:
+            break
+        result = editor.run(Command(table, "update_many",
+                                    ({"$and": [selector, {"_id": {"$in": ids}}]}, update)))
+        if result.modified_count == 0:
+            break  # nothing more can change: never loop on documents the update leaves alone
+        done += len(ids)
+        if report is not None:
+            report(table, field, min(done, total), total)

@@ -10,7 +10,7 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_no
 from django.db.models import UniqueConstraint
 
 from djongo_core import catalog
-from djongo_core.backfill import fill_command
+from djongo_core.backfill import fill_command, run_fill
 from djongo_core.conversion import convert_values
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
@@ -113,7 +113,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         # Existing documents get the default, as rows get an added column's DEFAULT.
         fill = fill_command(self, model, field, {field.column: {"$exists": False}})
         if fill is not None:
-            self.run(fill)
+            run_fill(self, fill)
         elif not field.null:
             self._refuse_nulls(model, field, {field.column: {"$exists": False}})
         for spec in field_index_specs(self, model, field):
@@ -166,7 +166,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # UPDATE ... SET col = DEFAULT WHERE col IS NULL before SET NOT NULL.
             fill = fill_command(self, model, new_field, {new_name: None})
             if fill is not None:
-                self.run(fill)
+                run_fill(self, fill)
             else:
                 self._refuse_nulls(model, new_field, {new_name: None})
         old_by_name = {spec.name: spec for spec in old_specs}

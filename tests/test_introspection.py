@@ -144,3 +144,29 @@ def test_schema_changes_keep_the_declared_fields_current():
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(Gadget)
+
+
+@isolate_apps("tests.testapp")
+def test_comments_are_kept_and_read_back():
+    class Shelf(models.Model):
+        label = models.CharField(max_length=10, db_comment="What the sign says")
+
+        class Meta:
+            app_label = "testapp"
+            db_table_comment = "Shelves of the shop"
+
+    with connection.schema_editor() as editor:
+        editor.create_model(Shelf)
+    try:
+        description = {row.name: row for row in introspect("get_table_description",
+                                                           "testapp_shelf")}
+        assert description["label"].comment == "What the sign says"
+        tables = {table.name: table for table in introspect("get_table_list")}
+        assert tables["testapp_shelf"].comment == "Shelves of the shop"
+        with connection.schema_editor() as editor:
+            editor.alter_db_table_comment(Shelf, "Shelves of the shop", "")
+        tables = {table.name: table for table in introspect("get_table_list")}
+        assert tables["testapp_shelf"].comment is None
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Shelf)

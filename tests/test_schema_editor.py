@@ -1,14 +1,16 @@
 """The schema editor on MongoDB: collections, fields, indexes and counters through migrations."""
 
 import datetime
+import io
 
 import pytest
 from django.db import DataError, IntegrityError, NotSupportedError, connection, models
 from django.db.models.functions import Now
 from django.db.migrations.operations import RunSQL
 from django.db.migrations.state import ProjectState
-from django.test.utils import isolate_apps
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
+from djongo_core import backfill
 from djongo_core.counters import SCHEMA_COLLECTION
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -134,3 +136,36 @@ def test_collected_commands_are_mongosh_text(gadget_model):
         'db.testapp_gadget.update_many({"size": {"$exists": false}}, {"$set": {"size": 0}});')
     # Only collected: nothing was declared or written.
     assert "size" not in entry("testapp_gadget")["fields"]
+
+
+def test_large_collection_is_filled_in_batches_with_progress(gadget_model, monkeypatch):
+    monkeypatch.setattr(backfill, "BATCH_SIZE", 2)
+    connection.mongo_database.testapp_gadget.insert_many(
+        [{"_id": i, "name": str(i)} for i in range(1, 6)])
+    reports = []
+    connection.migration_progress = lambda *report: reports.append(report)
+    try:
+        with CaptureQueriesContext(connection) as captured, \
+                connection.schema_editor() as editor:
+            editor.add_field(gadget_model, field(models.IntegerField, "size", default=1))
+    finally:
+        del connection.migration_progress
+    assert [d["size"] for d in stored("testapp_gadget")] == [1] * 5
+    assert reports == [("testapp_gadget", "size", 2, 5), ("testapp_gadget", "size", 4, 5),
+                       ("testapp_gadget", "size", 5, 5)]
+    fills = [q for q in captured.captured_queries
+             if q["sql"].startswith("db.testapp_gadget.update_many")]
+    assert len(fills) == 3
+
+
+def test_migrate_draws_the_progress_bar():
+    from djongo_core.management.commands.migrate import Command
+
+    out = io.StringIO()
+    command = Command(stdout=out)
+    command.progress("shop_book", "height", 1, 4)
+    command.progress("shop_book", "height", 4, 4)
+    assert out.getvalue().splitlines() == [
+        "  Filling shop_book.height: [#######                       ] 1 of 4 documents",
+        "  Filling shop_book.height: [##############################] 4 of 4 documents",
+    ]
