@@ -556,13 +556,6 @@ DJANGO_TEST_SKIPS = {
         # inserts through the model state from before AddField, then reads height == db_default
         "migrations.test_operations.OperationTests.test_add_field_both_defaults",
     },
-    "Creates two indexes on the same keys; MongoDB keeps one index per key pattern (unless partial filters or collations differ).": {
-        # unique_together and index_together on ("pink",)
-        "migrations.test_operations.OperationTests.test_alter_index_together_deferred_overlapping_columns",
-        "migrations.test_operations.OperationTests.test_alter_index_together_remove_with_unique_together",
-        # unique_together and an index on ("pink", "weight")
-        "migrations.test_operations.OperationTests.test_rename_index_unnamed_index_with_unique_index",
-    },
     "Makes another field the primary key of existing rows; a document's _id never changes in place.": {
         "schema.tests.SchemaTests.test_alter_int_pk_to_int_unique",
     },
