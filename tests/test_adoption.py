@@ -205,3 +205,16 @@ def test_orm_and_admin_after_adoption_keep_every_document(seeded, project):
     assert sorted(d["_id"] for d in seeded.shop_order.find()) == [1, 2, 3, 4, 5]
     assert seeded.shop_order.find_one({"_id": 1})["total"] == 3
     assert seeded.shop_review.count_documents({}) == 3
+
+
+def test_managed_models_migrate_with_fake_initial(seeded, project):
+    models = manage(project, "inspectdb", "shop_product", "shop_order")
+    (project / "shop" / "models.py").write_text(models.replace("        managed = False\n", ""))
+    (project / "shop" / "migrations").mkdir()
+    (project / "shop" / "migrations" / "__init__.py").write_text("")
+    manage(project, "makemigrations", "shop", "--verbosity", "0")
+    output = manage(project, "migrate", "--fake-initial")
+    assert "Applying shop.0001_initial... FAKED" in output
+    manage(project, "adoptdb")
+    assert seeded.shop_product.count_documents({}) == 5
+    assert manage(project, "migrate").strip().endswith("No migrations to apply.")
