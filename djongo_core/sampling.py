@@ -55,32 +55,25 @@ class SeenField:
         self.integer_digits = max(self.integer_digits, len(digits) - places, 1)
 
 
+# Decoded Python type -> BSON type, checked in order (bool and Int64 before plain ints).
+_BSON_TYPES = (
+    (bool, "bool"), (Int64, "long"), (float, "double"), (Decimal128, "decimal"),
+    (str, "string"), (datetime.datetime, "date"), (uuid.UUID, "uuid"), (ObjectId, "objectId"),
+    (dict, "object"), (list, "array"),
+)
+
+
 def bson_type(value):
     """Return the BSON type name ($type alias) a decoded value was stored as."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, Int64):
-        return "long"
+    for python_type, name in _BSON_TYPES:
+        if isinstance(value, python_type):
+            return name
     if isinstance(value, int):
         return "int" if value in _INT32 else "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, Decimal128):
-        return "decimal"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, datetime.datetime):
-        return "date"
-    if isinstance(value, uuid.UUID) or (isinstance(value, Binary) and value.subtype in (3, 4)):
-        return "uuid"
-    if isinstance(value, (bytes, Binary)):
+    if isinstance(value, Binary):
+        return "uuid" if value.subtype in (3, 4) else "binData"
+    if isinstance(value, bytes):
         return "binData"
-    if isinstance(value, ObjectId):
-        return "objectId"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
     return "mixed"
 
 
