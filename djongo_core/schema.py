@@ -150,6 +150,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             )
         table = model._meta.db_table
         old_name, new_name = stored_name(old_field), stored_name(new_field)
+        # Every refusal comes before the first write.
+        fill = None
+        if old_field.null and not new_field.null:
+            # Documents holding null (or lacking the field) get the default, as SQL's
+            # UPDATE ... SET col = DEFAULT WHERE col IS NULL before SET NOT NULL.
+            fill = fill_command(self, model, new_field, {new_name: None})
+            if fill is None:
+                self._refuse_nulls(model, new_field, {old_name: None})
         convert_values(self, model, old_field, new_field)
         old_specs = field_index_specs(self, model, old_field)
         new_specs = field_index_specs(self, model, new_field)
@@ -161,14 +169,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 {old_name: {"$exists": True}}, {"$rename": {old_name: new_name}},
             )))
             self._move_indexes(table, old_name, new_name)
-        if old_field.null and not new_field.null:
-            # Documents holding null (or lacking the field) get the default, as SQL's
-            # UPDATE ... SET col = DEFAULT WHERE col IS NULL before SET NOT NULL.
-            fill = fill_command(self, model, new_field, {new_name: None})
-            if fill is not None:
-                run_fill(self, fill)
-            else:
-                self._refuse_nulls(model, new_field, {new_name: None})
+        if fill is not None:
+            run_fill(self, fill)
+        self._replace_indexes(table, old_specs, new_specs)
+        self._declare_altered(table, old_field, new_field)
+
+    def _replace_indexes(self, table, old_specs, new_specs):
         old_by_name = {spec.name: spec for spec in old_specs}
         new_by_name = {spec.name: spec for spec in new_specs}
         for name, spec in old_by_name.items():
@@ -177,18 +183,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for name, spec in new_by_name.items():
             if old_by_name.get(name) != spec:
                 self._create_index(table, spec)
-        if (old_field.db_type(self.connection) != new_field.db_type(self.connection)
+
+    def _declare_altered(self, table, old_field, new_field):
+        """Keep the declared fields current: the altered field, and the fields referring to it
+        (they store its values, so their declared type follows)."""
+        connection = self.connection
+        if (old_field.db_type(connection) != new_field.db_type(connection)
                 and getattr(old_field, "model", None) and getattr(new_field, "model", None)):
-            # Fields referring to this one store its values: their declared type follows.
             for _, relation in _related_non_m2m_objects(old_field, new_field):
                 if relation.field.concrete and relation.field.column is not None:
                     self.run(catalog.declare_field(relation.related_model._meta.db_table,
-                                                   relation.field, self.connection))
-        stored = new_field.column is not None and new_field.db_type(self.connection) is not None
+                                                   relation.field, connection))
+        stored = new_field.column is not None and new_field.db_type(connection) is not None
         if stored and (old_field.column != new_field.column
-                       or catalog.describe(old_field, self.connection)
-                       != catalog.describe(new_field, self.connection)):
-            self.run(catalog.declare_field(table, new_field, self.connection, old_field.column))
+                       or catalog.describe(old_field, connection)
+                       != catalog.describe(new_field, connection)):
+            self.run(catalog.declare_field(table, new_field, connection, old_field.column))
 
     def _refuse_nulls(self, model, field, selector):
         """Refuse, before writing anything, to make a field NOT NULL over documents without a
