@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 
 from django.db import NotSupportedError
+from django.db.models import Index
 
+from djongo_core.command import Command
 from djongo_core.documents import stored_name
 
 # A unique index in MongoDB counts null as a value; SQL lets any number of NULLs through a
@@ -112,3 +114,24 @@ def _both(first, second):
     if first.keys().isdisjoint(second):
         return {**first, **second}
     return {"$and": [first, second]}
+
+
+def builds_own_index(index):
+    """Return whether an index class builds its MongoDB index itself (an index kind of a plugin).
+
+    Django's extension point for index kinds is an Index subclass overriding create_sql() and
+    remove_sql(); on this backend they return the Command that creates or drops the index.
+    """
+    return type(index).create_sql is not Index.create_sql
+
+
+def own_index_command(editor, model, index, method):
+    """Return the Command of an index kind's create_sql or remove_sql, refusing anything else."""
+    command = getattr(index, method)(model, editor)
+    if not isinstance(command, Command):
+        raise NotSupportedError(
+            f"{type(index).__name__} {index.name!r} on {model._meta.label} returned "
+            f"{type(command).__name__} from {method}(), which MongoDB cannot run. Use "
+            "models.Index or an index class made for djongo-core (djongo-indexes)."
+        )
+    return command

@@ -15,7 +15,14 @@ from djongo_core.conversion import convert_values
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
-from djongo_core.indexes import IndexSpec, field_index_specs, index_spec, unique_constraint_spec
+from djongo_core.indexes import (
+    IndexSpec,
+    builds_own_index,
+    field_index_specs,
+    index_spec,
+    own_index_command,
+    unique_constraint_spec,
+)
 
 # Django's schema logger: every command a migration runs is logged there, as SQL editors do.
 logger = logging.getLogger("django.db.backends.schema")
@@ -67,6 +74,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(Command(None, "create_collection", (table,), options))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
+        for index in model._meta.indexes:
+            if builds_own_index(index):
+                self.add_index(model, index)
         self.run(catalog.declare_model(model, self.connection))
         self._create_counter(model)
         for field in model._meta.local_many_to_many:
@@ -240,14 +250,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # validated in Python by Model.full_clean().
 
     def add_index(self, model, index):
-        if index.contains_expressions:
-            return
-        self._create_index(model._meta.db_table, index_spec(self, model, index))
+        if builds_own_index(index):
+            self.run(own_index_command(self, model, index, "create_sql"))
+        elif not index.contains_expressions:
+            self._create_index(model._meta.db_table, index_spec(self, model, index))
 
     def remove_index(self, model, index):
-        if index.contains_expressions:
-            return
-        self._drop_index(model._meta.db_table, index.name)
+        if builds_own_index(index):
+            self.run(own_index_command(self, model, index, "remove_sql"))
+        elif not index.contains_expressions:
+            self._drop_index(model._meta.db_table, index.name)
 
     def rename_index(self, model, old_index, new_index):
         # MongoDB cannot rename an index: build the new one before dropping the old one so the
@@ -303,7 +315,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             specs.extend(field_index_specs(self, model, field))
         specs.extend(self._together_spec(model, fields) for fields in model._meta.unique_together)
         specs.extend(index_spec(self, model, index) for index in model._meta.indexes
-                     if not index.contains_expressions)
+                     if not index.contains_expressions and not builds_own_index(index))
         specs.extend(
             unique_constraint_spec(self, model, constraint)
             for constraint in model._meta.constraints

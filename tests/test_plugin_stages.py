@@ -128,3 +128,59 @@ def test_migration_hook_adds_collection_options():
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(Widget)
+
+
+class Metadata(models.Expression):
+    """A value only a plugin translates: document metadata, as a text score is."""
+
+    output_field = models.FloatField()
+
+
+def test_plugin_metadata_values_keep_a_query_a_find_projected_and_sorted_by_them():
+    class TranslatesMetadata:
+        @hookimpl
+        def djongo_translate_node(self, compiler, node):
+            return {"$meta": "recordId"} if isinstance(node, Metadata) else None
+
+    with plugged(TranslatesMetadata()):
+        queryset = Author.objects.filter(age=3).annotate(m=Metadata()).order_by(
+            Metadata().desc()).values_list("name", "m")
+        assert str(queryset.query) == (
+            'db.testapp_author.find({"age": 3}, {"name": 1, "c1": {"$meta": "recordId"}, '
+            '"_id": 0}, {"sort": [["c1", {"$meta": "recordId"}]]})'
+        )
+        # Ascending metadata cannot be a find's sort: the query becomes a pipeline.
+        ascending = Author.objects.annotate(m=Metadata()).order_by("m")
+        assert ascending.query.get_compiler("default").build_plan().command.operation == (
+            "aggregate")
+
+
+def test_an_index_class_builds_its_own_index_through_create_sql_and_remove_sql():
+    from djongo_core.command import Command
+
+    class HashedName(models.Index):
+        def create_sql(self, model, schema_editor, using="", **kwargs):
+            return Command(model._meta.db_table, "create_index", ([("name", "hashed")],),
+                           {"name": self.name})
+
+        def remove_sql(self, model, schema_editor, **kwargs):
+            return Command(model._meta.db_table, "drop_index", (self.name,))
+
+    class SqlIndex(models.Index):
+        def create_sql(self, model, schema_editor, using="", **kwargs):
+            return "CREATE INDEX ..."
+
+    index = HashedName(fields=["name"], name="author_name_hashed")
+    with connection.schema_editor() as editor:
+        editor.add_index(Author, index)
+    try:
+        info = connection.mongo_database["testapp_author"].index_information()
+        assert info["author_name_hashed"]["key"] == [("name", "hashed")]
+    finally:
+        with connection.schema_editor() as editor:
+            editor.remove_index(Author, index)
+    assert "author_name_hashed" not in connection.mongo_database["testapp_author"].index_information()
+    with pytest.raises(NotSupportedError, match="SqlIndex 'x' on testapp.Author returned str "
+                                                r"from create_sql\(\), which MongoDB cannot run"):
+        with connection.schema_editor() as editor:
+            editor.add_index(Author, SqlIndex(fields=["name"], name="x"))

@@ -47,6 +47,11 @@ def _handler(node_type):
     return method
 
 
+def translated_by_core(node):
+    """Return whether the core translates this kind of node (else a plugin must)."""
+    return _handler(type(node)) is not None
+
+
 class Translator(FunctionTranslations, nested.NestedTranslations,
                  json_containment.ContainmentTranslations):
     """Translate expressions of one query, given where each alias's fields are found."""

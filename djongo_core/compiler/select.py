@@ -15,7 +15,7 @@ from itertools import islice
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, NotSupportedError
-from django.db.models.expressions import Col, Value
+from django.db.models.expressions import Col, Ref, Value
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
 from django.db.models.sql.datastructures import BaseTable
@@ -23,7 +23,7 @@ from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
-from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
 
 
@@ -147,7 +147,7 @@ class SQLCompiler(compiler.SQLCompiler):
         grouped = grouped or having is not None
 
         if not (subquery_stages or joined_filter) and self._can_use_find(joined, grouped, select,
-                                                                         order):
+                                                                         order, translator):
             return self._find_plan(collection, base_filter, select, order, translator)
 
         pipeline = []
@@ -296,28 +296,37 @@ class SQLCompiler(compiler.SQLCompiler):
             or any(expression.contains_aggregate for expression in select)
         )
 
-    def _can_use_find(self, joined, grouped, select, order):
+    def _can_use_find(self, joined, grouped, select, order, translator):
         return (
             not joined and not grouped and not self.query.distinct
-            and all(isinstance(e, (Col, Value)) for e in select)
-            and all(isinstance(e, Col) for e, _ in order)
+            and all(isinstance(e, (Col, Value)) or _meta_value(e, translator) for e in select)
+            and all(isinstance(e, Col) or descending and _meta_value(e, translator)
+                    for e, descending in order)
         )
 
     def _find_plan(self, collection, match, select, order, translator):
         columns = []
         projection = {}
-        for expression in select:
+        for index, expression in enumerate(select):
             if isinstance(expression, Value):
                 columns.append(("value", _constant(translator.expression(expression))))
-            else:
+            elif isinstance(expression, Col):
                 path = translator.field_path(expression)
                 columns.append(("key", path))
                 projection[path] = 1
+            else:
+                projection[f"c{index}"] = _meta_value(expression, translator)
+                columns.append(("key", f"c{index}"))
         if "_id" not in projection:
             projection["_id"] = 0
         options = {}
         if order:
-            options["sort"] = [(translator.field_path(e), -1 if d else 1) for e, d in order]
+            options["sort"] = [
+                (translator.field_path(e), -1 if d else 1) if isinstance(e, Col)
+                # A find sorts by metadata (a text score) under any name, highest first.
+                else (self._select_key(e, select) or f"s{index}", _meta_value(e, translator))
+                for index, (e, d) in enumerate(order)
+            ]
         low, high = self.query.low_mark, self.query.high_mark
         if low:
             options["skip"] = low
@@ -395,6 +404,20 @@ class SQLCompiler(compiler.SQLCompiler):
         if hasattr(expression, "refs") and expression.refs in (self.annotation_col_map or {}):
             return f"c{self.annotation_col_map[expression.refs]}"
         return None
+
+
+def _meta_value(expression, translator):
+    """Return a plugin expression's MQL when it is document metadata ({"$meta": "textScore"}).
+
+    A find projects and sorts by metadata as an aggregation does, and MongoDB's text search is
+    most at home in a find; anything else a plugin computes needs the aggregation pipeline.
+    """
+    if isinstance(expression, Ref):
+        expression = expression.source
+    if translated_by_core(expression):
+        return None
+    mql = translator.expression(expression)
+    return mql if isinstance(mql, dict) and set(mql) == {"$meta"} else None
 
 
 def _is_computed(mql):

@@ -1,0 +1,143 @@
+"""An opt-in warning, in DEBUG, for queries that read a whole large collection.
+
+    DATABASES["default"]["INDEXES"] = {"warn_scans_above": 1000}
+
+With DEBUG on, the filter of each find, aggregate (its opening $match), update and delete is
+explained once per collection and set of filtered fields. When MongoDB's chosen plan is a
+collection scan (COLLSCAN) and the collection holds at least that many documents, a
+CollectionScanWarning names the query, the collection's model and the index that would help.
+"""
+
+import warnings
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+SETTING = "warn_scans_above"
+FILTERED_OPERATIONS = {"find", "update_one", "update_many", "delete_one", "delete_many",
+                       "count_documents", "find_one_and_update", "find_one_and_delete"}
+
+
+class CollectionScanWarning(UserWarning):
+    """A query read every document of a large collection; an index would spare that."""
+
+
+def threshold(connection):
+    """Return the database's scan-warning threshold, or None when the warning is off."""
+    options = connection.settings_dict.get("INDEXES") or {}
+    value = options.get(SETTING)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ImproperlyConfigured(
+            f"DATABASES[{connection.alias!r}]['INDEXES'][{SETTING!r}] must be a number of "
+            f"documents (0 or more), or None to turn the warning off; got {value!r}."
+        )
+    return value
+
+
+class ScanWatcher:
+    """Explain each new query shape of one connection and warn about large collection scans."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.seen = set()
+
+    def after(self, command):
+        limit = threshold(self.connection)
+        if limit is None or not settings.DEBUG or command.collection is None:
+            return
+        query_filter = command_filter(command)
+        if not query_filter or "$text" in query_filter:
+            return
+        fields = filtered_fields(query_filter)
+        shape = (command.collection, fields)
+        if shape in self.seen:
+            return
+        self.seen.add(shape)
+        database = self.connection.mongo_database
+        try:
+            explained = database.command({
+                "explain": {"find": command.collection, "filter": query_filter},
+                "verbosity": "queryPlanner",
+            })
+            if not is_collection_scan(explained):
+                return
+            size = database[command.collection].estimated_document_count()
+        except Exception:  # noqa: BLE001 - the warning is advice; never fail the query for it
+            return
+        if size >= limit:
+            warnings.warn(scan_message(command, fields, size), CollectionScanWarning,
+                          stacklevel=2)
+
+
+def command_filter(command):
+    """Return the query filter a command runs, or None when it has none."""
+    if command.operation == "aggregate":
+        pipeline = command.args[0] if command.args else []
+        first = pipeline[0] if pipeline else {}
+        return first.get("$match") if isinstance(first, dict) else None
+    if command.operation in FILTERED_OPERATIONS:
+        return command.args[0] if command.args else command.kwargs.get("filter")
+    return None
+
+
+def filtered_fields(query_filter):
+    """Return the document keys a filter tests at its top level (and in top-level $and)."""
+    fields = []
+    for key, value in query_filter.items():
+        if key == "$and":
+            for part in value:
+                fields.extend(f for f in filtered_fields(part) if f not in fields)
+        elif not key.startswith("$") and key not in fields:
+            fields.append(key)
+    return tuple(fields)
+
+
+def is_collection_scan(explained):
+    """Return whether an explain's winning plan reads the whole collection."""
+    planner = explained.get("queryPlanner") or {}
+    return "COLLSCAN" in _stages(planner.get("winningPlan") or {})
+
+
+def _stages(plan):
+    stages = set()
+    if isinstance(plan, dict):
+        if isinstance(plan.get("stage"), str):
+            stages.add(plan["stage"])
+        for value in plan.values():
+            stages |= _stages(value)
+    elif isinstance(plan, list):
+        for item in plan:
+            stages |= _stages(item)
+    return stages
+
+
+def scan_message(command, fields, size):
+    model = _model_of(command.collection)
+    names = _field_names(model, fields)
+    where = f"collection {command.collection!r}"
+    if model is not None:
+        where += f" ({model._meta.label})"
+        advice = (f"add models.Index(fields={names!r}) to {model.__name__}.Meta.indexes "
+                  "(equality fields first, then range fields) and migrate")
+    else:
+        advice = f"create an index on {', '.join(fields)}"
+    return (f"{command.operation} on {where} scanned all {size} documents to filter on "
+            f"{', '.join(fields) or 'computed values'}; {advice}.")
+
+
+def _model_of(collection):
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == collection:
+            return model
+    return None
+
+
+def _field_names(model, keys):
+    by_key = {"_id": "pk"}
+    for field in model._meta.concrete_fields:
+        if not field.primary_key:
+            by_key[field.column] = field.name
+    return [by_key.get(key, key) for key in keys]
