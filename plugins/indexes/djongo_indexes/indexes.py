@@ -312,5 +312,3 @@ class WildcardIndex(MongoIndex):
             kwargs["wildcard_projection"] = self.wildcard_projection
         return path, args, kwargs
 
-
-INDEX_KINDS = (TextIndex, TwoDSphereIndex, CompoundIndex, HashedIndex, TTLIndex, WildcardIndex)

@@ -3,7 +3,7 @@
 Django can be configured once per process, and the core's tests configure it without this
 plugin. Run on their own (`./dev test plugins/indexes/tests`, or a path inside this folder),
 these tests configure Django here; collected along with other folders (`./dev test`), this folder
-collects only test_in_own_process.py, which runs the folder in a child pytest.
+collects only test_indexes_in_own_process.py, which runs the folder in a child pytest.
 
 Tests take the `db` fixture: the test database is created (migrated) once per session, and every
 collection is emptied after each test.
@@ -16,7 +16,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = "indexes_testapp.settings"
-CHILD_RUNNER = "test_in_own_process.py"
+CHILD_RUNNER = "test_indexes_in_own_process.py"
 ON_REAL_MONGODB = bool(os.environ.get("MONGODB_URI"))
 DEVIATIONS_DOC = "docs/engine-deviations.md"
 
