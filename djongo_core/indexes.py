@@ -135,3 +135,18 @@ def own_index_command(editor, model, index, method):
             "models.Index or an index class made for djongo-core (djongo-indexes)."
         )
     return command
+
+
+def declared_keys(info):
+    """Return the key pattern of an index the server lists, as it was declared.
+
+    MongoDB lists a text index under the keys {"_fts": "text", "_ftsx": 1}, with the indexed
+    fields in its weights; they are given back as (field, "text") pairs, in place.
+    """
+    keys = list(info["key"].items()) if isinstance(info["key"], dict) else list(info["key"])
+    if ("_fts", "text") not in keys:
+        return keys
+    position = keys.index(("_fts", "text"))
+    text_keys = [(field, "text") for field in info.get("weights", {})]
+    rest = [key for key in keys if key[0] not in ("_fts", "_ftsx")]
+    return [*rest[:position], *text_keys, *rest[position:]]

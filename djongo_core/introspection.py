@@ -20,6 +20,7 @@ from django.db.backends.base.introspection import (
 
 from djongo_core.catalog import declared_fields
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
 
 # declared_type: the Django field type recorded by migrations (None for a sampled key);
@@ -132,7 +133,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         pk_column = self._pk_column(table_name, declared_fields(database, table_name))
         constraints = {}
         for info in database[table_name].list_indexes():
-            keys = list(info["key"].items())
+            keys = declared_keys(info)
             is_pk = info["name"] == "_id_"
             constraints[info["name"]] = {
                 "columns": [pk_column if field == "_id" else field for field, _ in keys],

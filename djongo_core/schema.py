@@ -18,6 +18,7 @@ from djongo_core.documents import stored_name
 from djongo_core.indexes import (
     IndexSpec,
     builds_own_index,
+    declared_keys,
     field_index_specs,
     index_spec,
     own_index_command,
@@ -337,7 +338,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _drop_indexes_on(self, table, column):
         for name, info in self._indexes(table).items():
-            if name != "_id_" and any(key == column for key, _ in info["key"]):
+            if name != "_id_" and any(key == column for key, _ in declared_keys(info)):
                 self._drop_index(table, name)
 
     def _drop_existing(self, table, spec):
@@ -359,10 +360,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """Rebuild the indexes that held a renamed key on the new key, names and options kept
         (MongoDB indexes do not follow $rename)."""
         for name, info in self._indexes(table).items():
-            keys = list(info["key"])
+            keys = declared_keys(info)
             if name == "_id_" or not any(key == old_key for key, _ in keys):
                 continue
             options = {k: v for k, v in info.items() if k not in ("key", "v", "ns")}
+            if "weights" in options:
+                options["weights"] = {new_key if key == old_key else key: weight
+                                      for key, weight in options["weights"].items()}
             if "partialFilterExpression" in options:
                 options["partialFilterExpression"] = {
                     new_key if key == old_key else key: condition

@@ -72,6 +72,8 @@ def test_introspection_reads_back_each_index_with_its_keys_and_options(db, model
 
     assert constraint["index"] is True
     assert constraint["columns"] == [key for key, _ in keys]
+    kinds = {kind for _, kind in keys if isinstance(kind, str)}
+    assert constraint["type"] == (kinds.pop() if kinds else "idx")
     assert constraint["unique"] is bool(options.get("unique"))
     read_options = constraint["options"]
     for option, value in options.items():
@@ -91,3 +93,14 @@ def test_a_2dsphere_index_refuses_a_location_that_is_not_geojson(db):
     with pytest.raises(DatabaseError):
         Place.objects.create(name="x", category="y", location={
             "type": "Point", "coordinates": "nowhere"})
+
+
+def test_a_text_index_as_mongodb_lists_it_reads_back_as_its_fields():
+    from bson import SON
+
+    from djongo_core.indexes import declared_keys
+
+    listed = {"name": "t", "key": SON([("category", 1), ("_fts", "text"), ("_ftsx", 1)]),
+              "weights": SON([("name", 5), ("description", 1)])}
+    assert declared_keys(listed) == [("category", 1), ("name", "text"), ("description", "text")]
+    assert declared_keys({"key": [("a", 1), ("b", -1)]}) == [("a", 1), ("b", -1)]
