@@ -1,71 +1,27 @@
 """Test harness of the indexes plugin: Django configured with indexes_testapp.settings.
 
-Django can be configured once per process, and the core's tests configure it without this
-plugin. Run on their own (`./dev test plugins/indexes/tests`, or a path inside this folder),
-these tests configure Django here; collected along with other folders (`./dev test`), this folder
-collects only test_indexes_in_own_process.py, which runs the folder in a child pytest.
-
-Tests take the `db` fixture: the test database is created (migrated) once per session, and every
-collection is emptied after each test.
+The tests run in a process of their own (djongo_core.plugin_testing says how). Tests take the
+`db` fixture: the test database is created (migrated) once per session, and every collection is
+emptied after each test.
 """
-
-import os
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-SETTINGS = "indexes_testapp.settings"
-CHILD_RUNNER = "test_indexes_in_own_process.py"
-ON_REAL_MONGODB = bool(os.environ.get("MONGODB_URI"))
-DEVIATIONS_DOC = "docs/engine-deviations.md"
+from djongo_core.plugin_testing import PluginTests
 
-
-def runs_alone(config) -> bool:
-    """Whether this pytest run collects nothing but this folder (or paths inside it)."""
-    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
-        base = config.rootpath
-    else:
-        base = config.invocation_params.dir
-    for arg in config.args:
-        path = (base / arg.split("::", 1)[0]).resolve()
-        if path != HERE and HERE not in path.parents:
-            return False
-    return True
+HARNESS = PluginTests(__file__, settings="indexes_testapp.settings", child_runner="test_indexes_in_own_process.py")
 
 
 def pytest_configure(config):
-    if runs_alone(config):
-        import django
-
-        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-        django.setup()
+    HARNESS.configure(config)
 
 
 def pytest_ignore_collect(collection_path, config):
-    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
-        return None
-    return (collection_path.name == CHILD_RUNNER) == runs_alone(config)
+    return HARNESS.ignore_collect(collection_path, config)
 
 
 def pytest_collection_modifyitems(config, items):
-    if not runs_alone(config):
-        return
-    entries = {line[3:].split(" (", 1)[0].strip()
-               for line in (HERE.parents[2] / DEVIATIONS_DOC).read_text().splitlines()
-               if line.startswith("## ")}
-    for item in items:
-        marker = item.get_closest_marker("engine_deviation")
-        if marker is None:
-            continue
-        if marker.args[0] not in entries:
-            raise pytest.UsageError(f"{item.nodeid} is marked engine_deviation("
-                                    f"{marker.args[0]!r}), which has no entry in {DEVIATIONS_DOC}.")
-        if not ON_REAL_MONGODB:
-            item.add_marker(pytest.mark.xfail(
-                reason=f"embedded engine deviation, see {DEVIATIONS_DOC}#{marker.args[0]}",
-                strict=True,
-            ))
+    HARNESS.mark_engine_deviations(config, items)
 
 
 @pytest.fixture(scope="session")

@@ -1,84 +1,29 @@
 """Test harness of the transactions plugin: Django configured with transactions_testapp.settings.
 
-Django can be configured once per process. The core's tests configure it with tests.settings
-(no plugin); these tests need the plugin enabled, so they never share a process with them:
-
-- Run on their own (`./dev test plugins/transactions/tests`, or any path inside this folder),
-  this conftest configures Django with transactions_testapp.settings and the test modules run
-  here, in this process.
-- Collected along with other folders (`./dev test`, whose testpaths list the core's tests and
-  this folder), Django belongs to the core's settings; this folder then collects only
-  test_in_own_process.py, which runs the folder on its own in a child pytest and fails with
-  the child's report if anything failed there.
-
-Tests take the `db` fixture: the test database is created once per session, and every
-collection the test wrote to is emptied afterwards. Django TestCase classes are marked
+The tests run in a process of their own (djongo_core.plugin_testing says how). Tests take the
+`db` fixture: the test database is created once per session, and every collection the test wrote
+to is emptied afterwards. Django TestCase classes are marked
 `@pytest.mark.usefixtures("django_test_database")` and isolate themselves.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
-HERE = Path(__file__).resolve().parent
-SETTINGS = "transactions_testapp.settings"
-CHILD_RUNNER = "test_in_own_process.py"
-ON_REAL_MONGODB = bool(os.environ.get("MONGODB_URI"))
-DEVIATIONS_DOC = "docs/engine-deviations.md"
+from djongo_core.plugin_testing import PluginTests
 
-
-def runs_alone(config) -> bool:
-    """Whether this pytest run collects nothing but this folder (or paths inside it)."""
-    if config.args_source == pytest.Config.ArgsSource.TESTPATHS:
-        base = config.rootpath
-    else:
-        base = config.invocation_params.dir
-    for arg in config.args:
-        path = (base / arg.split("::", 1)[0]).resolve()
-        if path != HERE and HERE not in path.parents:
-            return False
-    return True
+HARNESS = PluginTests(__file__, settings="transactions_testapp.settings",
+                      child_runner="test_in_own_process.py")
 
 
 def pytest_configure(config):
-    if runs_alone(config):
-        import django
-
-        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-        django.setup()
+    HARNESS.configure(config)
 
 
 def pytest_ignore_collect(collection_path, config):
-    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
-        return None
-    # The child runner in a combined run, everything else when alone.
-    return (collection_path.name == CHILD_RUNNER) == runs_alone(config)
+    return HARNESS.ignore_collect(collection_path, config)
 
 
 def pytest_collection_modifyitems(config, items):
-    if not runs_alone(config):
-        return
-    entries = {line[3:].split(" (", 1)[0].strip()
-               for line in (HERE.parents[2] / DEVIATIONS_DOC).read_text().splitlines()
-               if line.startswith("## ")}
-    for item in items:
-        marker = item.get_closest_marker("engine_deviation")
-        if marker is None:
-            continue
-        if marker.args[0] not in entries:
-            raise pytest.UsageError(
-                f"{item.nodeid} is marked engine_deviation({marker.args[0]!r}), which has no "
-                f"entry in {DEVIATIONS_DOC}."
-            )
-        if ON_REAL_MONGODB:
-            continue
-        # strict: when the engine is fixed the test passes, and the XPASS fails the run so that
-        # the entry and the marker get removed.
-        item.add_marker(pytest.mark.xfail(
-            reason=f"embedded engine deviation, see {DEVIATIONS_DOC}#{marker.args[0]}",
-            strict=True,
-        ))
+    HARNESS.mark_engine_deviations(config, items)
 
 
 @pytest.fixture(scope="session")
