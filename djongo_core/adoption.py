@@ -25,13 +25,14 @@ class Change:
 
     model: str
     collection: str
-    action: str  # "create counter", "raise counter", "record fields", "unchanged", "warning"
+    action: str  # create/raise/repair counter, record fields, unchanged, warning
     detail: str
     command: object = None  # the Command that makes the change, when there is one
 
     def describe(self, dry_run):
         verb = {"create counter": "would create" if dry_run else "created",
                 "raise counter": "would raise" if dry_run else "raised",
+                "repair counter": "would repair" if dry_run else "repaired",
                 "record fields": "would record" if dry_run else "recorded"}.get(self.action)
         prefix = f"{self.model} ({self.collection})"
         return f"{prefix}: {verb} {self.detail}" if verb else f"{prefix}: {self.detail}"
@@ -94,6 +95,9 @@ def _counter_changes(connection, model, entry):
         changes.append(Change(label, table, "raise counter",
                               f"the counter from {seq} to {highest} (the highest id stored)",
                               command))
+    elif counter.get("field_names") != [auto.column]:
+        changes.append(Change(label, table, "repair counter",
+                              f"the counter's field names to [{auto.column!r}]", command))
     else:
         changes.append(Change(label, table, "unchanged",
                               f"counter at {seq} is past the highest id stored ({highest})"))

@@ -41,8 +41,10 @@ def seeded(server_uri):
         for i in (1, 2, 3, 7, 9)
     ])
     database.shop_review.insert_many([
-        {"_id": ObjectId(), "product_id": 1, "text": "good", "details": {"stars": 5}},
-        {"_id": ObjectId(), "product_id": 3, "text": "meh", "details": {"stars": 2}},
+        {"_id": ObjectId(), "product_id": 1, "text": "good", "details": {"stars": 5},
+         "score": 5},
+        {"_id": ObjectId(), "product_id": 3, "text": "meh", "details": {"stars": 2},
+         "score": "two"},
     ])
     # A counter left at 0 while rows are present (the old manual procedure's mistake).
     database.shop_order.insert_many([{"_id": i, "total": i * 3} for i in range(1, 5)])
@@ -128,6 +130,7 @@ def test_inspectdb_writes_models_that_import(seeded, project):
     assert "created = models.DateTimeField()" in models
     assert "id = djongo_core.fields.ObjectIdAutoField(primary_key=True)" in models
     assert "details = models.JSONField()" in models
+    assert "score = models.JSONField()  # Values of several types" in models
     manage(project, "check")
 
 
@@ -152,6 +155,16 @@ def test_adoptdb_dry_run_then_run_then_nothing_to_do(seeded, project):
                 for entry in seeded[SCHEMA_COLLECTION].find()}
     assert counters["shop_product"] == 9 and counters["shop_order"] == 4
     assert manage(project, "adoptdb", "shop").strip().endswith("Nothing to change.")
+
+
+def test_counter_without_field_names_is_repaired(seeded, project):
+    adopt(project)
+    seeded[SCHEMA_COLLECTION].update_one({"name": "shop_order"},
+                                         {"$set": {"auto.seq": 4}, "$unset": {"auto.field_names": ""}})
+    output = manage(project, "adoptdb", "shop")
+    assert "shop.ShopOrder (shop_order): repaired the counter's field names to ['id']" in output
+    assert seeded[SCHEMA_COLLECTION].find_one({"name": "shop_order"})["auto"] == {
+        "seq": 4, "field_names": ["id"]}
 
 
 def test_counter_is_never_lowered(seeded, project):

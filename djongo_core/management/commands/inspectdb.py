@@ -42,3 +42,10 @@ class Command(inspectdb.Command):
             yield line
             if needs_fields and line == _IMPORT:
                 yield "import djongo_core.fields"
+
+    def get_field_type(self, connection, table_name, row):
+        field_type, params, notes = super().get_field_type(connection, table_name, row)
+        if row.type_code == "mixed":
+            notes.append("Values of several types (or only nulls) were found; JSONField holds "
+                         "them all.")
+        return field_type, params, notes
