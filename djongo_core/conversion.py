@@ -58,16 +58,26 @@ def convert_values(editor, model, old_field, new_field):
                 "clear such values first (a RunPython step before this migration)."
             ) from error
 
+    total = 0
     for document in collection.find(stored, {key: 1}):
         converted(document)
-    batch = []
+        total += 1
+    report = getattr(connection, "migration_progress", None)
+    batch, done = [], 0
+
+    def write():
+        nonlocal batch, done
+        editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}))
+        done, batch = done + len(batch), []
+        if report is not None and total > BATCH_SIZE:
+            report(table, key, min(done, total), total)
+
     for document in collection.find(stored, {key: 1}):
         batch.append(UpdateOne({"_id": document["_id"]}, {"$set": {key: converted(document)}}))
         if len(batch) == BATCH_SIZE:
-            editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}))
-            batch = []
+            write()
     if batch:
-        editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}))
+        write()
 
 
 def _python_value(value):

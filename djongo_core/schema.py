@@ -162,6 +162,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         old_name, new_name = stored_name(old_field), stored_name(new_field)
         # Every refusal comes before the first write.
+        if "_id" in (old_name, new_name) and old_name != new_name:
+            self._refuse_moving_keys(model, old_field, new_field)
         fill = None
         if old_field.null and not new_field.null:
             # Documents holding null (or lacking the field) get the default, as SQL's
@@ -210,6 +212,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                        or catalog.describe(old_field, connection)
                        != catalog.describe(new_field, connection)):
             self.run(catalog.declare_field(table, new_field, connection, old_field.column))
+
+    def _refuse_moving_keys(self, model, old_field, new_field):
+        """A document's _id never changes: another field cannot become the primary key of
+        stored documents, nor the primary key another field."""
+        if self.collect_sql:
+            return
+        table = model._meta.db_table
+        if self.connection.mongo_database[table].find_one({}, {"_id": 1}) is not None:
+            raise NotSupportedError(
+                f"{model._meta.label}: {old_field.name} -> {new_field.name} changes which field "
+                f"is stored as _id, and a document's _id never changes in place. Create a new "
+                "model with the new key, copy the documents over in a RunPython step, then "
+                "delete the old model."
+            )
 
     def _refuse_nulls(self, model, field, selector):
         """Refuse, before writing anything, to make a field NOT NULL over documents without a

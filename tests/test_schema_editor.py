@@ -10,7 +10,7 @@ from django.db.migrations.operations import RunSQL
 from django.db.migrations.state import ProjectState
 from django.test.utils import CaptureQueriesContext, isolate_apps
 
-from djongo_core import backfill
+from djongo_core import backfill, conversion
 from djongo_core.counters import SCHEMA_COLLECTION
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -169,3 +169,28 @@ def test_migrate_draws_the_progress_bar():
         "  Filling shop_book.height: [#######                       ] 1 of 4 documents",
         "  Filling shop_book.height: [##############################] 4 of 4 documents",
     ]
+
+
+def test_primary_key_cannot_move_to_another_field_of_stored_documents(gadget_model):
+    gadget_model.objects.create(name="a")
+    with pytest.raises(NotSupportedError, match="changes which field is stored as _id"):
+        with connection.schema_editor() as editor:
+            editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
+                               field(models.CharField, "name", max_length=20, primary_key=True))
+    assert stored("testapp_gadget")[0]["name"] == "a"
+
+
+def test_conversion_of_a_large_collection_reports_progress(gadget_model, monkeypatch):
+    monkeypatch.setattr(conversion, "BATCH_SIZE", 2)
+    connection.mongo_database.testapp_gadget.insert_many(
+        [{"_id": i, "name": str(i)} for i in range(1, 6)])
+    reports = []
+    connection.migration_progress = lambda *report: reports.append(report)
+    try:
+        with connection.schema_editor() as editor:
+            editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
+                               field(models.IntegerField, "name"))
+    finally:
+        del connection.migration_progress
+    assert [d["name"] for d in stored("testapp_gadget")] == [1, 2, 3, 4, 5]
+    assert [report[2] for report in reports] == [2, 4, 5]
