@@ -157,3 +157,26 @@ def test_rename_collection_to_another_database_is_still_refused(embedded_client)
     with pytest.raises(pymongo.errors.OperationFailure):
         embedded_client.admin.command({"renameCollection": "shim_a.source", "to": "shim_b.dest"})
     embedded_client.drop_database("shim_a")
+
+
+def test_documents_shim_is_still_needed(embedded_client):
+    assert embedded_shims.documents_still_needed(embedded_client), (
+        "mongoeco now runs database-level $documents aggregates itself: delete "
+        "djongo_core/embedded_shims/documents_stage.py and its entry in "
+        "docs/engine-deviations.md."
+    )
+
+
+def test_database_level_documents_pipeline(embedded_client):
+    database = embedded_client.shim_documents
+    result = database.aggregate([{"$documents": [{"x": 1}, {"x": 5}]},
+                                 {"$match": {"x": {"$gt": 2}}}, {"$project": {"_id": 0}}])
+    assert list(result) == [{"x": 5}]
+    assert embedded_shims.documents_stage.STAND_IN_COLLECTION not in (
+        database.list_collection_names())
+
+
+def test_database_level_aggregate_without_documents_is_still_refused(embedded_client):
+    # Only $documents pipelines are routed; MongoDB refuses other aggregate: 1 stages as well.
+    with pytest.raises(pymongo.errors.OperationFailure):
+        list(embedded_client.shim_documents.aggregate([{"$match": {}}]))

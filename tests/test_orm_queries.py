@@ -309,7 +309,6 @@ def test_query_without_a_model_is_a_database_level_pipeline():
     assert command.args[0] == [{"$documents": [{}]}, {"$project": {"_id": 0}}]
 
 
-@pytest.mark.engine_deviation("database-aggregate-missing")
 def test_check_constraint_validation_runs_in_the_database():
     from django.db.models import Value
 

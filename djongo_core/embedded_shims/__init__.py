@@ -18,7 +18,7 @@ from mongoeco.core.aggregation import (
     unregister_aggregation_expression_operator,
 )
 
-from djongo_core.embedded_shims import logic, math_operators, rename, timezones
+from djongo_core.embedded_shims import documents_stage, logic, math_operators, rename, timezones
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,26 @@ def rename_still_needed(client):
         client.drop_database("rename_probe")
 
 
+def documents_still_needed(client):
+    """Return whether mongoeco itself still refuses a database-level $documents aggregate.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    documents_stage.uninstall()
+    try:
+        list(client.documents_probe.aggregate([{"$documents": [{"x": 1}]}]))
+        return False
+    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
+        return True
+    finally:
+        documents_stage.install()
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
+    # Deviation "database-aggregate-missing": mongoeco 4.11 refuses db.aggregate() without a
+    # collection, which Q.check() (constraint validation) sends as a $documents pipeline.
+    documents_stage.install()
     # Deviation "collection-rename": mongoeco 4.11 refuses renameCollection on the admin
     # database, where MongoDB (and pymongo's Collection.rename) run it.
     rename.install()
