@@ -40,9 +40,13 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_virtual_generated_columns = False
     supports_expression_defaults = False
     supports_expression_indexes = False
-    supports_json_field_contains = False
     supports_over_clause = False
     supports_subqueries_in_group_by = False
+
+    # Does JSONField contains/contained_by work, as on jsonb? Yes (compiler/json_containment.py),
+    # and like jsonb, {"f": "g"} is not contained in [{"f": "g"}] (only a scalar is).
+    supports_json_field_contains = True
+    json_key_contains_list_matching_requires_list = True
 
     # Which aggregate clauses compile? filter= becomes a condition inside the accumulator;
     # ordering inside an aggregate (StringAgg(order_by=...)) is not supported yet.

@@ -290,6 +290,9 @@ JSON_VALUES = [
     ({"extra__contains": {"j": None}}, [2]),  # a JSON null, not a missing key
     ({"extra__contains": {}}, [1, 2, 4, 5, 9]),
     ({"extra__contains": "x"}, [6]),
+    ({"extra__bar__contains": "bar"}, [5]),  # jsonb: an array contains a scalar it holds
+    ({"extra__bar__contains": "ba"}, []),
+    ({"extra__contained_by": ["x", 5]}, [6, 7, 8]),  # ... and a scalar is contained by it
     ({"extra__baz__contains": {"c": "d"}}, [5]),
     ({"extra__contained_by": {"a": "b", "c": 14, "k": True}}, [1, 9]),
     ({"extra__contained_by": [1, [2], 3]}, [3, 8]),

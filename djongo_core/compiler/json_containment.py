@@ -3,7 +3,8 @@
 `data__contains={"a": 1, "tags": ["x"]}`: data is an object whose "a" is 1 and whose "tags" is
 an array holding an element that contains "x". An array contains another when each of the
 other's elements is contained by one of its elements; scalars contain an equal scalar (true is
-not 1; JSON null only null). `contained_by` is the converse. The right side is a constant, so
+not 1; JSON null only null); as on jsonb, a top-level array also contains a scalar it holds.
+`contained_by` is the converse. The right side is a constant, so
 its shape unrolls into one aggregation expression: no recursion is left for the server.
 """
 
@@ -32,12 +33,13 @@ def _variable(depth):
     return f"json{depth}"
 
 
-def contains(value, constant, depth=0):
-    """Return an expression: value (an expression) contains constant (a JSON value)."""
+def contains(value, constant, depth=0, top=True):
+    """Return an expression: value (an expression) contains constant (a JSON value); top is
+    whether value is the lookup's own left side (not a part of it)."""
     if isinstance(constant, dict):
         tests = [{"$eq": [{"$type": value}, "object"]}]
         for key, inner in constant.items():
-            tests.append(contains(_field(value, key), inner, depth))
+            tests.append(contains(_field(value, key), inner, depth, top=False))
         return {"$and": tests}
     if isinstance(constant, list):
         name = _variable(depth)
@@ -45,12 +47,22 @@ def contains(value, constant, depth=0):
         for item in constant:
             tests.append({"$gt": [{"$size": {"$filter": {
                 "input": _as_array(value), "as": name,
-                "cond": contains("$$" + name, item, depth + 1)}}}, 0]})
+                "cond": contains("$$" + name, item, depth + 1, top=False)}}}, 0]})
         return {"$and": tests}
+    if top:
+        # jsonb's one exception to matching structure: an array contains a scalar it holds.
+        return {"$or": [_scalar_equals(value, constant), _holds_scalar(value, constant)]}
     return _scalar_equals(value, constant)
 
 
-def contained_by(value, constant, depth=0):
+def _holds_scalar(array, constant):
+    name = _variable(0)
+    return {"$gt": [{"$size": {"$filter": {
+        "input": _as_array(array), "as": name,
+        "cond": _scalar_equals("$$" + name, constant)}}}, 0]}
+
+
+def contained_by(value, constant, depth=0, top=True):
     """Return an expression: value (an expression) is contained by constant (a JSON value)."""
     if isinstance(constant, dict):
         keys = {"$map": {"input": {"$objectToArray": {
@@ -60,15 +72,21 @@ def contained_by(value, constant, depth=0):
         for key, inner in constant.items():
             field = _field(value, key)
             tests.append({"$or": [{"$eq": [{"$type": field}, "missing"]},
-                                  contained_by(field, inner, depth)]})
+                                  contained_by(field, inner, depth, top=False)]})
         return {"$and": tests}
     if isinstance(constant, list):
         name = _variable(depth)
         member = "$$" + name
-        outside = {"$not": [{"$or": [contained_by(member, item, depth + 1)
+        outside = {"$not": [{"$or": [contained_by(member, item, depth + 1, top=False)
                                      for item in constant]}]} if constant else True
-        return {"$and": [{"$isArray": value}, {"$eq": [{"$size": {"$filter": {
+        within = {"$and": [{"$isArray": value}, {"$eq": [{"$size": {"$filter": {
             "input": _as_array(value), "as": name, "cond": outside}}}, 0]}]}
+        scalars = [item for item in constant if not isinstance(item, (dict, list))]
+        if top and scalars:
+            # The converse of the exception above: a scalar is contained by an array
+            # holding it.
+            return {"$or": [within, *(_scalar_equals(value, item) for item in scalars)]}
+        return within
     return _scalar_equals(value, constant)
 
 
