@@ -57,6 +57,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     greatest_least_ignores_nulls = True
     # Is there ANY_VALUE()? AnyValue is the $first accumulator.
     supports_any_value = True
+    # Does Round() round halves to even? $round does (banker's rounding).
+    rounds_to_even = True
     # How many fractional digits do times keep? BSON dates hold milliseconds.
     time_cast_precision = 3
     # Can the database itself cascade deletes (on_delete=DB_CASCADE...)? MongoDB has no
@@ -352,14 +354,20 @@ DJANGO_TEST_SKIPS = {
         "basic.tests.ModelRefreshTests.test_refresh_with_related",
         # round-trips datetime(..., 45, 180)
         "basic.tests.ModelTest.test_microsecond_precision",
+        # compares Cast(datetime(..., 234567), TimeField()) with the time rounded to 235000
+        "db_functions.comparison.test_cast.CastTests.test_cast_from_db_datetime_to_time",
         # compares result with timezone.now()
         "db_functions.comparison.test_greatest.GreatestTests.test_basic",
+        # compares result with timezone.now()
+        "db_functions.comparison.test_greatest.GreatestTests.test_ignores_null",
         # compares result with timezone.now()
         "db_functions.comparison.test_greatest.GreatestTests.test_coalesce_workaround",
         # compares result with timezone.now()
         "db_functions.comparison.test_least.LeastTests.test_basic",
         # compares result with timezone.now()
         "db_functions.comparison.test_least.LeastTests.test_coalesce_workaround",
+        # compares result with timezone.now()
+        "db_functions.comparison.test_least.LeastTests.test_ignores_null",
         # compares stored start_datetime with datetime(..., 50, 321)
         "db_functions.datetime.test_extract_trunc.DateFunctionTests.test_extract_day_func",
         # compares stored start_datetime with datetime(..., 50, 321)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import NotSupportedError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.expressions import Col
 from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
@@ -129,9 +130,17 @@ class DatabaseOperations(BaseDatabaseOperations):
     @staticmethod
     def convert_decimal(value, expression, connection):
         if isinstance(value, Decimal128):
-            return value.to_decimal()
-        if isinstance(value, (int, float)):
-            return decimal.Decimal(str(value))
+            value = value.to_decimal()
+        elif isinstance(value, (int, float)):
+            value = decimal.Decimal(str(value))
+        field = expression.output_field
+        if isinstance(value, decimal.Decimal) and isinstance(expression, Col) and (
+            field.decimal_places is not None and value.is_finite()
+        ):
+            # A column reads back with its declared scale, as SQL's DECIMAL(m, d) does
+            # (Decimal128 keeps the scale a value was written with, which may be shorter).
+            value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places),
+                                   context=field.context)
         return value
 
     @staticmethod
@@ -212,16 +221,19 @@ class DatabaseOperations(BaseDatabaseOperations):
             return datetime.time.fromisoformat(value)
         if not isinstance(value, datetime.datetime):
             return value
+        output = expression.output_field
+        date_only = isinstance(output, models.DateField) and not isinstance(
+            output, models.DateTimeField)
+        if date_only:
+            # Already the local day, at midnight UTC as dates are stored.
+            return value.date()
         if settings.USE_TZ:
             value = value.replace(tzinfo=datetime.UTC)
             source = expression.get_source_expressions()[0].output_field
             if isinstance(source, models.DateTimeField):
                 value = value.astimezone(expression.tzinfo or timezone.get_current_timezone())
-        output = expression.output_field
         if isinstance(output, models.DateTimeField):
             return value
-        if isinstance(output, models.DateField):
-            return value.date()
         if isinstance(output, models.TimeField):
             return value.time()
         return value

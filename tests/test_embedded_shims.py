@@ -180,3 +180,70 @@ def test_database_level_aggregate_without_documents_is_still_refused(embedded_cl
     # Only $documents pipelines are routed; MongoDB refuses other aggregate: 1 stages as well.
     with pytest.raises(pymongo.errors.OperationFailure):
         list(embedded_client.shim_documents.aggregate([{"$match": {}}]))
+
+
+def evaluate_on(database, expression, document=None):
+    """Return expression evaluated on one document (MongoDB's answer, shim or not)."""
+    database.scratch.drop()
+    database.scratch.insert_one({"_id": 1, **(document or {})})
+    result = database.scratch.aggregate([{"$project": {"_id": 0, "x": expression}}])
+    return next(result)["x"]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ({"$toDouble": Decimal128("2.25")}, 2.25),
+    ({"$toInt": Decimal128("-2.75")}, -2),  # truncates toward zero
+    ({"$toLong": Decimal128("9000000000.9")}, 9000000000),
+    ({"$toBool": Decimal128("0")}, False),
+    ({"$toBool": Decimal128("0.1")}, True),
+    ({"$toBool": ""}, True),  # every string is true
+    ({"$toInt": "42"}, 42),
+    ({"$toDouble": "1e3"}, 1000.0),
+    ({"$toLong": datetime.datetime(1970, 1, 1, 0, 0, 1)}, 1000),
+    ({"$toDouble": None}, None),
+    ({"$toInt": "$missing"}, None),
+    ({"$toDouble": {"$toDecimal": 3}}, 3.0),
+])
+def test_conversions_follow_mongodb_rules(database, expression, expected):
+    result = evaluate_on(database, expression)
+    assert result == expected and isinstance(result, type(expected))
+
+
+@pytest.mark.parametrize("expression", [
+    {"$toInt": "1.5"},  # only integer text converts to an integer
+    {"$toInt": 2**31},  # out of int32's range
+    {"$toInt": Decimal128("NaN")},
+    {"$toDouble": "abc"},
+])
+def test_conversions_refuse_what_mongodb_refuses(database, expression):
+    with pytest.raises(pymongo.errors.OperationFailure):
+        evaluate_on(database, expression)
+
+
+def test_conversions_read_stored_longs(database):
+    assert evaluate_on(database, {"$toDouble": "$big"}, {"big": 2**40}) == float(2**40)
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ({"$subtract": ["$at", 1.6]}, datetime.datetime(2021, 3, 14, 11, 59, 59, 998000)),
+    ({"$subtract": ["$at", 1000]}, datetime.datetime(2021, 3, 14, 11, 59, 59)),
+    ({"$subtract": ["$at", datetime.datetime(2021, 3, 14)]}, 12 * 3600 * 1000),
+    ({"$subtract": [5, 1.5]}, 3.5),
+    ({"$subtract": [5, 2]}, 3),
+    ({"$subtract": [5, Decimal128("1.5")]}, Decimal128("3.5")),
+    ({"$subtract": ["$at", None]}, None),
+    ({"$subtract": ["$missing", 1]}, None),
+])
+def test_subtract_follows_mongodb_rules(database, expression, expected):
+    at = datetime.datetime(2021, 3, 14, 12)
+    assert evaluate_on(database, expression, {"at": at}) == expected
+
+
+def test_subtract_refuses_a_date_from_a_number(database):
+    with pytest.raises(pymongo.errors.OperationFailure):
+        evaluate_on(database, {"$subtract": [5, "$at"]}, {"at": datetime.datetime(2021, 3, 14)})
+
+
+def test_math_operators_take_computed_decimals(database):
+    # $toDecimal's result feeds $round (Cast to a DecimalField rounds to its places).
+    assert evaluate_on(database, {"$round": [{"$toDecimal": 3.467}, 1]}) == Decimal128("3.5")

@@ -6,7 +6,7 @@ translations keep SQL's answer with a null test around the operator (`_guarded`)
 
 import math
 
-from django.db import NotSupportedError
+from django.db import DataError, NotSupportedError, models
 from django.db.models import functions
 
 from djongo_core.compiler.lookups import literal, not_null
@@ -58,11 +58,15 @@ CAST_OPERATORS = {
     "BigAutoField": "$toLong", "SmallAutoField": "$toInt", "FloatField": "$toDouble",
     "DecimalField": "$toDecimal", "BooleanField": "$toBool", "DateTimeField": "$toDate",
     "DateField": "$toDate", "ObjectIdField": "$toObjectId",
+    # Durations are stored as integer microseconds (Django's rule without a native type).
+    "DurationField": "$toLong",
 }
 
 
 def _guarded(arguments, value):
     """Return value, or null when any argument is null (SQL's rule for functions)."""
+    if any(argument is None for argument in arguments):
+        return None
     tests = [not_null(argument) for argument in arguments if _may_be_null(argument)]
     if not tests:
         return value
@@ -114,14 +118,35 @@ class FunctionTranslations:
 
     def _Cast(self, node):
         (value,) = self._arguments(node)
-        internal = node.output_field.get_internal_type()
+        field = node.output_field
+        if field.remote_field is not None:
+            # A relation holds its target's values: cast to the target field's type.
+            field = field.target_field
+        internal = field.get_internal_type()
+        source = node.get_source_expressions()[0]
+        if internal == "TimeField" and _internal_type(source) == "DateTimeField":
+            # Times are stored as "HH:MM:SS.fff" text; a datetime's time of day (in UTC, the
+            # connection's time zone as in Django's SQL backends) becomes that text.
+            return _guarded([value], {"$dateToString": {"date": value,
+                                                        "format": "%H:%M:%S.%L"}})
         operator = CAST_OPERATORS.get(internal)
         if operator is None:
-            raise NotSupportedError(f"Cast to {internal} is not supported.")
+            raise NotSupportedError(
+                f"Cast to {internal} is not supported: MongoDB has no conversion to it. "
+                "Convert the values in Python after fetching them."
+            )
         result = {operator: value}
         if internal == "DateField":
             result = {"$dateTrunc": {"date": result, "unit": "day"}}
+        elif internal == "DecimalField" and field.decimal_places is not None:
+            result = {"$round": [result, field.decimal_places]}
+        elif operator == "$toString" and getattr(field, "max_length", None):
+            result = {"$substrCP": [result, 0, field.max_length]}
         return _guarded([value], result)
+
+    def _JSONArray(self, node):
+        # An array of expressions is evaluated member by member.
+        return self._arguments(node)
 
     def _JSONObject(self, node):
         sources = node.get_source_expressions()
@@ -227,14 +252,14 @@ class FunctionTranslations:
     def _date_argument(self, node, value):
         """Return {"date": value} with the timezone Django would use for this expression."""
         argument = {"date": value}
-        source = node.get_source_expressions()[0]
-        if source.output_field.get_internal_type() == "DateTimeField":
+        if _internal_type(node.lhs) == "DateTimeField":
             timezone_name = node.get_tzname()
             if timezone_name:
-                argument["timezone"] = timezone_name
+                argument["timezone"] = _mongodb_timezone(timezone_name)
         return argument
 
     def _Extract(self, node):
+        _check_tzinfo(node)
         kind = node.lookup_name
         if kind not in EXTRACT_OPERATORS and kind != "quarter":
             # The same refusal (and message) as Django's Extract.as_sql().
@@ -257,9 +282,12 @@ class FunctionTranslations:
         return {operator: argument}
 
     def _TruncBase(self, node):
+        _check_tzinfo(node)
         kind = node.kind
         if kind not in TRUNC_KINDS:
-            raise ValueError(f"Invalid kind: {kind}")
+            # Django's SQL backends pass the kind to the database, which rejects it.
+            raise DataError(f"Invalid kind: {kind!r}; Trunc takes one of "
+                            f"{', '.join(sorted(TRUNC_KINDS))}.")
         value = self.expression(node.lhs)
         if node.lhs.output_field.get_internal_type() == "TimeField":
             return self._truncate_time_text(value, kind)
@@ -271,7 +299,14 @@ class FunctionTranslations:
         argument["unit"] = "day" if kind == "date" else kind
         if kind == "week":
             argument["startOfWeek"] = "monday"
-        return {"$dateTrunc": argument}
+        truncated = {"$dateTrunc": argument}
+        if "timezone" in argument and _is_date_only(node.output_field):
+            # A date is stored as midnight UTC of that day, so a local date must become the
+            # same (midnight UTC of the local day) to compare equal to stored dates.
+            # (A day's date needs no truncation first: its parts are the date.)
+            local = value if kind == "date" else truncated
+            return _guarded([value], _local_date(local, argument["timezone"]))
+        return truncated
 
     @staticmethod
     def _truncate_time_text(value, kind):
@@ -280,3 +315,32 @@ class FunctionTranslations:
             raise NotSupportedError(f"Trunc {kind!r} of a TimeField is not supported.")
         length, suffix = kept[kind]
         return _guarded([value], {"$concat": [{"$substrCP": [value, 0, length]}, literal(suffix)]})
+
+
+def _is_date_only(field):
+    return isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField)
+
+
+def _local_date(value, timezone_name):
+    """Return midnight UTC of the day value falls on in timezone_name."""
+    local = {"date": value, "timezone": timezone_name}
+    return {"$dateFromParts": {"year": {"$year": local}, "month": {"$month": local},
+                               "day": {"$dayOfMonth": local}}}
+
+
+def _internal_type(expression):
+    field = getattr(expression, "_output_field_or_none", None)
+    return field.get_internal_type() if field is not None else None
+
+
+def _mongodb_timezone(name):
+    """Return a time zone as MongoDB names it: a fixed offset's "UTC+05:00" (Python's name for
+    datetime.timezone(timedelta(hours=5))) is "+05:00"; Olson names stay."""
+    if name.startswith("UTC") and name[3:4] in ("+", "-"):
+        return name[3:]
+    return name
+
+
+def _check_tzinfo(node):
+    if node.tzinfo is not None and _internal_type(node.lhs) != "DateTimeField":
+        raise ValueError("tzinfo can only be used with DateTimeField.")

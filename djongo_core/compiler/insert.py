@@ -15,6 +15,7 @@ from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from djongo_core.command import Command
+from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.documents import stored_name
 from djongo_core.compiler.lookups import literal
@@ -76,6 +77,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                 if hasattr(value, "resolve_expression"):
                     expressions[stored_name(field)] = value
                 else:
+                    check_value(field, value)
                     document[stored_name(field)] = value
             documents.append(document)
             computed.append(expressions)

@@ -8,8 +8,8 @@ matches NULL unless the lookup asks for NULL.
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
-from django.db.models.expressions import Col, ColPairs
-from django.db.models.lookups import YearLookup
+from django.db.models.expressions import Col, ColPairs, Value
+from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
 from djongo_core.compiler import regex
@@ -60,10 +60,24 @@ def literal(value):
     return value
 
 
+def _check_integer_range(lookup, connection):
+    """Apply Django's IntegerFieldOverflow rule: a value outside the field's range decides the
+    lookup without a query (EmptyResultSet, or FullResultSet for `> below-minimum`)."""
+    if not isinstance(lookup, IntegerFieldOverflow) or not isinstance(lookup.rhs, int):
+        return
+    internal_type = lookup.lhs.output_field.get_internal_type()
+    minimum, maximum = connection.ops.integer_field_range(internal_type)
+    if minimum is not None and lookup.rhs < minimum:
+        raise lookup.underflow_exception
+    if maximum is not None and lookup.rhs > maximum:
+        raise lookup.overflow_exception
+
+
 def _db_values(lookup, translator):
     """Return the right side's database values (a list for in/range, else one value)."""
     rhs = lookup.rhs
     name = lookup.lookup_name
+    _check_integer_range(lookup, translator.connection)
     if isinstance(rhs, Query):
         database = getattr(rhs, "_db", None)
         if database is not None and database != translator.connection.alias:
@@ -184,10 +198,13 @@ def lookup_expression(lookup, translator):
     lhs = translator.expression(lookup.lhs)
     if _is_condition_test(lookup):
         return lhs if lookup.rhs else {"$not": [lhs]}
-    if is_direct(lookup):
+    if getattr(lookup, "bilateral_transforms", None):
+        rhs = _bilateral_rhs(lookup, translator)
+    elif is_direct(lookup):
         value = _db_values(lookup, translator)
         return _direct_expression(name, lhs, value, lookup, translator)
-    rhs = _expression_rhs(lookup, translator)
+    else:
+        rhs = _expression_rhs(lookup, translator)
     if name == "in":
         return {"$and": [{"$in": [lhs, rhs]}, not_null(lhs)]}
     if name == "range":
@@ -227,6 +244,25 @@ def _expression_rhs(lookup, translator):
                 item, translator.connection, prepared=True)
             items.append(literal(prepared))
     return items
+
+
+def _bilateral_rhs(lookup, translator):
+    """Return the right side with the left side's bilateral transforms applied to it, as
+    Django's Lookup.process_rhs does (name__upper="x" compares UPPER(name) with UPPER("x"))."""
+    if isinstance(lookup.rhs, Query):
+        raise NotSupportedError(
+            f"A bilateral transform with a subquery on the right ({lookup.lookup_name}) is not "
+            "supported; evaluate the subquery first (list(queryset))."
+        )
+
+    def transformed(value):
+        if not hasattr(value, "resolve_expression"):
+            value = Value(value, output_field=lookup.lhs.output_field)
+        return translator.expression(lookup.apply_bilateral_transforms(value))
+
+    if lookup.lookup_name in ("in", "range"):
+        return [transformed(value) for value in lookup.rhs]
+    return transformed(lookup.rhs)
 
 
 def _direct_expression(name, lhs, value, lookup, translator):

@@ -422,6 +422,9 @@ def _meta_value(expression, translator):
 
 def _is_computed(mql):
     """Return whether an aggregation expression depends on the document (else a constant)."""
+    if isinstance(mql, list):
+        # An array expression (JSONArray) is evaluated member by member.
+        return any(_is_computed(member) for member in mql)
     return isinstance(mql, dict) or isinstance(mql, str) and mql.startswith("$")
 
 

@@ -5,6 +5,7 @@ from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
 from djongo_core.command import Command
+from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
@@ -63,9 +64,9 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             if hasattr(value, "resolve_expression"):
                 computed[stored_name(field)] = translator.expression(value)
             else:
-                constants[stored_name(field)] = field.get_db_prep_save(
-                    value, connection=self.connection
-                )
+                stored = field.get_db_prep_save(value, connection=self.connection)
+                check_value(field, stored)
+                constants[stored_name(field)] = stored
         if computed:
             # A pipeline update evaluates expressions against the stored document; constants
             # are quoted so that a string such as "$x" stays a string.

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from mongoeco import MongoClient
+from mongoeco.core.bson_scalars import BsonDouble
 from mongoeco.types import Decimal128
 from mongoeco.core.aggregation import (
     get_registered_aggregation_expression_operator,
@@ -18,7 +19,9 @@ from mongoeco.core.aggregation import (
     unregister_aggregation_expression_operator,
 )
 
-from djongo_core.embedded_shims import documents_stage, logic, math_operators, rename, timezones
+from djongo_core.embedded_shims import (
+    conversions, date_arithmetic, documents_stage, logic, math_operators, rename, timezones,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ SHIMS = [
     *(Shim(operator, handler, _probe({operator: math_operators.probe_arguments(operator,
                                                                              Decimal128("2.25"))}))
       for operator, handler in math_operators.DECIMAL_AWARE.items()),
+    # Deviation "conversions-of-decimal128": mongoeco 4.11's $toDouble, $toInt, $toLong and
+    # $toBool fail on Decimal128, which Cast() of decimals needs.
+    *(Shim(operator, handler, _probe({operator: Decimal128("2.25")}))
+      for operator, handler in conversions.CONVERSIONS.items()),
+    # Deviation "subtract-date-double": mongoeco 4.11 rejects a date minus a double number of
+    # milliseconds, which date-minus-duration arithmetic sends.
+    # (Over the wire mongoeco holds doubles as BsonDouble, which is what it rejects.)
+    Shim("$subtract", date_arithmetic.subtract,
+         _probe({"$subtract": [datetime.datetime(2021, 3, 14), BsonDouble(1.5)]})),
     # Deviation "trigonometry-missing": mongoeco 4.11 has none of the trigonometric operators.
     *(Shim(operator, handler, _probe({operator: math_operators.probe_arguments(operator, 0.5)}))
       for operator, handler in math_operators.TRIGONOMETRY.items()),

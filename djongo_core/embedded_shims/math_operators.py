@@ -13,6 +13,7 @@ domain are errors.
 import decimal
 import math
 
+from mongoeco.core.bson_scalars import unwrap_bson_numeric
 from mongoeco.errors import OperationFailure
 # The server side of mongoeco holds decimals in its own type, not bson's.
 from mongoeco.types import Decimal128
@@ -35,9 +36,11 @@ def _arguments(operator, spec, context, document, variables, low, high):
         value = context.evaluate_expression(document, argument, variables)
         if value is None or value is context.missing_sentinel:
             raise _Null
+        # mongoeco carries typed numbers (a long read from storage) in wrappers.
+        value = unwrap_bson_numeric(value)
         if isinstance(value, Decimal128):
             value = value.to_decimal()
-        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        elif isinstance(value, bool) or not isinstance(value, (int, float, decimal.Decimal)):
             raise OperationFailure(f"{operator} only supports numeric types, "
                                    f"not {type(value).__name__}")
         values.append(value)
