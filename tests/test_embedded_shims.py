@@ -247,3 +247,21 @@ def test_subtract_refuses_a_date_from_a_number(database):
 def test_math_operators_take_computed_decimals(database):
     # $toDecimal's result feeds $round (Cast to a DecimalField rounds to its places).
     assert evaluate_on(database, {"$round": [{"$toDecimal": 3.467}, 1]}) == Decimal128("3.5")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ({"$bitAnd": [6, 3]}, 2),
+    ({"$bitOr": ["$n", 1]}, 7),
+    ({"$bitXor": ["$n", 3, 1]}, 4),
+    ({"$bitNot": "$n"}, -7),
+    ({"$bitAnd": ["$n", None]}, None),
+    ({"$bitOr": ["$missing", 1]}, None),
+    ({"$bitNot": [None]}, None),
+])
+def test_bitwise_operators_follow_mongodb_rules(database, expression, expected):
+    assert evaluate_on(database, expression, {"n": 6}) == expected
+
+
+def test_bitwise_operators_refuse_doubles(database):
+    with pytest.raises(pymongo.errors.OperationFailure):
+        evaluate_on(database, {"$bitAnd": [6, 1.5]})

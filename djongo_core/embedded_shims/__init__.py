@@ -20,7 +20,8 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded_shims import (
-    conversions, date_arithmetic, documents_stage, logic, math_operators, rename, timezones,
+    bitwise, conversions, date_arithmetic, documents_stage, logic, math_operators, rename,
+    timezones,
 )
 
 
@@ -54,6 +55,10 @@ SHIMS = [
     # $toBool fail on Decimal128, which Cast() of decimals needs.
     *(Shim(operator, handler, _probe({operator: Decimal128("2.25")}))
       for operator, handler in conversions.CONVERSIONS.items()),
+    # Deviation "bitwise-null": mongoeco 4.11's bitwise operators fail on null, where MongoDB
+    # returns null.
+    *(Shim(operator, handler, _probe({operator: [None] if operator == "$bitNot" else [None, 3]}))
+      for operator, handler in bitwise.BITWISE.items()),
     # Deviation "subtract-date-double": mongoeco 4.11 rejects a date minus a double number of
     # milliseconds, which date-minus-duration arithmetic sends.
     # (Over the wire mongoeco holds doubles as BsonDouble, which is what it rejects.)
