@@ -71,7 +71,15 @@ def combined_command(compiler, order, window_stages):
     """Return the Command and column keys for the combined query, ordered and sliced."""
     collection, pipeline, width = combined_pipeline(compiler)
     if order:
-        pipeline.append({"$sort": {key: -1 if descending else 1 for key, descending in order}})
+        # order holds (column key, descending, whether to sort on the column being null).
+        flags = {f"null_{key}": {"$eq": [{"$ifNull": [f"${key}", None]}, None]}
+                 for key, _, null_flag in order if null_flag}
+        if flags:
+            pipeline.append({"$addFields": flags})
+        pipeline.append({"$sort": {
+            (f"null_{key}" if null_flag else key): -1 if descending else 1
+            for key, descending, null_flag in order
+        }})
     pipeline.extend(window_stages)
     columns = [("key", f"c{index}") for index in range(width)]
     return Command(collection, "aggregate", (pipeline,)), columns

@@ -16,6 +16,7 @@ from itertools import islice
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, NotSupportedError
 from django.db.models.expressions import Col, Ref, Value
+from django.db.models.lookups import IsNull
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
 from django.db.models.sql.datastructures import BaseTable
@@ -209,7 +210,9 @@ class SQLCompiler(compiler.SQLCompiler):
         select = [expression for expression, _, _ in self.select]
         order = []
         for expression, descending in self._ordering():
-            key = self._select_key(expression, select)
+            # The "is null" key of nulls_first/nulls_last is computed on the combined rows.
+            null_flag = isinstance(expression, IsNull)
+            key = self._select_key(expression.lhs if null_flag else expression, select)
             if key is None:
                 if self._meta_ordering:
                     # Meta.ordering names a column the combined rows do not carry: the
@@ -217,7 +220,7 @@ class SQLCompiler(compiler.SQLCompiler):
                     order = []
                     break
                 raise DatabaseError("ORDER BY term does not match any column in the result set.")
-            order.append((key, descending))
+            order.append((key, descending, null_flag))
         command, columns = combinators.combined_command(self, order, self._window_stages())
         return QueryPlan(command, columns)
 
@@ -277,12 +280,15 @@ class SQLCompiler(compiler.SQLCompiler):
             # As Django's get_order_by(): F() and annotation names resolve against the query.
             order_by = order_by.resolve_expression(self.query, allow_joins=True, reuse=None)
             expression = order_by.expression
-            if order_by.nulls_first or order_by.nulls_last:
-                raise NotSupportedError("nulls_first/nulls_last are not supported yet.")
             # A later mention of the same expression cannot change the order (the admin adds
             # the pk or Meta.ordering after the user's choice); Django drops it too.
-            if all(expression != seen for seen, _ in order):
-                order.append((expression, order_by.descending))
+            if any(expression == seen for seen, _ in order):
+                continue
+            if order_by.nulls_first or order_by.nulls_last:
+                # MongoDB sorts null below every value; an explicit placement sorts on "is
+                # null" first (true sorts above false, so nulls first is descending).
+                order.append((IsNull(expression, True), bool(order_by.nulls_first)))
+            order.append((expression, order_by.descending))
         return order
 
     @staticmethod
