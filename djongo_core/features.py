@@ -108,6 +108,11 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # transactions plugin rebuilds it when MongoDB has aborted it).
     atomic_transactions = False
 
+    # QuerySet.explain() runs MongoDB's explain command (verbosity=... as an option), shown
+    # as indented text by default or as JSON.
+    supports_explaining_query_execution = True
+    supported_explain_formats = {"JSON", "TEXT"}
+
     # Ordering: MongoDB sorts null before every value ascending, like SQLite.
     nulls_order_largest = False
     supports_order_by_nulls_modifier = False

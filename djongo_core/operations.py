@@ -238,6 +238,20 @@ class DatabaseOperations(BaseDatabaseOperations):
             return value.time()
         return value
 
+    # -- explain --------------------------------------------------------------------------
+
+    # What the logged explain command starts with (QuerySet.explain() runs MongoDB's explain).
+    explain_prefix = 'db.command({"explain"'
+    explain_verbosities = ("queryPlanner", "executionStats", "allPlansExecution")
+
+    def explain_query_prefix(self, format=None, **options):
+        """Check explain()'s format and options: MongoDB's explain takes a verbosity."""
+        verbosity = options.pop("verbosity", None)
+        if verbosity is not None and verbosity not in self.explain_verbosities:
+            raise ValueError(f"Unknown verbosity {verbosity!r}: MongoDB's explain takes one of "
+                             f"{', '.join(self.explain_verbosities)}.")
+        return super().explain_query_prefix(format, **options)
+
     # -- flushing -------------------------------------------------------------------------
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):

@@ -15,6 +15,7 @@ from itertools import islice
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, NotSupportedError
+from bson import json_util
 from django.db.models.expressions import Col, Ref, Value
 from django.db.models.lookups import IsNull
 from django.db.models.sql import compiler
@@ -61,6 +62,20 @@ class QueryPlan:
             yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
 
 
+class _RowCursor:
+    """The rows of a query with the DB-API cursor methods Django's cursor_iter() calls."""
+
+    def __init__(self, rows, documents):
+        self._rows = rows
+        self._documents = documents
+
+    def fetchmany(self, size):
+        return list(islice(self._rows, size))
+
+    def close(self):
+        self._documents.close()
+
+
 class SQLCompiler(compiler.SQLCompiler):
     def compile(self, node):
         # Django's get_select() calls this for every selected expression and keeps the result
@@ -89,8 +104,10 @@ class SQLCompiler(compiler.SQLCompiler):
         if result_type == NO_RESULTS:
             documents.close()
             return None
-        chunks = iter(lambda: list(islice(rows, chunk_size)), [])
-        if chunked_fetch:
+        # Django's own chunking, over the rows as a DB-API cursor would give them (the rows
+        # hold exactly the selected columns: no trimming).
+        chunks = compiler.cursor_iter(_RowCursor(rows, documents), [], None, chunk_size)
+        if chunked_fetch and self.connection.features.can_use_chunked_reads:
             return chunks
         return list(chunks)
 
@@ -98,12 +115,23 @@ class SQLCompiler(compiler.SQLCompiler):
         return self.execute_sql(SINGLE) is not None
 
     def explain_query(self):
+        """Yield MongoDB's explain output for the query: its own document as text or JSON."""
+        info = self.query.explain_info
+        options = dict(info.options)
+        # Checks the format and options as Django's backends do (ValueError when unknown).
+        self.connection.ops.explain_query_prefix(info.format, **options)
         plan = self.build_plan()
-        command = plan.command
-        explain = self.connection.executor.run(Command(None, "command", (
-            {"explain": _explain_target(command), "verbosity": "queryPlanner"},
-        )))
-        yield str(explain)
+        explain = self.connection.executor.run(Command(None, "command", ({
+            "explain": _explain_target(plan.command),
+            "verbosity": options.get("verbosity", "queryPlanner"),
+        },)))
+        explain.pop("$clusterTime", None)
+        explain.pop("operationTime", None)
+        if (info.format or "").upper() == "JSON":
+            yield json_util.dumps(explain, json_options=json_util.RELAXED_JSON_OPTIONS)
+        else:
+            yield json_util.dumps(explain, indent=2,
+                                  json_options=json_util.RELAXED_JSON_OPTIONS)
 
     # -- planning ---------------------------------------------------------------------------
 
