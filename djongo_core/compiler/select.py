@@ -396,6 +396,10 @@ class SQLCompiler(compiler.SQLCompiler):
             keys = list(self.query.group_by)
             keys += [e for e in select if not e.contains_aggregate and e not in keys]
             keys += [e for e, _ in order if not e.contains_aggregate and e not in keys]
+        if having is not None:
+            # A column the HAVING filter compares (pages > COUNT(authors)) is grouped by too,
+            # so that it still exists after the $group, as in Django's get_group_by().
+            keys += [e for e in having.get_group_by_cols() if e not in keys]
         for expression in keys:
             group.add_key(expression)
         for expression in [*select, *(e for e, _ in order)]:
