@@ -2,7 +2,7 @@
 placement sorts on "is null" first."""
 
 import pytest
-from django.db.models import F
+from django.db.models import F, Value
 
 from tests.test_translation import command
 from tests.testapp.models import Author
@@ -46,3 +46,13 @@ def test_null_placement_on_a_union(authors):
     others = Author.objects.exclude(age__lt=25).values("name", "age")
     rows = young.union(others).order_by(F("age").desc(nulls_first=True))
     assert [row["name"] for row in rows] == ["Bob", "Ann", "Cy"]
+
+
+def test_constant_columns_of_a_union_are_quoted_so_zero_is_not_an_exclusion(authors):
+    first = Author.objects.filter(name="Ann").annotate(zero=Value(0)).values_list("age", "zero")
+    second = Author.objects.filter(name="Cy").annotate(zero=Value(0)).values_list("zero", "age")
+    stages = command(first.union(second)).args[0]
+    assert stages[3] == {"$project": {"_id": 0, "c0": {"$ifNull": ["$age", None]},
+                                      "c1": {"$literal": 0}}}
+    assert sorted(first.union(second)) == [(0, 20), (30, 0)]
+

@@ -9,7 +9,6 @@ row with its part and keep the rows found in every part, or only in the first.
 from django.core.exceptions import EmptyResultSet
 
 from djongo_core.command import Command
-from djongo_core.compiler.lookups import literal
 
 PART = "__part"
 
@@ -62,7 +61,9 @@ def _normalized(plan):
     """Return a part's stages, ending with its columns as c0..cN."""
     projection = {"_id": 0}
     for index, (kind, ref) in enumerate(plan.columns):
-        value = {"$ifNull": ["$" + ref, None]} if kind == "key" else literal(ref)
+        # A constant is always quoted: in $project a bare 0, 1 or boolean would be read as
+        # "exclude" or "include this field".
+        value = {"$ifNull": ["$" + ref, None]} if kind == "key" else {"$literal": ref}
         projection[f"c{index}"] = value
     return [*plan.pipeline(), {"$project": projection}]
 

@@ -206,7 +206,9 @@ class SQLCompiler(compiler.SQLCompiler):
                 key = self._select_key(expression, select)
                 if key is None:
                     key = f"s{index}"
-                    projection[key] = translator.expression(expression)
+                    value = translator.expression(expression)
+                    # A constant is quoted: a bare 0 or 1 in $project excludes or includes.
+                    projection[key] = value if _is_computed(value) else {"$literal": value}
                 sort_keys[key] = -1 if descending else 1
         pipeline.extend(translator.take_pre_stages())
         pipeline.append({"$project": projection})
