@@ -29,18 +29,69 @@ class MongoConnection:
 
 
 class NoSQLCursor:
-    """Django asks for cursors in a few generic places; MongoDB has no SQL to run through one."""
+    """The DB-API cursor Django asks for in a few generic places. MongoDB runs no SQL: the one
+    thing it executes is a hand-written pipeline (djongo_core.raw), for Model.objects.raw()'s
+    machinery; its rows carry the query's columns, in order."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self._rows = iter(())
+        self._documents = None
+        self.description = None
+        self.rowcount = -1
 
     def execute(self, sql, params=None):
-        raise NotSupportedError(
-            "MongoDB does not run SQL: cursor.execute() and RawSQL are not available. Use the "
-            "ORM, or run pymongo commands on connection.mongo_database."
-        )
+        from djongo_core.raw import RawAggregate  # noqa: PLC0415 - raw imports Django's query
 
-    executemany = execute
+        if not isinstance(sql, RawAggregate):
+            raise NotSupportedError(
+                "MongoDB does not run SQL: cursor.execute() and RawSQL are not available. Use "
+                "the ORM, djongo_core.raw.raw_aggregate() for a hand-written pipeline, or "
+                "pymongo commands on connection.connection.database."
+            )
+        if params:
+            raise NotSupportedError("A raw aggregation pipeline takes no parameters: put the "
+                                    "values in the pipeline itself.")
+        self.close()
+        self._documents = self._connection.executor.documents(sql.command(), log=False)
+        first = next(self._documents, None)
+        # The first document decides the columns: the model's fields it carries, in the
+        # model's order, then its other keys. Fields a pipeline leaves out stay deferred
+        # (loaded on access), never read as null.
+        if first is None:
+            columns = list(sql.columns)
+        else:
+            columns = [name for name in sql.columns if name in first]
+            columns += [key for key in first if key not in columns]
+        self.description = [(name, None, None, None, None, None, None) for name in columns]
+        documents = self._documents if first is None else _chain(first, self._documents)
+        self._rows = (tuple(document.get(name) for name in columns) for document in documents)
+
+    def executemany(self, sql, param_list):
+        raise NotSupportedError("MongoDB does not run SQL: executemany() is not available.")
+
+    def fetchone(self):
+        return next(self._rows, None)
+
+    def fetchmany(self, size=100):
+        return [row for _, row in zip(range(size), self._rows)]
+
+    def fetchall(self):
+        return list(self._rows)
+
+    def __iter__(self):
+        return self._rows
 
     def close(self):
-        pass
+        if self._documents is not None:
+            self._documents.close()
+            self._documents = None
+        self._rows = iter(())
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
 
 
 class DatabaseWrapper(BaseDatabaseWrapper):
@@ -130,7 +181,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         self.plugin_host.hook.djongo_connection_created(connection=self)
 
     def create_cursor(self, name=None):
-        return NoSQLCursor()
+        return NoSQLCursor(self)
 
     def _close(self):
         if self.connection is not None:

@@ -19,15 +19,18 @@ class Executor:
     def __init__(self, connection):
         self.connection = connection
 
-    def run(self, command):
-        """Run the command and return pymongo's result (cursors are returned unread)."""
+    def run(self, command, log=True):
+        """Run the command and return pymongo's result (cursors are returned unread).
+
+        log=False leaves connection.queries to the caller (Django's debug cursor wrapper
+        logs what a DB-API cursor runs)."""
         connection = self.connection
         connection.ensure_connection()
         # Django refuses queries in an atomic block marked for rollback; SQL backends check in
         # their cursor wrapper, which this backend does not use. After connecting, as there: a
         # connection closed inside atomic() reopens with that mark cleared.
         connection.validate_no_broken_transaction()
-        logged = connection.queries_logged
+        logged = log and connection.queries_logged
         start = time.monotonic() if logged else 0.0
         try:
             with translated_errors(command):
@@ -38,9 +41,9 @@ class Executor:
             if logged:
                 self._log(command, time.monotonic() - start)
 
-    def documents(self, command):
+    def documents(self, command, log=True):
         """Run a find/aggregate command and yield its documents, translating cursor errors too."""
-        cursor = self.run(command)
+        cursor = self.run(command, log=log)
         try:
             with translated_errors(command):
                 yield from cursor

@@ -238,6 +238,12 @@ class DatabaseOperations(BaseDatabaseOperations):
             return value.time()
         return value
 
+    def last_executed_query(self, cursor, sql, params):
+        """The MQL a DB-API cursor ran (a raw pipeline), as connection.queries shows it."""
+        if hasattr(sql, "as_mql"):
+            return sql.as_mql()
+        return super().last_executed_query(cursor, sql, params)
+
     # -- explain --------------------------------------------------------------------------
 
     # What the logged explain command starts with (QuerySet.explain() runs MongoDB's explain).

@@ -264,8 +264,23 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def _check_supported(self):
         query = self.query
-        # select_for_update() is ignored, as Django documents for backends without row locks
-        # (has_select_for_update is False): update_or_create() relies on that.
+        # select_for_update() alone is ignored, as Django does on every backend without row
+        # locks (has_select_for_update is False; SQLite too): update_or_create() relies on it.
+        # The options change which rows come back or when, so they are refused.
+        if query.select_for_update:
+            options = [name for name, given in (
+                ("nowait", query.select_for_update_nowait),
+                ("skip_locked", query.select_for_update_skip_locked),
+                ("of", query.select_for_update_of),
+                ("no_key", query.select_for_no_key_update),
+            ) if given]
+            if options:
+                raise NotSupportedError(
+                    f"select_for_update({', '.join(f'{o}=...' for o in options)}) is not "
+                    "supported: MongoDB has no row locks, so these options cannot be honoured. "
+                    "Inside transaction.atomic() (the transactions plugin) a conflicting write "
+                    "aborts one of two concurrent transactions instead; drop the options."
+                )
         if query.extra_tables or query.extra_order_by:
             raise NotSupportedError("QuerySet.extra() holds SQL, which MongoDB cannot run.")
         if query.distinct_fields:
