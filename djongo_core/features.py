@@ -42,7 +42,11 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_virtual_generated_columns = False
     supports_expression_defaults = False
     supports_expression_indexes = False
-    supports_over_clause = False
+    # Window functions are $setWindowFields stages (compiler/windows.py); RANGE frames with
+    # offsets need one numeric or date ordering; frame exclusions do not exist in MongoDB.
+    supports_over_clause = True
+    supports_frame_range_fixed_distance = True
+    supports_frame_exclusion = False
     supports_subqueries_in_group_by = False
 
     # Does JSONField contains/contained_by work, as on jsonb? Yes (compiler/json_containment.py),

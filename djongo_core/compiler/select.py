@@ -27,6 +27,7 @@ from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
+from djongo_core.compiler.windows import WindowStages, find_windows
 
 
 class QueryPlan:
@@ -169,21 +170,21 @@ class SQLCompiler(compiler.SQLCompiler):
         where_node, having, qualify = query.where.split_having_qualify(
             must_group_by=query.group_by is not None
         )
-        if qualify:
-            raise NotSupportedError("Window functions are not supported yet.")
         base_filter, joined_filter = self._split_filter(where_node, translator, set(joined))
         subquery_stages = translator.take_pre_stages()
         grouped = grouped or having is not None
+        windowed = qualify is not None or any(
+            e.contains_over_clause for e in [*select, *(e for e, _ in order)])
 
-        if not (subquery_stages or joined_filter) and self._can_use_find(joined, grouped, select,
-                                                                         order, translator):
+        if not (subquery_stages or joined_filter or windowed) and self._can_use_find(
+                joined, grouped, select, order, translator):
             return self._find_plan(collection, base_filter, select, order, translator)
 
         pipeline = []
         if base_filter:
             pipeline.append({"$match": base_filter})
         early_window = (
-            not grouped and not query.distinct and not joined_filter
+            not grouped and not query.distinct and not joined_filter and not windowed
             and joins.preserve_rows(query, joined)
             and all(self._is_base_column(e, base) for e, _ in order)
         )
@@ -199,6 +200,9 @@ class SQLCompiler(compiler.SQLCompiler):
             group_stages = self._group_stages(select, having, order, translator)
             pipeline.extend(translator.take_pre_stages())
             pipeline.extend(group_stages)
+        if windowed:
+            # Windows see the rows after filtering and grouping, as in SQL.
+            pipeline.extend(self._window_function_stages(select, order, qualify, translator))
         columns, projection = self._projection(select, translator)
         sort_keys = {}
         if not early_window:
@@ -428,6 +432,21 @@ class SQLCompiler(compiler.SQLCompiler):
         if having is not None:
             try:
                 stages.append({"$match": {"$expr": translator.condition(having)}})
+            except FullResultSet:
+                pass
+        return stages
+
+    def _window_function_stages(self, select, order, qualify, translator):
+        windows = WindowStages(translator)
+        for expression in [*select, *(e for e, _ in order),
+                           *([qualify] if qualify is not None else [])]:
+            for window in find_windows(expression):
+                windows.add(window)
+        stages = [*translator.take_pre_stages(), *windows.stages]
+        if qualify is not None:
+            # Filters on window values (Django's QUALIFY) apply once they are computed.
+            try:
+                stages.append({"$match": {"$expr": translator.condition(qualify)}})
             except FullResultSet:
                 pass
         return stages

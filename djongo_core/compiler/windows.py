@@ -1,0 +1,218 @@
+"""Window functions (Window(...) annotations, and filters on them) as `$setWindowFields`.
+
+Each Window becomes one `$setWindowFields` stage writing a field `__w<n>`; the expressions that
+mention the window then read that field. `$setWindowFields` sorts by field paths only, so an
+ordering expression that is not a stored field is computed into `__w<n>_s<k>` first.
+
+SQL's frames map onto MongoDB's windows: ROWS frames are `documents` windows, RANGE frames
+`range` windows (one numeric or date sort key, as MongoDB requires). Without a frame SQL uses
+the whole partition, or with an ordering everything up to the current row and its peers: the
+peers need a `range` window, which MongoDB computes for one numeric or date sort key; with any
+other ordering the window ends at the current row itself.
+"""
+
+from django.db import NotSupportedError
+from django.db.models import Avg, Count, Max, Min, StdDev, Sum, Variance
+from django.db.models import functions
+from django.db.models.expressions import Col, OrderBy, RowRange, ValueRange, Window
+
+from djongo_core.compiler.lookups import not_null
+
+PREFIX = "__w"
+WHOLE_PARTITION = {"documents": ["unbounded", "unbounded"]}
+_ORDERED_TYPES = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
+                  "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField",
+                  "BigAutoField", "SmallAutoField", "FloatField", "DecimalField", "DateField",
+                  "DateTimeField"}
+
+
+def find_windows(expression):
+    """Yield the Window nodes inside an expression tree."""
+    if isinstance(expression, Window):
+        yield expression
+        return
+    for source in expression.get_source_expressions():
+        if source is not None:
+            yield from find_windows(source)
+
+
+class WindowStages:
+    """Collect the stages that compute a query's windows."""
+
+    def __init__(self, translator):
+        self.translator = translator
+        self.stages = []
+
+    def add(self, window):
+        if window in self.translator.replacements:
+            return
+        number = len(self.stages)
+        name = f"{PREFIX}{number}"
+        translator = self.translator
+        spec = {}
+        partition = [translator.expression(e) for e in
+                     (window.partition_by.get_source_expressions() if window.partition_by else [])]
+        if partition:
+            spec["partitionBy"] = partition[0] if len(partition) == 1 else {
+                f"p{index}": value for index, value in enumerate(partition)}
+        order = [_sort_key(o) for o in
+                 (window.order_by.get_source_expressions() if window.order_by else [])]
+        precomputed, sort = {}, {}
+        for index, (expression, descending) in enumerate(order):
+            if isinstance(expression, Col):
+                path = translator.field_path(expression)
+            else:
+                path = f"{name}_s{index}"
+                precomputed[path] = translator.expression(expression)
+            sort[path] = -1 if descending else 1
+        if sort:
+            spec["sortBy"] = sort
+        outputs, finish = self._outputs(name, window, order)
+        spec["output"] = outputs
+        if precomputed:
+            self.stages.append({"$addFields": precomputed})
+        self.stages.append({"$setWindowFields": spec})
+        if finish is not None:
+            self.stages.append({"$addFields": {name: finish}})
+        translator.replacements[window] = f"${name}"
+
+    def _outputs(self, name, window, order):
+        """Return ($setWindowFields outputs, the expression finishing the value or None)."""
+        function = window.source_expression
+        # Aggregates carry their filter and ordering as sources too (None when not given).
+        arguments = [None if source is None else self.translator.expression(source)
+                     for source in function.get_source_expressions()]
+        frame = self._frame(window, order)
+        count = {"$sum": 1, "window": WHOLE_PARTITION}
+        if isinstance(function, functions.RowNumber):
+            return {name: {"$documentNumber": {}}}, None
+        if isinstance(function, (functions.Rank, functions.DenseRank)):
+            if not order:
+                return {name: {"$sum": 0, "window": WHOLE_PARTITION}}, {"$literal": 1}
+            operator = "$rank" if isinstance(function, functions.Rank) else "$denseRank"
+            return {name: {operator: {}}}, None
+        if isinstance(function, (functions.Lag, functions.Lead)):
+            offset = function.get_source_expressions()[1:2]
+            by = offset[0].value if offset else 1
+            if not isinstance(by, int):
+                raise NotSupportedError(f"{type(function).__name__}'s offset must be an integer.")
+            default = arguments[2] if len(arguments) > 2 else None
+            shift = {"output": arguments[0], "by": -by if isinstance(function, functions.Lag)
+                     else by, "default": default}
+            return {name: {"$shift": shift}}, None
+        if isinstance(function, functions.FirstValue):
+            return {name: {"$first": arguments[0], "window": frame}}, None
+        if isinstance(function, functions.LastValue):
+            return {name: {"$last": arguments[0], "window": frame}}, None
+        if isinstance(function, functions.NthValue):
+            nth = function.get_source_expressions()[1].value
+            values = {"$push": arguments[0], "window": frame}
+            return {name: values}, {"$arrayElemAt": [{"$concatArrays": [f"${name}", [None]]},
+                                                   {"$min": [nth - 1, {"$size": f"${name}"}]}]}
+        if isinstance(function, functions.Ntile):
+            return self._ntile(name, function, count)
+        if isinstance(function, functions.PercentRank):
+            outputs = {name: {"$rank": {}}, f"{name}_n": count}
+            return outputs, {"$cond": [{"$lte": [f"${name}_n", 1]}, 0.0, {"$divide": [
+                {"$subtract": [f"${name}", 1]}, {"$subtract": [f"${name}_n", 1]}]}]}
+        if isinstance(function, functions.CumeDist):
+            peers = self._peers_frame(window, order, "CumeDist")
+            outputs = {name: {"$sum": 1, "window": peers}, f"{name}_n": count}
+            return outputs, {"$divide": [f"${name}", f"${name}_n"]}
+        return self._aggregate(name, function, arguments, frame)
+
+    def _aggregate(self, name, function, arguments, frame):
+        if getattr(function, "distinct", False) or getattr(function, "filter", None) is not None:
+            raise NotSupportedError(
+                f"{type(function).__name__}(distinct=... or filter=...) over a window is not "
+                "supported."
+            )
+        value = arguments[0] if arguments else 1
+        if isinstance(function, Count):
+            counted = 1 if value == "*" or value is True else {"$cond": [not_null(value), 1, 0]}
+            return {name: {"$sum": counted, "window": frame}}, None
+        if isinstance(function, Sum):
+            # SUM over no non-null values is NULL in SQL.
+            outputs = {name: {"$sum": value, "window": frame},
+                       f"{name}_n": {"$sum": {"$cond": [not_null(value), 1, 0]}, "window": frame}}
+            return outputs, {"$cond": [{"$gt": [f"${name}_n", 0]}, f"${name}", None]}
+        simple = {Avg: "$avg", Min: "$min", Max: "$max"}
+        for kind, operator in simple.items():
+            if isinstance(function, kind):
+                return {name: {operator: value, "window": frame}}, None
+        if isinstance(function, (StdDev, Variance)):
+            operator = "$stdDevSamp" if function.function.endswith("SAMP") else "$stdDevPop"
+            deviation = {name: {operator: value, "window": frame}}
+            return deviation, ({"$pow": [f"${name}", 2]} if isinstance(function, Variance)
+                               else None)
+        raise NotSupportedError(f"{type(function).__name__} over a window is not supported.")
+
+    @staticmethod
+    def _ntile(name, function, count):
+        buckets = function.get_source_expressions()[0].value
+        row = f"${name}"
+        total = f"${name}_n"
+        # SQL's NTILE: the first (total % buckets) groups hold one row more than the others.
+        size = {"$floor": {"$divide": [total, buckets]}}
+        remainder = {"$mod": [total, buckets]}
+        big = {"$multiply": [remainder, {"$add": [size, 1]}]}
+        index = {"$subtract": [row, 1]}
+        finish = {"$cond": [
+            {"$lt": [index, big]},
+            {"$add": [{"$floor": {"$divide": [index, {"$add": [size, 1]}]}}, 1]},
+            {"$add": [remainder, {"$floor": {"$divide": [{"$subtract": [index, big]},
+                                                       {"$max": [size, 1]}]}}, 1]},
+        ]}
+        return {name: {"$documentNumber": {}}, f"{name}_n": count}, {"$toInt": finish}
+
+    def _frame(self, window, order):
+        frame = window.frame
+        if frame is None:
+            if not order:
+                return WHOLE_PARTITION
+            return self._peers_frame(window, order, None)
+        if getattr(frame, "exclusion", None):
+            raise NotSupportedError("This backend does not support window frame exclusions.")
+        start, end = frame.start.value, frame.end.value
+        if isinstance(frame, RowRange):
+            self.translator.connection.ops.window_frame_rows_start_end(start, end)
+            return {"documents": [_bound(start, "unbounded"), _bound(end, "unbounded")]}
+        if isinstance(frame, ValueRange):
+            self.translator.connection.ops.window_frame_range_start_end(start, end)
+            if len(order) != 1 or not _orders_by_number_or_date(order[0][0]):
+                raise NotSupportedError(
+                    "A RANGE window frame needs one numeric or date ordering expression in "
+                    "MongoDB; use RowRange, or order by one such field."
+                )
+            return {"range": [_bound(start, "unbounded"), _bound(end, "unbounded")]}
+        raise NotSupportedError(f"{type(frame).__name__} window frames are not supported.")
+
+    @staticmethod
+    def _peers_frame(window, order, function_name):
+        """Everything up to the current row and its peers (SQL's default with an ordering)."""
+        if len(order) == 1 and _orders_by_number_or_date(order[0][0]):
+            return {"range": ["unbounded", "current"]}
+        if function_name:
+            raise NotSupportedError(
+                f"{function_name} needs one numeric or date ordering expression in MongoDB."
+            )
+        return {"documents": ["unbounded", "current"]}
+
+
+def _bound(value, unbounded):
+    return unbounded if value is None else "current" if value == 0 else value
+
+
+def _orders_by_number_or_date(expression):
+    field = getattr(expression, "_output_field_or_none", None)
+    return field is not None and field.get_internal_type() in _ORDERED_TYPES
+
+
+def _sort_key(expression):
+    """Return (expression, descending) for one of a window's ordering terms."""
+    if not isinstance(expression, OrderBy):
+        return expression, False
+    if expression.nulls_first or expression.nulls_last:
+        raise NotSupportedError("nulls_first/nulls_last in a window's order_by is not supported: "
+                                "$setWindowFields sorts null below every value.")
+    return expression.expression, expression.descending

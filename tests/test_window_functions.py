@@ -1,0 +1,91 @@
+"""Window functions as $setWindowFields: ranking, offsets, running aggregates, frames, and
+filters on window values."""
+
+import pytest
+from django.db import NotSupportedError
+from django.db.models import Avg, F, RowRange, Sum, ValueRange, Window
+from django.db.models import functions as f
+
+from tests.test_translation import command
+from tests.testapp.models import Author, Book
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture
+def books():
+    ann = Author.objects.create(name="Ann")
+    bob = Author.objects.create(name="Bob")
+    for title, author, pages in [("A1", ann, 100), ("A2", ann, 300), ("A3", ann, 300),
+                                 ("B1", bob, 50), ("B2", bob, 70)]:
+        Book.objects.create(title=title, author=author, pages=pages)
+    return ann, bob
+
+
+def rows(queryset, *names):
+    return list(queryset.order_by("title").values_list("title", *names))
+
+
+def test_row_number_is_a_set_window_fields_stage():
+    queryset = Book.objects.annotate(
+        n=Window(f.RowNumber(), partition_by=F("author"), order_by=F("pages").desc())
+    ).values("title", "n")
+    assert command(queryset).args[0] == [
+        {"$setWindowFields": {"partitionBy": "$author_id", "sortBy": {"pages": -1},
+                              "output": {"__w0": {"$documentNumber": {}}}}},
+        {"$project": {"_id": 0, "c0": "$title", "c1": "$__w0"}},
+    ]
+
+
+def test_ranking_functions(books):
+    ranked = Book.objects.annotate(
+        rank=Window(f.Rank(), partition_by="author", order_by=F("pages").desc()),
+        dense=Window(f.DenseRank(), order_by=F("pages").desc()),
+    )
+    assert rows(ranked, "rank", "dense") == [
+        ("A1", 3, 2), ("A2", 1, 1), ("A3", 1, 1), ("B1", 2, 4), ("B2", 1, 3)]
+
+
+def test_running_total_includes_peers_as_sql_does(books):
+    totals = Book.objects.annotate(
+        running=Window(Sum("pages"), partition_by="author", order_by="pages"))
+    # A2 and A3 tie on pages: both see 100 + 300 + 300.
+    assert rows(totals, "running") == [
+        ("A1", 100), ("A2", 700), ("A3", 700), ("B1", 50), ("B2", 120)]
+
+
+def test_whole_partition_without_ordering_and_explicit_frames(books):
+    annotated = Book.objects.annotate(
+        average=Window(Avg("pages"), partition_by="author"),
+        moving=Window(Sum("pages"), partition_by="author", order_by=["pages", "title"],
+                      frame=RowRange(start=-1, end=0)),
+        near=Window(Sum("pages"), partition_by="author",
+                    order_by="pages", frame=ValueRange(start=-50, end=50)),
+    )
+    assert rows(annotated, "average", "moving", "near") == [
+        ("A1", pytest.approx(700 / 3), 100, 100), ("A2", pytest.approx(700 / 3), 400, 600),
+        ("A3", pytest.approx(700 / 3), 600, 600), ("B1", 60, 50, 120), ("B2", 60, 120, 120)]
+
+
+def test_lag_lead_and_ntile(books):
+    shifted = Book.objects.annotate(
+        previous=Window(f.Lag("pages"), partition_by="author", order_by="title"),
+        following=Window(f.Lead("pages", offset=1, default=0), partition_by="author",
+                         order_by="title"),
+        tile=Window(f.Ntile(2), order_by="title"),
+    )
+    assert rows(shifted, "previous", "following", "tile") == [
+        ("A1", None, 300, 1), ("A2", 100, 300, 1), ("A3", 300, 0, 1), ("B1", None, 70, 2),
+        ("B2", 50, 0, 2)]
+
+
+def test_filtering_on_a_window_value(books):
+    first = Book.objects.annotate(
+        n=Window(f.RowNumber(), partition_by="author", order_by="title")).filter(n=1)
+    assert rows(first) == [("A1",), ("B1",)]
+
+
+def test_a_range_frame_needs_a_numeric_or_date_ordering(books):
+    with pytest.raises(NotSupportedError, match="one numeric or date ordering"):
+        list(Book.objects.annotate(x=Window(Sum("pages"), order_by="title",
+                                            frame=ValueRange(start=-1, end=0))))
