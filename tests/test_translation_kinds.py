@@ -1,6 +1,8 @@
 """QuerySet -> exact MQL for each kind of query the compiler handles (no server)."""
 
+from django.db import connection
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
+from django.test.utils import CaptureQueriesContext
 
 from tests.test_translation import command
 from tests.testapp.models import Author, Book
@@ -84,3 +86,9 @@ def test_dates_truncates_groups_and_sorts():
         {"$group": {"_id": "$$ROOT"}}, {"$replaceRoot": {"newRoot": "$_id"}},
         {"$sort": {"c0": 1}},
     ]
+
+
+def test_in_an_empty_subquery_sends_no_query():
+    with CaptureQueriesContext(connection) as queries:
+        assert list(Author.objects.filter(pk__in=Author.objects.none().values("pk"))) == []
+    assert len(queries) == 0

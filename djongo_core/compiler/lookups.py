@@ -85,7 +85,11 @@ def _db_values(lookup, translator):
                 "Subqueries aren't allowed across different databases. Force the inner query "
                 "to be evaluated using `list(inner_query)`."
             )
-        return translator.subquery_values(rhs)
+        values = translator.subquery_values(rhs)
+        if not values and lookup.lookup_name == "in":
+            # As an empty list: IN () matches nothing, with no query sent.
+            raise EmptyResultSet
+        return values
     if name == "in":
         values = [value for value in rhs if value is not None]
         if not values:
