@@ -10,6 +10,7 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import Q
 from django.db.models.sql.constants import MULTI
+from django.db.models.sql.where import WhereNode
 
 from djongo_core.compiler import json_containment, lookups, nested, where
 from djongo_core.documents import stored_name
@@ -223,7 +224,19 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return True
 
     def _ExpressionWrapper(self, node):
+        if isinstance(node.expression, WhereNode):
+            # annotate(flag=ExpressionWrapper(Q(...))): the condition as SQL's value.
+            return self.value_of_condition(node.expression)
         return self.expression(node.expression)
+
+    def value_of_condition(self, node):
+        """Return a condition as a value with SQL's unknown: true, false or null."""
+        try:
+            return where.three_valued(node, self)
+        except EmptyResultSet:
+            return False
+        except FullResultSet:
+            return True
 
     def _NegatedExpression(self, node):
         return {"$not": [self.expression(node.expression)]}

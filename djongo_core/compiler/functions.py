@@ -7,7 +7,8 @@ translations keep SQL's answer with a null test around the operator (`_guarded`)
 import math
 
 from django.db import DataError, NotSupportedError, models
-from django.db.models import functions
+from django.db.models import Lookup, functions
+from django.db.models.sql.where import WhereNode
 
 from djongo_core.compiler.lookups import literal, not_null
 
@@ -103,7 +104,11 @@ class FunctionTranslations:
     # -- comparison and conversion ----------------------------------------------------------
 
     def _Coalesce(self, node):
-        return {"$ifNull": self._arguments(node)}
+        # A condition among the arguments is read as a value: null when SQL says unknown, so
+        # that Coalesce(condition, True) (Django's constraint validation) passes on nulls.
+        return {"$ifNull": [self.value_of_condition(source) if _is_condition(source)
+                            else self.expression(source)
+                            for source in node.get_source_expressions()]}
 
     def _Greatest(self, node):
         # $max skips nulls: PostgreSQL's GREATEST (Django documents the backends' difference).
@@ -344,3 +349,7 @@ def _mongodb_timezone(name):
 def _check_tzinfo(node):
     if node.tzinfo is not None and _internal_type(node.lhs) != "DateTimeField":
         raise ValueError("tzinfo can only be used with DateTimeField.")
+
+
+def _is_condition(expression):
+    return isinstance(expression, (WhereNode, Lookup))

@@ -101,4 +101,44 @@ def compile_expression(node, translator):
     return {"$not": [combined]} if node.negated else combined
 
 
+def three_valued(node, translator):
+    """Return a condition as SQL evaluates it as a value: true, false, or null (unknown).
 
+    A comparison with a null operand is null, NOT null is null, AND is false if any part is
+    false and null if any is null, OR true if any part is true and null if any is null. Filters
+    and CASE branches treat null as false and use compile_expression(); a condition read as a
+    value (an annotation, Coalesce(condition, True) in constraint validation) needs this.
+    """
+    if isinstance(node, NothingNode):
+        raise EmptyResultSet
+    if isinstance(node, Lookup):
+        return _three_valued_lookup(node, translator)
+    if not isinstance(node, WhereNode) or node.connector == XOR:
+        return compile_expression(node, translator)
+    parts = _compile_children(node, lambda child: three_valued(child, translator))
+    if len(parts) == 1:
+        combined = parts[0]
+    else:
+        decisive = node.connector != AND  # OR is decided by a true part, AND by a false one
+        combined = {"$let": {"vars": {"parts": parts}, "in": {"$switch": {"branches": [
+            {"case": {"$in": [decisive, "$$parts"]}, "then": decisive},
+            {"case": {"$in": [None, "$$parts"]}, "then": None},
+        ], "default": not decisive}}}}
+    if not node.negated:
+        return combined
+    return {"$cond": [{"$eq": [combined, None]}, None, {"$not": [combined]}]}
+
+
+def _three_valued_lookup(lookup, translator):
+    test = translator.expression(lookup)
+    if lookup.lookup_name == "isnull":
+        return test
+    operands = [translator.expression(lookup.lhs)]
+    if hasattr(lookup.rhs, "resolve_expression"):
+        operands.append(translator.expression(lookup.rhs))
+    unknown = [lookups.is_null(operand) for operand in operands
+               if isinstance(operand, (dict, str)) and (not isinstance(operand, str)
+                                                        or operand.startswith("$"))]
+    if not unknown:
+        return test
+    return {"$cond": [unknown[0] if len(unknown) == 1 else {"$or": unknown}, None, test]}

@@ -1,0 +1,57 @@
+"""A condition read as a value follows SQL: true, false, or null when an operand is null."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, IntegerField, Q, Value
+from django.db.models.functions import Coalesce
+
+from tests.testapp.models import Author
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture
+def authors():
+    Author.objects.create(name="Ann", age=30)
+    Author.objects.create(name="Bob", age=None)
+    Author.objects.create(name="Cy", age=10)
+
+
+def flags(condition):
+    annotated = Author.objects.annotate(
+        flag=ExpressionWrapper(condition, output_field=BooleanField()))
+    return dict(annotated.values_list("name", "flag"))
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    (Q(age__gte=18), {"Ann": True, "Bob": None, "Cy": False}),
+    # Django negates a nullable column's test as NOT (age >= 18 AND age IS NOT NULL): true.
+    (~Q(age__gte=18), {"Ann": False, "Bob": True, "Cy": True}),
+    (Q(age__gte=18) | Q(name="Bob"), {"Ann": True, "Bob": True, "Cy": False}),
+    (Q(age__gte=18) & Q(name="Bob"), {"Ann": False, "Bob": None, "Cy": False}),
+    (Q(age__isnull=True), {"Ann": False, "Bob": True, "Cy": False}),
+])
+def test_condition_values_keep_sql_unknown(authors, condition, expected):
+    assert flags(condition) == expected
+
+
+def test_coalesce_of_an_unknown_condition_takes_the_default(authors):
+    rows = Author.objects.annotate(ok=Coalesce(Q(age__gte=18), False,
+                                               output_field=BooleanField()))
+    assert dict(rows.values_list("name", "ok")) == {"Ann": True, "Bob": False, "Cy": False}
+
+
+def test_check_of_a_condition_on_a_null_value_passes_as_in_sql():
+    # Django validates CheckConstraints with Q.check(), Coalesce(condition, True) in a query.
+    unknown = Value(None, output_field=IntegerField())
+    assert Q(age__gte=0).check({"age": unknown}) is True
+    assert Q(age__gte=0).check({"age": Value(-1)}) is False
+
+
+def test_a_check_constraint_on_a_nullable_field_accepts_null():
+    from django.db import models
+
+    constraint = models.CheckConstraint(condition=Q(age__gte=0), name="age_not_negative")
+    constraint.validate(Author, Author(name="Ann", age=None))
+    with pytest.raises(ValidationError):
+        constraint.validate(Author, Author(name="Ann", age=-1))
