@@ -136,6 +136,8 @@ def _three_valued_lookup(lookup, translator):
     operands = [translator.expression(lookup.lhs)]
     if hasattr(lookup.rhs, "resolve_expression"):
         operands.append(translator.expression(lookup.rhs))
+    if any(operand is None for operand in operands):
+        return None  # a comparison with a null constant is unknown
     unknown = [lookups.is_null(operand) for operand in operands
                if isinstance(operand, (dict, str)) and (not isinstance(operand, str)
                                                         or operand.startswith("$"))]
