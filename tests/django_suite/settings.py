@@ -12,7 +12,7 @@ COMMON = {
     "ENGINE": "djongo_core",
     "HOST": MONGODB_URI or "embedded:",
     # Every plugin that exists in plugins/ is enabled.
-    "PLUGINS": ["transactions"],
+    "PLUGINS": ["indexes", "transactions"],
     # The embedded engine fails a commit when anything else was written since the transaction
     # began (docs/engine-deviations.md#transaction-conflicts-database-wide), counters included:
     # there, ids are taken inside the transaction.
@@ -25,7 +25,6 @@ DATABASES = {
 }
 SECRET_KEY = "django_tests_secret_key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = False
 # Django's runner, which also writes the list of tests it found when the suite runner asks for it.
 TEST_RUNNER = "tests.django_suite.listing.ListingRunner"
