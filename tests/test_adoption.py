@@ -189,7 +189,7 @@ def test_orm_and_admin_after_adoption_keep_every_document(seeded, project):
         made = ShopProduct.objects.create(name="new", price=Decimal("0.99"), tags=[],
                                           created="2021-01-01 00:00")
         order = ShopOrder.objects.create(total=30)
-        review = ShopReview.objects.create(product_id=made.pk, text="fine", details={})
+        review = ShopReview.objects.create(product_id=made.pk, text="fine", score=4, details={})
         edited = ShopProduct.objects.get(pk=3)
         edited.name = "renamed"
         edited.save()
