@@ -12,6 +12,7 @@ the model and the index and saying how to fix it:
 - djongo_indexes.E006: the database does not enable the "indexes" plugin.
 - djongo_indexes.E007: a text index language MongoDB does not know.
 - djongo_indexes.W001: a text index on a field that holds no strings.
+- djongo_indexes.W002: a 2dsphere index on a field that holds no GeoJSON documents.
 """
 
 from django.core import checks
@@ -20,6 +21,13 @@ from django.core.exceptions import FieldDoesNotExist
 DATE_FIELDS = {"DateField", "DateTimeField"}
 # Fields whose values a text index can read: strings, or documents/arrays holding strings.
 TEXT_FIELDS = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "JSONField"}
+# Fields whose values are never GeoJSON documents.
+SCALAR_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField", "BigIntegerField",
+                 "BinaryField", "BooleanField", "CharField", "DateField", "DateTimeField",
+                 "DecimalField", "DurationField", "EmailField", "FloatField", "IntegerField",
+                 "PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+                 "SlugField", "SmallIntegerField", "TextField", "TimeField", "URLField",
+                 "UUIDField"}
 
 
 def check_index(index, model, connection):
@@ -46,9 +54,26 @@ def check_index(index, model, connection):
 
 
 def _kind_checks(index, model, where):
-    from djongo_indexes.indexes import TEXT_LANGUAGES, HashedIndex, TextIndex, TTLIndex
+    from djongo_indexes.indexes import (
+        TEXT_LANGUAGES,
+        HashedIndex,
+        TextIndex,
+        TTLIndex,
+        TwoDSphereIndex,
+    )
 
-    if isinstance(index, TextIndex):
+    if isinstance(index, TwoDSphereIndex):
+        for name in index.fields:
+            field = _field(model, name)
+            if field is not None and field.get_internal_type() in SCALAR_FIELDS:
+                yield checks.Warning(
+                    f"{where} includes {name!r}, a {field.get_internal_type()}; a 2dsphere "
+                    "index needs GeoJSON documents ({'type': 'Point', 'coordinates': [...]}), "
+                    "and MongoDB refuses to save a value it cannot read as one.",
+                    hint="Store locations in a JSONField (or a geo field) as GeoJSON.",
+                    obj=model, id="djongo_indexes.W002",
+                )
+    elif isinstance(index, TextIndex):
         yield from _text_checks(index, model, where, TextIndex, TEXT_LANGUAGES)
     elif isinstance(index, TTLIndex):
         field = _field(model, index.fields[0])

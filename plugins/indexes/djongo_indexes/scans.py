@@ -3,9 +3,10 @@
     DATABASES["default"]["INDEXES"] = {"warn_scans_above": 1000}
 
 With DEBUG on, the filter of each find, aggregate (its opening $match), update and delete is
-explained once per collection and set of filtered fields. When MongoDB's chosen plan is a
+explained once per collection and index it would need. When MongoDB's chosen plan is a
 collection scan (COLLSCAN) and the collection holds at least that many documents, a
-CollectionScanWarning names the query, the collection's model and the index that would help.
+CollectionScanWarning names the query, the collection's model and the index that would help:
+equality tests first, then the sort, then range tests (MongoDB's ESR rule).
 """
 
 import warnings
@@ -52,7 +53,8 @@ class ScanWatcher:
         if not query_filter or "$text" in query_filter:
             return
         fields = filtered_fields(query_filter)
-        shape = (command.collection, fields)
+        keys = suggested_keys(command, query_filter)
+        shape = (command.collection, keys)
         if shape in self.seen:
             return
         self.seen.add(shape)
@@ -68,7 +70,7 @@ class ScanWatcher:
         except Exception:  # noqa: BLE001 - the warning is advice; never fail the query for it
             return
         if size >= limit:
-            warnings.warn(scan_message(command, fields, size), CollectionScanWarning,
+            warnings.warn(scan_message(command, fields, keys, size), CollectionScanWarning,
                           stacklevel=2)
 
 
@@ -95,6 +97,41 @@ def filtered_fields(query_filter):
     return tuple(fields)
 
 
+def suggested_keys(command, query_filter):
+    """Return the keys of the index that would serve a query, by MongoDB's ESR rule: fields
+    tested for equality, then the sort keys ("-key" when descending), then range tests."""
+    equality, ranges = [], []
+    for key, value in _tests(query_filter):
+        is_equality = not isinstance(value, dict) or set(value) <= {"$eq", "$in"}
+        (equality if is_equality else ranges).append(key)
+    keys = []
+    for key in [*equality, *_sort_keys(command), *ranges]:
+        if key not in keys and key.removeprefix("-") not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def _tests(query_filter):
+    for key, value in query_filter.items():
+        if key == "$and":
+            for part in value:
+                yield from _tests(part)
+        elif not key.startswith("$"):
+            yield key, value
+
+
+def _sort_keys(command):
+    if command.operation == "aggregate":
+        pipeline = command.args[0]
+        sort = pipeline[1].get("$sort", {}) if len(pipeline) > 1 else {}
+        sort = sort.items()
+    else:
+        sort = command.kwargs.get("sort") or ()
+    # Metadata sorts ({"$meta": "textScore"}) need no index key.
+    return [("-" if direction == -1 else "") + key for key, direction in sort
+            if direction in (1, -1)]
+
+
 def is_collection_scan(explained):
     """Return whether an explain's winning plan reads the whole collection."""
     planner = explained.get("queryPlanner") or {}
@@ -114,16 +151,15 @@ def _stages(plan):
     return stages
 
 
-def scan_message(command, fields, size):
+def scan_message(command, fields, keys, size):
     model = _model_of(command.collection)
-    names = _field_names(model, fields)
+    names = _field_names(model, keys) if model is not None else list(keys)
     where = f"collection {command.collection!r}"
     if model is not None:
         where += f" ({model._meta.label})"
-        advice = (f"add models.Index(fields={names!r}) to {model.__name__}.Meta.indexes "
-                  "(equality fields first, then range fields) and migrate")
+        advice = f"add models.Index(fields={names!r}) to {model.__name__}.Meta.indexes and migrate"
     else:
-        advice = f"create an index on {', '.join(fields)}"
+        advice = f"create an index on {', '.join(names)}"
     return (f"{command.operation} on {where} scanned all {size} documents to filter on "
             f"{', '.join(fields) or 'computed values'}; {advice}.")
 
@@ -136,8 +172,13 @@ def _model_of(collection):
 
 
 def _field_names(model, keys):
-    by_key = {"_id": "pk"}
+    by_key = {"_id": model._meta.pk.name}
     for field in model._meta.concrete_fields:
         if not field.primary_key:
             by_key[field.column] = field.name
-    return [by_key.get(key, key) for key in keys]
+    names = []
+    for key in keys:
+        descending = key.startswith("-")
+        name = by_key.get(key.removeprefix("-"), key.removeprefix("-"))
+        names.append(("-" if descending else "") + name)
+    return names

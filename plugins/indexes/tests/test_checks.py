@@ -6,7 +6,14 @@ import pytest
 from django.db import connections, models
 from django.test.utils import isolate_apps, override_settings
 
-from djongo_indexes import CompoundIndex, HashedIndex, TextIndex, TTLIndex, WildcardIndex
+from djongo_indexes import (
+    CompoundIndex,
+    HashedIndex,
+    TextIndex,
+    TTLIndex,
+    TwoDSphereIndex,
+    WildcardIndex,
+)
 
 connection = connections["default"]
 
@@ -100,6 +107,21 @@ def test_an_unknown_text_language_and_a_text_index_on_numbers_are_reported():
     found = messages(Page)
     assert "'klingon'" in found["djongo_indexes.E007"].msg
     assert "'hits', a IntegerField" in found["djongo_indexes.W001"].msg
+
+
+@isolate_apps("indexes_testapp")
+def test_a_2dsphere_index_on_a_field_without_geojson_is_reported():
+    class Shop(models.Model):
+        address = models.CharField(max_length=50)
+        location = models.JSONField()
+
+        class Meta:
+            app_label = "indexes_testapp"
+            indexes = [TwoDSphereIndex(fields=["address"], name="bad"),
+                       TwoDSphereIndex(fields=["location"], name="good")]
+
+    warnings = [m for m in Shop.check(databases=["default"]) if m.id == "djongo_indexes.W002"]
+    assert len(warnings) == 1 and "'bad'" in warnings[0].msg and "CharField" in warnings[0].msg
 
 
 @isolate_apps("indexes_testapp")

@@ -132,3 +132,13 @@ def test_unnamed_indexes_get_a_django_name_with_their_kind():
 def test_impossible_index_declarations_are_refused_when_written(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_the_plugin_needs_nothing_but_the_core(db):
+    import importlib.metadata
+    import sys
+
+    assert importlib.metadata.requires("djongo-indexes") == ["djongo-core"]
+    assert connection.plugin_host.names == ("indexes",)
+    other_plugins = {name.split(".")[0] for name in sys.modules if name.startswith("djongo_")}
+    assert other_plugins <= {"djongo_core", "djongo_indexes"}

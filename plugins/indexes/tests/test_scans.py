@@ -16,6 +16,7 @@ from djongo_indexes.scans import (
     filtered_fields,
     is_collection_scan,
     scan_message,
+    suggested_keys,
     threshold,
 )
 from indexes_testapp.models import Article
@@ -51,14 +52,22 @@ def test_the_filtered_fields_come_from_the_top_level_and_its_and():
         "a", "b")
 
 
+def test_the_index_suggested_has_equality_then_sort_then_range_keys():
+    find = Command("t", "find", ({"views": {"$gt": 5}, "section": "news", "_id": {"$in": [1]}},
+                                {}), {"sort": [("title", -1), ("c0", {"$meta": "textScore"})]})
+    assert suggested_keys(find, find.args[0]) == ("section", "_id", "-title", "views")
+    aggregate = Command("t", "aggregate", ([{"$match": {"views": {"$lt": 3}}},
+                                            {"$sort": {"section": 1}}],))
+    assert suggested_keys(aggregate, {"views": {"$lt": 3}}) == ("section", "views")
+
+
 def test_the_message_names_the_model_and_the_index_to_add():
     message = scan_message(Command("indexes_testapp_article", "find", ({"views": 5},)),
-                           ("section", "views"), 5000)
+                           ("section", "views"), ("section", "-_id", "views"), 5000)
     assert message == (
         "find on collection 'indexes_testapp_article' (indexes_testapp.Article) scanned all "
         "5000 documents to filter on section, views; add models.Index(fields=['section', "
-        "'views']) to Article.Meta.indexes (equality fields first, then range fields) and "
-        "migrate."
+        "'-id', 'views']) to Article.Meta.indexes and migrate."
     )
 
 
