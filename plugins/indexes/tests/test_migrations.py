@@ -104,3 +104,46 @@ def test_a_text_index_as_mongodb_lists_it_reads_back_as_its_fields():
               "weights": SON([("name", 5), ("description", 1)])}
     assert declared_keys(listed) == [("category", 1), ("name", "text"), ("description", "text")]
     assert declared_keys({"key": [("a", 1), ("b", -1)]}) == [("a", 1), ("b", -1)]
+
+
+def test_sqlmigrate_shows_the_create_index_forward_and_the_drop_backward(db):
+    from io import StringIO
+
+    forward, backward = StringIO(), StringIO()
+    call_command("sqlmigrate", "indexes_testapp", "0002", stdout=forward)
+    call_command("sqlmigrate", "indexes_testapp", "0002", backwards=True, stdout=backward)
+    assert ('db.indexes_testapp_article.create_index([["$**", 1]], {"name": '
+            '"article_everything", "wildcardProjection": {"section": 1, "title": 1}});'
+            ) in forward.getvalue()
+    assert 'db.indexes_testapp_article.drop_index("article_everything");' in backward.getvalue()
+
+
+def test_renaming_a_text_indexed_field_moves_the_text_index_to_the_new_key(db):
+    from django.db import models
+
+    old = Article._meta.get_field("body")
+    new = models.TextField()
+    new.set_attributes_from_name("content")
+    with connection.schema_editor() as editor:
+        editor.alter_field(Article, old, new)
+    try:
+        constraint = introspected(Article)["article_text"]
+        assert constraint["columns"] == ["title", "content"]
+        assert constraint["options"]["weights"]["content"] == 2
+    finally:
+        with connection.schema_editor() as editor:
+            editor.alter_field(Article, new, old)
+    assert introspected(Article)["article_text"]["columns"] == ["title", "body"]
+
+
+def test_removing_a_text_indexed_field_drops_the_text_index(db):
+    field = Article._meta.get_field("body")
+    with connection.schema_editor() as editor:
+        editor.remove_field(Article, field)
+    try:
+        assert "article_text" not in index_names(Article)
+    finally:
+        with connection.schema_editor() as editor:
+            editor.add_field(Article, field)
+            editor.add_index(Article, declared(Article)["article_text"])
+    assert "article_text" in index_names(Article)
