@@ -49,7 +49,8 @@ def djongo_translate_node(compiler: SQLCompiler, node: BaseExpression) -> Any | 
 
     Stops at the first non-None result, which becomes the node's MQL. None means "not mine";
     when every implementation returns None the compiler raises ``NotSupportedError`` naming the
-    node.
+    node. A ``{"$meta": ...}`` value (a text score) keeps the query a find, projected and, when
+    ordered descending, sorted by it.
     """
 
 
