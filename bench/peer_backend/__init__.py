@@ -1,0 +1,1 @@
+"""django-mongodb-backend as the benchmark runs it on the embedded engine (see base.py)."""

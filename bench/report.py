@@ -1,0 +1,126 @@
+"""The markdown report of a run: the tables of bench/results/<size>.md."""
+
+from bench.workload.spec import OPERATIONS
+
+RAW, CORE, PEER = "raw pymongo", "djongo-core", "django-mongodb-backend"
+SHORT = {RAW: "raw", CORE: "djongo-core", PEER: "peer"}
+# The fewest commands each operation allows (issue 8's targets), with the reason when not one.
+MIN_COMMANDS = {
+    "create_one": (2, "counter reservation + insert (integer AutoField); 1 with ObjectId keys"),
+    "bulk_create": (2, "counter reservation + insert per batch"),
+    "get_by_pk": (1, ""),
+    "filter_order_slice": (1, ""),
+    "select_related": (1, ""),
+    "prefetch_fk": (2, "the query + one per prefetch level"),
+    "prefetch_m2m": (2, "the query + one per prefetch level"),
+    "aggregate_group": (1, ""),
+    "update": (1, ""),
+    "bulk_update": (1, "one bulk write per batch"),
+    "delete_cascade": (5, "Django's collector: read authors, read books, delete links, books, "
+                          "author (raw pymongo needs 4: it knows the author's key)"),
+    "admin_changelist": (3, "filtered count, full count, page"),
+}
+CPU_VS_PEER, CPU_VS_RAW = 0.7, 2.0
+# Raw pymongo renders no admin page: its changelist row is the data access only.
+NO_RAW_CPU_TARGET = {"admin_changelist"}
+
+
+def markdown(results):
+    medians = results["operations"]
+    clients = list(medians)
+    lines = [
+        f"# Benchmark results ({results['size']} workload)",
+        "",
+        f"{results['date']}; medians of {results['repetitions']} repetitions; "
+        "one embedded mongoeco server (in memory) in its own process; each client in its own. "
+        "(n=K): the client ran only K operations of that kind within the time budget of "
+        f"{results['budget_s']:g} s (the engine's time, not the client's, see bench/README.md).",
+        "",
+        _machine(results["machine"]),
+        "",
+        "## Client CPU per operation (ms, process time of the client)",
+        "",
+        "Targets for djongo-core: at most 0.7x django-mongodb-backend and at most 2x raw "
+        "pymongo. ✗ marks a missed target (explained in bench/README.md).",
+        "",
+    ]
+    header = ["operation", "ops"] + [SHORT[c] for c in clients]
+    if PEER in clients:
+        header.append("core/peer")
+    header.append("core/raw")
+    lines += _table_header(header)
+    for operation in OPERATIONS:
+        row = [operation, _ops(medians, operation)]
+        row += [_figure(medians[c].get(operation), "cpu_ms", planned=row[1]) for c in clients]
+        if PEER in clients:
+            row.append(_ratio(medians, operation, PEER, CPU_VS_PEER))
+        row.append(_ratio(medians, operation, RAW, CPU_VS_RAW,
+                          applies=operation not in NO_RAW_CPU_TARGET))
+        lines.append(_row(row))
+    lines += ["", "## Wall time per operation (ms)", ""]
+    lines += _table_header(["operation"] + [SHORT[c] for c in clients])
+    for operation in OPERATIONS:
+        planned = _ops(medians, operation)
+        lines.append(_row([operation] + [_figure(medians[c].get(operation), "wall_ms",
+                                                 planned=planned) for c in clients]))
+    lines += ["", "## MongoDB commands per operation (pymongo command monitoring)", ""]
+    lines += _table_header(["operation"] + [SHORT[c] for c in clients]
+                           + ["minimum", "djongo-core sends", "why the minimum"])
+    for operation in OPERATIONS:
+        minimum, why = MIN_COMMANDS[operation]
+        core = medians[CORE].get(operation, {})
+        commands = core.get("commands")
+        mark = "" if commands is None or commands <= minimum else " ✗"
+        names = ", ".join(f"{n} {c:g}" for n, c in core.get("command_names", {}).items())
+        lines.append(_row([operation] + [_figure(medians[c].get(operation), "commands", "{:g}")
+                                         for c in clients]
+                          + [f"{minimum}{mark}", names, why]))
+    lines += ["", "## Translation (µs to compile one QuerySet, best of 5 batches)", ""]
+    translation = results["translation_us"]
+    lines += _table_header(["QuerySet"] + [SHORT[c] for c in translation])
+    for name in next(iter(translation.values()), {}):
+        lines.append(_row([name] + [f"{translation[c][name]:.0f}" for c in translation]))
+    lines += ["", "Operations: " + "; ".join(f"`{k}` = {v}" for k, v in OPERATIONS.items())
+              + ".", ""]
+    return "\n".join(lines)
+
+
+def _machine(machine):
+    versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
+    return (f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory']}; "
+            f"{machine['platform']}; Python {machine['python']}; {versions}.")
+
+
+def _table_header(header):
+    return [_row(header), _row(["---"] * len(header))]
+
+
+def _row(cells):
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def _ops(medians, operation):
+    """The most operations any client ran (the others stopped early on their time budget)."""
+    return max((client[operation]["operations"] for client in medians.values()
+                if "operations" in client.get(operation, {})), default="")
+
+
+def _figure(measured, key, form="{:.3f}", planned=None):
+    if measured is None:
+        return "–"
+    if "unsupported" in measured:
+        return "unsupported"
+    figure = form.format(measured[key])
+    if planned is not None and measured["operations"] < planned:
+        figure += f" (n={measured['operations']})"
+    return figure
+
+
+def _ratio(medians, operation, other, limit, applies=True):
+    core, reference = medians[CORE].get(operation, {}), medians[other].get(operation, {})
+    if "cpu_ms" not in core or "cpu_ms" not in reference:
+        return "–"
+    ratio = core["cpu_ms"] / reference["cpu_ms"]
+    if not applies:
+        return f"{ratio:.2f} (n/a)"
+    return f"{ratio:.2f}" + ("" if ratio <= limit else " ✗")

@@ -1,0 +1,47 @@
+"""Django settings of the ORM clients; the environment says which backend and which server.
+
+BENCH_BACKEND is "djongo" (djongo-core) or "peer" (django-mongodb-backend); BENCH_URI is the
+mongodb:// URI of the benchmark's server and BENCH_DATABASE the database this client owns.
+Both backends get the same apps, models and admin; only the engine and the primary key type
+(see bench/workload/models.py) differ.
+"""
+
+import os
+
+BACKEND = os.environ["BENCH_BACKEND"]
+# django-mongodb-backend through bench/peer_backend, which only adapts its version check.
+ENGINES = {"djongo": "djongo_core", "peer": "bench.peer_backend"}
+AUTO_FIELDS = {
+    "djongo": "django.db.models.AutoField",
+    "peer": "django_mongodb_backend.fields.ObjectIdAutoField",
+}
+
+DATABASES = {
+    "default": {
+        "ENGINE": ENGINES[BACKEND],
+        "NAME": os.environ["BENCH_DATABASE"],
+        "HOST": os.environ["BENCH_URI"],
+    }
+}
+DEFAULT_AUTO_FIELD = AUTO_FIELDS[BACKEND]
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "bench.workload",
+]
+SECRET_KEY = "djongo-core-bench"
+USE_TZ = True
+TIME_ZONE = "UTC"
+ROOT_URLCONF = "bench.urls"
+# No DEBUG: Django would keep every query in connection.queries, which costs both backends.
+DEBUG = False
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+    ]},
+}]
+ALLOWED_HOSTS = ["testserver"]
