@@ -1,7 +1,7 @@
 """The workload through Django's ORM, for djongo-core or django-mongodb-backend.
 
     BENCH_BACKEND=djongo|peer BENCH_URI=mongodb://... BENCH_DATABASE=name \
-        python -m bench.orm_client SIZE OUTPUT.json [--profile OPERATION PROFILE_FILE]
+        python -m bench.orm_client SIZE OUTPUT.json [--profile-dir DIRECTORY]
 
 Run by bench/run.py in a process of its own (for django-mongodb-backend, with the Python of
 its own environment). The database must be empty: run.py drops it first.
@@ -20,7 +20,8 @@ from bench.measure import Meter  # first: before any MongoClient exists
 
 def main(argv):
     size, output = argv[0], argv[1]
-    profiled = dict([argv[3:5]]) if argv[2:3] == ["--profile"] else {}
+    # --profile-dir DIR: one cProfile file per operation, DIR/<operation>.stats.
+    profile_dir = argv[3] if argv[2:3] == ["--profile-dir"] else None
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
 
@@ -29,7 +30,7 @@ def main(argv):
 
     sizes = spec.SIZES[size]
     meter = Meter(sizes.budget_s)
-    workload = OrmWorkload(sizes, meter, profiled)
+    workload = OrmWorkload(sizes, meter, profile_dir)
     workload.create_schema()
     workload.run()
     with open(output, "w") as file:
@@ -37,17 +38,16 @@ def main(argv):
 
 
 class OrmWorkload:
-    def __init__(self, sizes, meter, profiled):
+    def __init__(self, sizes, meter, profile_dir):
         from bench.workload import models
 
-        self.sizes, self.meter, self.profiled = sizes, meter, profiled
+        self.sizes, self.meter, self.profile_dir = sizes, meter, profile_dir
         self.m = models
 
     @contextmanager
     def measure(self, name):
-        profile_file = self.profiled.get(name)
         with self.meter.measure(name) as measurement:
-            if profile_file is None:
+            if self.profile_dir is None:
                 yield measurement
                 return
             # CPU time, as the benchmark measures: waiting for the server is not the client's.
@@ -57,7 +57,7 @@ class OrmWorkload:
                 yield measurement
             finally:
                 profiler.disable()
-                profiler.dump_stats(profile_file)
+                profiler.dump_stats(os.path.join(self.profile_dir, f"{name}.stats"))
 
     def create_schema(self):
         from django.db import connection

@@ -47,7 +47,7 @@ SIZES = {
                   tagged_books=500, gets=1000, filters=500, select_related=200,
                   prefetch_fk=100, prefetch_m2m=100, aggregates=50, updates=100,
                   bulk_update_objects=500, bulk_update_batch=100, deletes=30,
-                  changelists=30, budget_s=8),
+                  changelists=30, budget_s=5),
     "quick": Sizes(publishers=10, tags=20, authors=200, books=1000, bulk_batch=250,
                    tagged_books=200, gets=200, filters=100, select_related=50,
                    prefetch_fk=40, prefetch_m2m=40, aggregates=20, updates=40,
