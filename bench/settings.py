@@ -1,6 +1,7 @@
 """Django settings of the ORM clients; the environment says which backend and which server.
 
-BENCH_BACKEND is "djongo" (djongo-core) or "peer" (django-mongodb-backend); BENCH_URI is the
+BENCH_BACKEND is "djongo" (djongo-core), "djongo_objectid" (djongo-core with ObjectId keys, as
+django-mongodb-backend has them) or "peer" (django-mongodb-backend); BENCH_URI is the
 mongodb:// URI of the benchmark's server and BENCH_DATABASE the database this client owns.
 Both backends get the same apps, models and admin; only the engine and the primary key type
 (see bench/workload/models.py) differ.
@@ -10,9 +11,14 @@ import os
 
 BACKEND = os.environ["BENCH_BACKEND"]
 # django-mongodb-backend through bench/peer_backend, which only adapts its version check.
-ENGINES = {"djongo": "djongo_core", "peer": "bench.peer_backend"}
+ENGINES = {"djongo": "djongo_core", "djongo_objectid": "djongo_core",
+           "peer": "bench.peer_backend"}
+# Read by bench/workload/models.py: djongo-core's ObjectIdAutoField is not an AutoField subclass,
+# which Django requires of DEFAULT_AUTO_FIELD, so the models declare it themselves.
+BENCH_OBJECTID_KEYS = BACKEND == "djongo_objectid"
 AUTO_FIELDS = {
     "djongo": "django.db.models.AutoField",
+    "djongo_objectid": "django.db.models.AutoField",  # only the many-to-many table's key
     "peer": "django_mongodb_backend.fields.ObjectIdAutoField",
 }
 

@@ -11,7 +11,7 @@ import sys
 
 from pathlib import Path
 
-from bench.report import CORE, MIN_COMMANDS, RAW
+from bench.report import CORE, CORE_OBJECTID, MIN_COMMANDS, OBJECTID_MIN_COMMANDS, RAW
 from bench.workload.spec import OPERATIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,9 @@ def test_the_benchmark_runs_end_to_end_and_sends_the_fewest_commands(tmp_path):
     for operation in OPERATIONS:
         assert medians[RAW][operation]["cpu_ms"] > 0
         assert medians[CORE][operation]["commands"] == MIN_COMMANDS[operation][0], operation
-    assert list(medians) == [RAW, CORE]
+    assert list(medians) == [RAW, CORE, CORE_OBJECTID]
+    for operation in OPERATIONS:
+        minimum = OBJECTID_MIN_COMMANDS.get(operation, MIN_COMMANDS[operation][0])
+        assert medians[CORE_OBJECTID][operation]["commands"] == minimum, operation
     table = (tmp_path / "tiny.md").read_text()
     assert "| bulk_update |" in table and "## Translation" in table

@@ -98,6 +98,14 @@ def test_objectid_auto_field_gives_objectid_keys():
     assert "auto" not in (counter("testapp_note") or {})  # no integer counter for it
 
 
+def test_bulk_create_gives_objectid_keys_to_objects_without_one():
+    notes = Note.objects.bulk_create([Note(text=f"n{n}") for n in range(3)])
+    assert all(isinstance(note.pk, ObjectId) for note in notes)
+    assert len({note.pk for note in notes}) == 3
+    stored = {document["_id"]: document["text"] for document in raw("testapp_note").find()}
+    assert stored == {note.pk: note.text for note in notes}
+
+
 def test_objectid_field_rejects_invalid_values_with_a_clear_error():
     from django.core.exceptions import ValidationError
 

@@ -38,6 +38,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
             for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
+        else:
+            _drop_missing_keys(opts, documents)
         # Ids given by hand (fixtures, explicit pks) may pass the counter; the next counted
         # insert that collides heals it, so they cost no extra command here. An explicit id that
         # collides is the caller's duplicate: an IntegrityError, never a new id.
@@ -149,6 +151,20 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             self.connection.executor.run(command)
         except IntegrityError as error:
             raise error.__cause__ from None
+
+
+def _drop_missing_keys(opts, documents):
+    """Leave an ObjectId key without a value to pymongo, which assigns one to each document.
+
+    bulk_create() only leaves out keys that subclass Django's AutoField, which ObjectIdAutoField
+    does not (it is no integer), so its objects arrive here with a key of None.
+    """
+    auto = opts.auto_field
+    if auto is None or auto.get_internal_type() in INTEGER_AUTO_FIELDS:
+        return
+    for document in documents:
+        if document.get("_id", ...) is None:
+            del document["_id"]
 
 
 def _inserted_count(error, total):
