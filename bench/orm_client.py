@@ -122,7 +122,7 @@ class OrmWorkload:
         through.objects.bulk_create([
             through(book=self.books[i], tag=self.tags[t])
             for i in range(self.sizes.tagged_books) for t in spec.book_tags(i, self.sizes)
-        ], batch_size=self.sizes.bulk_batch)
+        ], batch_size=spec.LINK_BATCH)
 
     def get_by_pk(self):
         from bench.workload import spec

@@ -128,8 +128,8 @@ class RawWorkload:
 
         links = [{"book_id": self.book_ids[i], "tag_id": self.tag_ids[t]}
                  for i in range(self.sizes.tagged_books) for t in spec.book_tags(i, self.sizes)]
-        for start in range(0, len(links), self.sizes.bulk_batch):
-            self.insert_batch(self.links, links[start:start + self.sizes.bulk_batch])
+        for start in range(0, len(links), spec.LINK_BATCH):
+            self.insert_batch(self.links, links[start:start + spec.LINK_BATCH])
 
     def get_by_pk(self):
         from bench.workload import spec
