@@ -67,7 +67,7 @@ class OrmWorkload:
                 editor.create_model(model)  # with the many-to-many table of Book.tags
 
     def run(self):
-        from django.db import NotSupportedError
+        from django.db import DatabaseError, NotSupportedError
 
         from bench.workload import spec
 
@@ -88,6 +88,10 @@ class OrmWorkload:
             except NotSupportedError as error:
                 # Reported as such in the table (django-mongodb-backend refuses some).
                 self.meter.results[operation.__name__] = {"unsupported": str(error)}
+            except DatabaseError as error:
+                # Reported, and the run goes on: an engine that stalls on one plan (a write or
+                # a nested-loop join running past pymongo's heartbeat) should not hide the rest.
+                self.meter.results[operation.__name__] = {"failed": str(error)}
 
     def create_one(self):
         from bench.workload import spec

@@ -118,6 +118,8 @@ def _figure(measured, key, form="{:.3f}", planned=None):
         return "–"
     if "unsupported" in measured:
         return "unsupported"
+    if "failed" in measured:
+        return "failed"
     figure = form.format(measured[key])
     if planned is not None and measured["operations"] < planned:
         figure += f" (n={measured['operations']})"

@@ -162,8 +162,9 @@ def _medians(runs):
         medians[name] = {}
         for operation in repetitions[0]:
             measured = [repetition[operation] for repetition in repetitions]
-            if "unsupported" in measured[0]:
-                medians[name][operation] = measured[0]
+            problems = [m for m in measured if "unsupported" in m or "failed" in m]
+            if problems:
+                medians[name][operation] = problems[0]
                 continue
 
             def median(key, scale=1.0):
