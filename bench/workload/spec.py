@@ -47,11 +47,11 @@ class Sizes:
 SIZES = {
     # The default: a full run of all three clients in a few minutes on the embedded engine,
     # whose inserts get slower as a collection grows (docs/engine-deviations.md).
-    "full": Sizes(publishers=20, tags=50, authors=500, books=2500, bulk_batch=500,
+    "full": Sizes(publishers=20, tags=50, authors=400, books=2000, bulk_batch=500,
                   tagged_books=200, gets=1000, filters=500, select_related=200,
                   prefetch_fk=100, prefetch_m2m=100, aggregates=50, updates=100,
                   bulk_update_objects=500, bulk_update_batch=100, deletes=30,
-                  changelists=30, budget_s=5),
+                  changelists=30, budget_s=3),
     "quick": Sizes(publishers=10, tags=20, authors=200, books=1000, bulk_batch=250,
                    tagged_books=200, gets=200, filters=100, select_related=50,
                    prefetch_fk=40, prefetch_m2m=40, aggregates=20, updates=40,
