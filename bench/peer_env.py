@@ -30,10 +30,6 @@ def ensure(log=print):
     return python()
 
 
-def exists():
-    return python().exists() and STAMP.exists()
-
-
 def version(interpreter):
     return subprocess.run(
         [str(interpreter), "-c",
