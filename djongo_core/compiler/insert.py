@@ -38,8 +38,6 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
             for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
-        else:
-            _drop_missing_keys(opts, documents)
         # Ids given by hand (fixtures, explicit pks) may pass the counter; the next counted
         # insert that collides heals it, so they cost no extra command here. An explicit id that
         # collides is the caller's duplicate: an IntegrityError, never a new id.
@@ -67,11 +65,14 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
     def _documents(self):
         """Return the documents to insert, and per document the expressions to compute."""
         fields = self.query.fields
+        driver_key = _driver_assigned_key(self.query.get_meta())
         documents, computed = [], []
         for obj in self.query.objs:
             document, expressions = {}, {}
             for field in fields:
                 value = self.prepare_value(field, self.pre_save_val(field, obj))
+                if value is None and field is driver_key:
+                    continue
                 if isinstance(value, DatabaseDefault):
                     value = value.expression
                 if isinstance(value, Value):
@@ -153,18 +154,17 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             raise error.__cause__ from None
 
 
-def _drop_missing_keys(opts, documents):
-    """Leave an ObjectId key without a value to pymongo, which assigns one to each document.
+def _driver_assigned_key(opts):
+    """Return the auto key that pymongo fills in (an ObjectId) when a document has none.
 
     bulk_create() only leaves out keys that subclass Django's AutoField, which ObjectIdAutoField
-    does not (it is no integer), so its objects arrive here with a key of None.
+    does not (it is no integer), so its objects arrive with a key of None: left out of the
+    document, it gets pymongo's ObjectId instead of failing as a null.
     """
     auto = opts.auto_field
     if auto is None or auto.get_internal_type() in INTEGER_AUTO_FIELDS:
-        return
-    for document in documents:
-        if document.get("_id", ...) is None:
-            del document["_id"]
+        return None
+    return auto
 
 
 def _inserted_count(error, total):
