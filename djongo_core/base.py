@@ -1,5 +1,6 @@
 """The Django DatabaseWrapper for MongoDB: wiring only; each collaborator has its own module."""
 
+import pymongo
 from django.db import NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.base.validation import BaseDatabaseValidation
@@ -18,6 +19,10 @@ from djongo_core.introspection import DatabaseIntrospection
 from djongo_core.operations import DatabaseOperations
 from djongo_core.plugins import PluginHost
 from djongo_core.schema import DatabaseSchemaEditor
+
+# How long is_usable() waits for a ping: ample for a live server, even a remote one that
+# needs a new TLS connection, and short enough not to stall a request when it is gone.
+USABLE_CHECK_SECONDS = 2.0
 
 
 class MongoConnection:
@@ -232,8 +237,11 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             self.transaction_manager.savepoint_commit(sid)
 
     def is_usable(self):
+        # Bounded: pymongo would wait its whole server selection timeout (30 s by default) for
+        # a server that is gone, and Django asks this at the end of a request.
         try:
-            self.connection.client.admin.command("ping")
+            with pymongo.timeout(USABLE_CHECK_SECONDS):
+                self.connection.client.admin.command("ping")
         except Exception:
             return False
         return True

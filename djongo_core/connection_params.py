@@ -30,6 +30,10 @@ CLIENT_DEFAULTS = {
     # UUIDField values are stored as BSON binary subtype 4, the standard representation.
     "uuidRepresentation": "standard",
 }
+# The embedded server runs on this machine and never holds an election: when it does not
+# answer within a few seconds it is gone, and waiting pymongo's default 30 s only stalls the
+# request that finds out.
+EMBEDDED_SERVER_SELECTION_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ def parse_connection_params(alias: str, settings_dict: dict) -> ConnectionParams
     if embedded.is_embedded_host(host):
         _reject_with_uri(alias, settings_dict, "PORT", host)
         host = embedded.embedded_server_uri(host)
+        kwargs["serverSelectionTimeoutMS"] = EMBEDDED_SERVER_SELECTION_MS
     elif host.startswith(URI_SCHEMES):
         _reject_with_uri(alias, settings_dict, "PORT", host)
         name = name or _database_from_uri(host)

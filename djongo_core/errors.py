@@ -44,8 +44,15 @@ def translate(error, command):
             f"Duplicate key in collection {command.collection!r} on index {index!r}: {key} "
             f"({command.operation})."
         )
-    if isinstance(error, (mongo_errors.ConnectionFailure, mongo_errors.ExecutionTimeout,
-                          mongo_errors.WTimeoutError)):
+    if isinstance(error, mongo_errors.ConnectionFailure):
+        # The cause leads pymongo's message; the topology dump after it only buries it.
+        cause = str(error).split(", Topology Description:", 1)[0]
+        return OperationalError(
+            f"MongoDB could not complete {where}: {cause}. Check that the server named by "
+            "the DATABASES HOST is running and reachable; the connection is re-established "
+            "once it answers again."
+        )
+    if isinstance(error, (mongo_errors.ExecutionTimeout, mongo_errors.WTimeoutError)):
         return OperationalError(f"MongoDB could not complete {where}: {error}")
     if isinstance(error, mongo_errors.PyMongoError):
         return DatabaseError(f"MongoDB rejected {where}: {error}")

@@ -7,6 +7,9 @@ queries, and has its pymongo errors translated into Django's.
 
 import logging
 import time
+from contextlib import contextmanager
+
+from django.db import DatabaseError, DataError, IntegrityError
 
 from djongo_core.errors import translated_errors
 
@@ -25,6 +28,9 @@ class Executor:
         log=False leaves connection.queries to the caller (Django's debug cursor wrapper
         logs what a DB-API cursor runs)."""
         connection = self.connection
+        # As Django's cursors do: with CONN_HEALTH_CHECKS, a persistent connection is checked
+        # once per request and replaced if its server went away.
+        connection.close_if_health_check_failed()
         connection.ensure_connection()
         # Django refuses queries in an atomic block marked for rollback; SQL backends check in
         # their cursor wrapper, which this backend does not use. After connecting, as there: a
@@ -33,7 +39,7 @@ class Executor:
         logged = log and connection.queries_logged
         start = time.monotonic() if logged else 0.0
         try:
-            with translated_errors(command):
+            with self._noting_errors(), translated_errors(command):
                 return connection.plugin_host.hook.djongo_execute(
                     connection=connection, command=command
                 )
@@ -45,10 +51,23 @@ class Executor:
         """Run a find/aggregate command and yield its documents, translating cursor errors too."""
         cursor = self.run(command, log=log)
         try:
-            with translated_errors(command):
+            with self._noting_errors(), translated_errors(command):
                 yield from cursor
         finally:
             cursor.close()
+
+    @contextmanager
+    def _noting_errors(self):
+        # Django's rule for SQL backends (DatabaseErrorWrapper): after an error other than
+        # bad data or a broken constraint, the connection is checked at the end of the request
+        # (close_if_unusable_or_obsolete) and replaced if its server is gone, so that a
+        # persistent connection does not keep failing after the server comes back elsewhere.
+        try:
+            yield
+        except DatabaseError as error:
+            if not isinstance(error, (DataError, IntegrityError)):
+                self.connection.errors_occurred = True
+            raise
 
     def _log(self, command, duration):
         mql = command.as_mql()
