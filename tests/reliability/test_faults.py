@@ -24,12 +24,13 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import got_request_exception
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, transaction
 from django.http import JsonResponse
 from django.test import override_settings
 from django.urls import path
 
 from djongo_core.embedded_server import read_advertisement
+from tests.reliability.databases import add_alias, close_alias, running, stop_servers
 from tests.testapp.models import Author
 
 ALIAS = "faulty"
@@ -121,18 +122,6 @@ def names():
     return served.body["names"]
 
 
-def running(pid):
-    try:
-        os.waitpid(pid, os.WNOHANG)  # this process started it: reap it once it has exited
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def kill(pid):
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
@@ -148,10 +137,8 @@ def server_pid(directory):
 def faulty_database(directory, monkeypatch, **settings):
     """Configure the alias ALIAS on a persistent embedded server in directory."""
     monkeypatch.setenv("DJONGO_EMBEDDED_IDLE_SECONDS", "20")
-    raw = {"ENGINE": "djongo_core", "NAME": "faults", "HOST": f"embedded://{directory}",
-           **settings}
-    configured = connections.configure_settings({"default": {}, ALIAS: raw})[ALIAS]
-    monkeypatch.setitem(connections.settings, ALIAS, configured)
+    add_alias(monkeypatch, ALIAS, ENGINE="djongo_core", NAME="faults",
+              HOST=f"embedded://{directory}", **settings)
 
 
 @pytest.fixture
@@ -160,15 +147,8 @@ def served_app(tmp_path):
     FAULT.update(before=None, action=None)
     with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
         yield tmp_path
-    connections[ALIAS].close()
-    del connections[ALIAS]
-    log = tmp_path / "embedded.log"
-    for line in log.read_text().splitlines() if log.exists() else []:
-        if " serving " in line:
-            pid = int(line.split(" pid ")[1].split()[0])
-            if running(pid):
-                os.kill(pid, signal.SIGCONT)
-                os.kill(pid, signal.SIGTERM)
+    close_alias(ALIAS)
+    stop_servers(tmp_path)
 
 
 # How the operating system reports a server that died with the connection open, or is gone.
