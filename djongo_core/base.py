@@ -178,12 +178,22 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return parse_connection_params(self.alias, self.settings_dict)
 
     def get_new_connection(self, conn_params):
+        # The plugins load, and check their settings, before a client is opened: a mistake
+        # there then leaves no client behind.
+        self.transaction_manager  # evaluated for its checks only
         client = clients.acquire(self.alias, conn_params)
         self._connection_params = conn_params
         return MongoConnection(client, client.get_database(conn_params.database))
 
     def init_connection_state(self):
-        self.plugin_host.hook.djongo_connection_created(connection=self)
+        try:
+            self.plugin_host.hook.djongo_connection_created(connection=self)
+        except Exception:
+            # A plugin refused the server (one that cannot run transactions, say): the
+            # connection never became usable, and must not keep its client open.
+            self._close()
+            self.connection = None
+            raise
 
     def create_cursor(self, name=None):
         return NoSQLCursor(self)

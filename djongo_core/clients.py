@@ -7,6 +7,7 @@ closes.
 """
 
 import threading
+import warnings
 
 from django.core.exceptions import ImproperlyConfigured
 from pymongo import MongoClient
@@ -43,10 +44,16 @@ def release(alias, params):
 
 def _new_client(alias, params):
     try:
-        # connect=False: the server is first contacted by the first command, so a mis-set
-        # HOST fails in the request that uses it with an OperationalError, not at import.
-        return MongoClient(params.host, connect=False, **params.client_kwargs)
-    except (ConfigurationError, InvalidURI, TypeError, ValueError) as error:
+        with warnings.catch_warnings():
+            # pymongo only warns about an unknown option in a URI and ignores it; a misspelt
+            # option in HOST is as much a mistake as one in OPTIONS, which it refuses.
+            warnings.filterwarnings("error", message="Unknown option", category=UserWarning)
+            # connect=False: the server is first contacted by the first command, so a mis-set
+            # HOST fails in the request that uses it with an OperationalError, not at import.
+            return MongoClient(params.host, connect=False, **params.client_kwargs)
+    except (ConfigurationError, InvalidURI, TypeError, ValueError, UserWarning,
+            OSError) as error:
+        # OSError: a TLS certificate or key file named in OPTIONS that cannot be read.
         raise ImproperlyConfigured(
             f"DATABASES[{alias!r}] gives MongoClient an invalid setting: {error}. "
             "Check HOST and the OPTIONS keys against pymongo's MongoClient options."

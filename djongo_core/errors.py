@@ -2,11 +2,13 @@
 
 from contextlib import contextmanager
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DataError, DatabaseError, IntegrityError, OperationalError
 from bson.errors import BSONError
 from pymongo import errors as mongo_errors
 
 DUPLICATE_KEY = 11000
+AUTHENTICATION_FAILED = 18
 
 
 def duplicate_key_details(error):
@@ -43,6 +45,18 @@ def translate(error, command):
         return IntegrityError(
             f"Duplicate key in collection {command.collection!r} on index {index!r}: {key} "
             f"({command.operation})."
+        )
+    if isinstance(error, mongo_errors.ConfigurationError):
+        # Found when the client first connects: a mongodb+srv:// HOST whose DNS records do not
+        # exist, a server that does not offer the AUTH_MECHANISM asked for.
+        return ImproperlyConfigured(
+            f"MongoDB could not run {where} as configured: {error}. Check HOST, the "
+            "credentials and OPTIONS of the DATABASES entry."
+        )
+    if getattr(error, "code", None) == AUTHENTICATION_FAILED:
+        return OperationalError(
+            f"MongoDB refused the credentials for {where}: {error}. Check USER, PASSWORD, "
+            "AUTH_SOURCE and AUTH_MECHANISM (or the user and password in HOST)."
         )
     if isinstance(error, mongo_errors.ConnectionFailure):
         # The cause leads pymongo's message; the topology dump after it only buries it.
