@@ -26,9 +26,11 @@ from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from django.db.models import (Avg, Case, Count, Exists, F, Max, Min, OuterRef, Q, Sum, Value,
                               When)
-from django.db.models.functions import Coalesce, Length, Lower, Upper
+from django.db.models.functions import (Coalesce, ExtractHour, ExtractWeekDay, Length, Lower,
+                                       TruncDay, TruncMonth, Upper)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +72,20 @@ BOOKS = [
     (8, "O'Reilly's Guide", 3, 3, 99, Decimal("49.90"), None, False, [3]),
 ]
 
+UTC = datetime.timezone.utc
+# Book.created (auto_now_add, so set after saving): instants around local midnight, New Year
+# and the DST changes of TIME_ZONE (America/Chicago), where time zone conversion matters.
+CREATED = {
+    1: datetime.datetime(2021, 3, 14, 7, 59, 59, tzinfo=UTC),   # 01:59:59 CST
+    2: datetime.datetime(2021, 3, 14, 8, 0, 0, tzinfo=UTC),     # 03:00 CDT
+    3: datetime.datetime(2020, 12, 31, 23, 30, tzinfo=UTC),     # 17:30 on Dec 31
+    4: datetime.datetime(2021, 1, 1, 5, 59, 59, tzinfo=UTC),    # 23:59:59 on Dec 31
+    5: datetime.datetime(2021, 1, 1, 6, 0, 0, tzinfo=UTC),      # midnight on Jan 1
+    6: datetime.datetime(2019, 6, 15, 12, 0, 0, 250000, tzinfo=UTC),
+    7: datetime.datetime(2021, 11, 7, 6, 30, tzinfo=UTC),       # 01:30 CDT
+    8: datetime.datetime(2021, 11, 7, 7, 30, tzinfo=UTC),       # 01:30 CST, an hour later
+}
+
 # -- what QuerySets are made of ---------------------------------------------------------------------
 
 TEXTS = ["", "a", "A", "d", "Du", "dune", "DUNE", "e", "%", "_", "'", " ", "The", "zen", "Z",
@@ -83,8 +99,18 @@ KINDS = {
                 Decimal("49.90"), Decimal("100")],
     "date": DATES,
     "bool": [True, False],
-    "year": [1937, 1965, 2000, 2005, 2020],
+    "year": [1937, 1965, 2000, 2005, 2019, 2020, 2021],
+    "datetime": [*CREATED.values(), datetime.datetime(2021, 1, 1, tzinfo=UTC),
+                 datetime.datetime(2021, 3, 14, 8, 0, 0, 1000, tzinfo=UTC)],
+    "datetime date": [datetime.date(2020, 12, 31), datetime.date(2021, 1, 1),
+                      datetime.date(2021, 3, 14), datetime.date(2021, 11, 7)],
+    "month": [1, 3, 6, 11, 12],
+    "hour": [0, 1, 3, 12, 17, 23],
+    "week_day": [1, 4, 7],
 }
+# Transforms of a DateTimeField, evaluated in TIME_ZONE: name -> the values to compare with.
+DATETIME_TRANSFORMS = {"date": "datetime date", "year": "year", "month": "month",
+                       "hour": "hour", "week_day": "week_day"}
 SENSITIVE_PATTERNS = ["contains", "startswith", "endswith"]
 INSENSITIVE_PATTERNS = ["iexact", "icontains", "istartswith", "iendswith"]
 RANGES = ["gt", "gte", "lt", "lte", "range"]
@@ -104,7 +130,7 @@ FIELDS = {
     "Book": [
         Field("pk", "int"), Field("title", "text"), Field("pages", "int"),
         Field("price", "decimal", nullable=True), Field("published", "date", nullable=True),
-        Field("in_print", "bool"), Field("author__name", "text"),
+        Field("in_print", "bool"), Field("created", "datetime"), Field("author__name", "text"),
         Field("author__age", "int", nullable=True), Field("editor__name", "text", nullable=True),
         Field("editor__age", "int", nullable=True), Field("tags__label", "text", nullable=True),
     ],
@@ -130,6 +156,10 @@ ANNOTATIONS = {
         "n_size": ('Case(When(pages__gt=300, then=Value("long")), When(pages=0, '
                    'then=Value("empty")), default=Value("short"))', False),
         "n_has_editor": ('Case(When(editor__isnull=True, then=0), default=1)', True),
+        "n_day": ('TruncDay("created")', False),
+        "n_month": ('TruncMonth("created")', False),
+        "n_hour": ('ExtractHour("created")', True),
+        "n_week_day": ('ExtractWeekDay("created")', True),
     },
     "Author": {
         "n_books": ('Count("books")', True),
@@ -150,16 +180,18 @@ AGGREGATES = {
                'Count("email")', 'Sum("books__pages")', 'Count("books", distinct=True)'],
 }
 GROUP_KEYS = {
-    "Book": ["in_print", "author__name", "editor__name", "price", "published__year"],
+    "Book": ["in_print", "author__name", "editor__name", "price", "published__year",
+             "created__date", "created__month"],
     "Author": ["age", "email", "books__in_print"],
 }
 ORDERABLE = {
-    "Book": ["title", "pages", "price", "published", "in_print", "author__name", "editor__name",
-             "author__age"],
+    "Book": ["title", "pages", "price", "published", "in_print", "created", "author__name",
+             "editor__name", "author__age"],
     "Author": ["name", "age", "email"],
 }
 COLUMNS = {
-    "Book": ["pk", "title", "pages", "price", "published", "in_print", "author_id", "editor_id"],
+    "Book": ["pk", "title", "pages", "price", "published", "in_print", "created", "author_id",
+             "editor_id"],
     "Author": ["pk", "name", "age", "email"],
 }
 
@@ -186,8 +218,11 @@ def leaves(draw, model, family, deviation):
     field = draw(st.sampled_from(FIELDS[model]))
     kind = field.kind
     lookups = ["exact", "in"]
-    if kind in ("int", "decimal", "date", "text"):
+    if kind in ("int", "decimal", "date", "text", "datetime"):
         lookups += RANGES
+    if kind == "datetime":
+        lookups += [f"{transform}{suffix}" for transform in DATETIME_TRANSFORMS
+                    for suffix in ("", "__gt", "__lte")]
     if kind == "text":
         lookups += SENSITIVE_PATTERNS if family == "sensitive" else INSENSITIVE_PATTERNS
     if kind == "date":
@@ -201,7 +236,11 @@ def leaves(draw, model, family, deviation):
     elif not ON_REAL_MONGODB:
         lookups = [lookup for lookup in lookups if not is_deviation_trigger(field, lookup)]
     lookup = draw(st.sampled_from(lookups))
-    pool = KINDS["year" if lookup.startswith("year") else kind]
+    transform = lookup.split("__")[0]
+    if kind == "datetime" and transform in DATETIME_TRANSFORMS:
+        pool = KINDS[DATETIME_TRANSFORMS[transform]]
+    else:
+        pool = KINDS["year" if lookup.startswith("year") else kind]
     if lookup == "isnull":
         value = draw(st.booleans())
     elif lookup == "in":
@@ -327,7 +366,8 @@ NAMESPACE = {"Author": Author, "Book": Book, "Tag": Tag, "Q": Q, "F": F, "Count"
              "Exists": Exists, "OuterRef": OuterRef, "Case": Case, "When": When,
              "Sum": Sum, "Avg": Avg, "Min": Min, "Max": Max, "Lower": Lower, "Upper": Upper,
              "Length": Length, "Coalesce": Coalesce, "Value": Value, "Decimal": Decimal,
-             "datetime": datetime}
+             "datetime": datetime, "TruncDay": TruncDay, "TruncMonth": TruncMonth,
+             "ExtractHour": ExtractHour, "ExtractWeekDay": ExtractWeekDay}
 
 
 def normalized(value):
@@ -375,6 +415,8 @@ def load(database):
             pk=pk, title=title, author_id=author, editor_id=editor, pages=pages, price=price,
             published=published, in_print=in_print)
         book.tags.set(tags)
+    for pk, created in CREATED.items():
+        Book.objects.using(database).filter(pk=pk).update(created=created)
 
 
 @pytest.fixture(scope="module")
@@ -431,3 +473,19 @@ def test_negated_comparison_with_a_missing_joined_column_excludes_the_row(both_d
     # for them, and so is its negation, so SQL returns neither.
     query = ('Author.objects.using(DB).exclude(pk=F("edited__author")).values_list("pk")', True)
     assert_same_answer(both_databases, query)
+
+
+@pytest.mark.parametrize("zone", ["America/Chicago", "Asia/Tokyo", "UTC"])
+def test_date_of_a_datetime_is_the_calendar_day_of_the_current_time_zone(both_databases, zone):
+    # Found by the random test: __date compared the instant of local midnight with a date.
+    with timezone.override(zone):
+        for source in [
+            'Book.objects.using(DB).filter(created__date=datetime.date(2021, 1, 1))'
+            '.values_list("pk")',
+            'Book.objects.using(DB).filter(created__date__lt=datetime.date(2021, 3, 14))'
+            '.values_list("pk")',
+            'Book.objects.using(DB).values_list("pk", "created__date")',
+            'Book.objects.using(DB).values("created__date").annotate(n=Count("pk"))'
+            '.order_by("created__date")',
+        ]:
+            assert_same_answer(both_databases, (source, True))
