@@ -64,6 +64,7 @@ def parse_connection_params(alias: str, settings_dict: dict) -> ConnectionParams
 
     if embedded.is_embedded_host(host):
         _reject_with_uri(alias, settings_dict, "PORT", host)
+        _reject_credentials_for_embedded(alias, settings_dict, host)
         host = embedded.embedded_server_uri(host)
         kwargs["serverSelectionTimeoutMS"] = EMBEDDED_SERVER_SELECTION_MS
     elif host.startswith(URI_SCHEMES):
@@ -96,6 +97,18 @@ def _reject_with_uri(alias, settings_dict, key, host):
     if settings_dict.get(key) not in (None, ""):
         _fail(alias, key, f"cannot be combined with HOST {_redact(host)!r}",
               f"Put the value in the URI instead, or remove {key}.")
+
+
+def _reject_credentials_for_embedded(alias, settings_dict, host):
+    # The embedded server has no users: a login would fail with a bare "Authentication
+    # failed", and credentials that are silently dropped would suggest a protection there is
+    # not.
+    for key in ("USER", "PASSWORD", "AUTH_SOURCE", "AUTH_MECHANISM"):
+        if settings_dict.get(key):
+            _fail(alias, key, f"cannot be used with HOST {host!r}: the embedded engine runs "
+                  "without authentication, on 127.0.0.1 only",
+                  "Leave USER, PASSWORD, AUTH_SOURCE and AUTH_MECHANISM empty for an embedded "
+                  "HOST, or set HOST to a MongoDB server.")
 
 
 def _port(alias, port):

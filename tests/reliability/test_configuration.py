@@ -52,6 +52,10 @@ CASES = {
     "embedded host naming a machine": (
         {"HOST": "embedded://db.example.com/data"}, ImproperlyConfigured,
         r"names a server \('db.example.com'\).*only runs on this machine"),
+    "credentials with an embedded host": (
+        {"HOST": "embedded:", "USER": "app", "PASSWORD": PASSWORD}, ImproperlyConfigured,
+        r"\['USER'\] cannot be used with HOST 'embedded:': the embedded engine runs without "
+        r"authentication.*Leave USER, PASSWORD"),
     "unknown OPTIONS key": (
         {"HOST": "127.0.0.1", "OPTIONS": {"retryWirtes": False}}, ImproperlyConfigured,
         r"invalid setting: Unknown option: retryWirtes.*Check HOST and the OPTIONS keys"),
