@@ -34,6 +34,11 @@ CLIENT_DEFAULTS = {
 # answer within a few seconds it is gone, and waiting pymongo's default 30 s only stalls the
 # request that finds out.
 EMBEDDED_SERVER_SELECTION_MS = 5000
+# pymongo's heartbeat waits connectTimeoutMS (20 s by default) for an answer, then cancels the
+# operations in flight ("operation cancelled"). The in-memory embedded server answers nothing
+# while it runs an operation, and some take longer than that (a large bulk insert): only a
+# server silent for minutes is taken for hung.
+EMBEDDED_CONNECT_TIMEOUT_MS = 300_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ def parse_connection_params(alias: str, settings_dict: dict) -> ConnectionParams
         _reject_credentials_for_embedded(alias, settings_dict, host)
         host = embedded.embedded_server_uri(host)
         kwargs["serverSelectionTimeoutMS"] = EMBEDDED_SERVER_SELECTION_MS
+        kwargs["connectTimeoutMS"] = EMBEDDED_CONNECT_TIMEOUT_MS
     elif host.startswith(URI_SCHEMES):
         _reject_with_uri(alias, settings_dict, "PORT", host)
         name = name or _database_from_uri(host)

@@ -19,6 +19,7 @@ from pymongo.errors import OperationFailure
 from djongo_core import clients
 from djongo_core.base import DatabaseWrapper
 from djongo_core.command import Command
+from djongo_core.connection_params import parse_connection_params
 from djongo_core.errors import translate
 
 PASSWORD = "Sup3r-Secret-Value"
@@ -133,3 +134,15 @@ def test_authentication_failure_from_mongodb_names_the_settings_to_check():
         "failed., full error: {'ok': 0, 'code': 18, 'errmsg': 'Authentication failed.'}. Check "
         "USER, PASSWORD, AUTH_SOURCE and AUTH_MECHANISM (or the user and password in HOST)."
     )
+
+
+def test_embedded_hosts_fail_selection_fast_but_let_long_operations_finish():
+    # The in-memory server answers no heartbeat while it works: with pymongo's 20 s default a
+    # 3,000-document bulk insert (about 35 s there) was cancelled midway ("operation
+    # cancelled"); too slow to run here, so the settings that prevent it are checked.
+    kwargs = parse_connection_params("default", {"NAME": "x", "HOST": "embedded:"}).client_kwargs
+    assert kwargs["serverSelectionTimeoutMS"] == 5000
+    assert kwargs["connectTimeoutMS"] == 300_000
+    chosen = parse_connection_params("default", {"NAME": "x", "HOST": "embedded:", "OPTIONS": {
+        "serverSelectionTimeoutMS": 100, "connectTimeoutMS": 1000}}).client_kwargs
+    assert (chosen["serverSelectionTimeoutMS"], chosen["connectTimeoutMS"]) == (100, 1000)
