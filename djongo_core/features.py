@@ -347,6 +347,8 @@ DJANGO_TEST_SKIPS = {
         "queries.tests.DisjunctionPromotionTests.test_disjunction_promotion7",
     },
     "Runs raw SQL (cursor.execute, RawSQL, extra(), raw()); MongoDB has no SQL.": {
+        # NulledTransform is defined by its SQL template, "NULL"
+        "lookup.tests.LookupTests.test_exact_none_transform",
         # extra(select=/where=) or RawSQL holding SQL
         "queries.tests.EscapingTests.test_ticket_7302",
         # extra(select=/where=) or RawSQL holding SQL

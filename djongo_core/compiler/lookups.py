@@ -6,6 +6,8 @@ to an aggregation expression under `$expr`. Both keep SQL's NULL semantics: a co
 matches NULL unless the lookup asks for NULL.
 """
 
+import functools
+
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
 from django.db.models.expressions import Col, ColPairs, Value
@@ -15,6 +17,7 @@ from django.db.models.sql.query import Query
 from djongo_core.compiler import regex
 from djongo_core.compiler.tree import is_correlated
 
+BUILTIN_LOOKUPS = "django.db.models.lookups"
 RANGE_OPERATORS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
 PATTERN_LOOKUPS = {
     "contains": ("contains", ""),
@@ -30,6 +33,25 @@ SUPPORTED = {"exact", "in", "range", "isnull", "regex", "iregex", *RANGE_OPERATO
 # Values that need `$eq` to be compared as a whole: a dict could be read as an operator
 # document and a list as an array match.
 _OPERATOR_LIKE = (dict, list, tuple)
+
+
+@functools.cache
+def _builtin_name(lookup_class):
+    # Only a subclass that keeps Django's SQL for the lookup means the same thing: one that
+    # writes its own as_sql() may mean anything, and is left to the plugins.
+    sql_owner = next((k for k in lookup_class.__mro__ if "as_sql" in vars(k)), None)
+    if sql_owner is None or sql_owner.__module__ != BUILTIN_LOOKUPS:
+        return lookup_class.lookup_name
+    for klass in lookup_class.__mro__:
+        if klass.__module__ == BUILTIN_LOOKUPS and getattr(klass, "lookup_name", None):
+            return klass.lookup_name
+    return lookup_class.lookup_name
+
+
+def lookup_name(lookup):
+    """Return the name of the built-in lookup a lookup extends: a project's subclass of IsNull
+    registered as "isnull_none_rhs" (keeping IsNull's SQL) is translated as isnull."""
+    return _builtin_name(type(lookup))
 
 
 TEXT_FIELDS = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FileField",
@@ -76,7 +98,7 @@ def _check_integer_range(lookup, connection):
 def _db_values(lookup, translator):
     """Return the right side's database values (a list for in/range, else one value)."""
     rhs = lookup.rhs
-    name = lookup.lookup_name
+    name = lookup_name(lookup)
     _check_integer_range(lookup, translator.connection)
     if isinstance(rhs, Query):
         database = getattr(rhs, "_db", None)
@@ -86,7 +108,7 @@ def _db_values(lookup, translator):
                 "to be evaluated using `list(inner_query)`."
             )
         values = translator.subquery_values(rhs)
-        if not values and lookup.lookup_name == "in":
+        if not values and lookup_name(lookup) == "in":
             # As an empty list: IN () matches nothing, with no query sent.
             raise EmptyResultSet
         return values
@@ -104,7 +126,7 @@ def _db_values(lookup, translator):
 
 
 def _is_condition_test(lookup):
-    return (lookup.lookup_name == "exact" and isinstance(lookup.rhs, bool)
+    return (lookup_name(lookup) == "exact" and isinstance(lookup.rhs, bool)
             and getattr(lookup.lhs, "conditional", False))
 
 
@@ -114,7 +136,7 @@ def is_direct(lookup):
     An uncorrelated `__in=queryset` counts: its values are fetched first and sent as a list.
     """
     if isinstance(lookup.rhs, Query):
-        return lookup.lookup_name == "in" and not is_correlated(lookup.rhs)
+        return lookup_name(lookup) == "in" and not is_correlated(lookup.rhs)
     return lookup.rhs_is_direct_value()
 
 
@@ -127,7 +149,7 @@ def single_column(expression):
 
 def lookup_match(lookup, translator):
     """Return the lookup as a query document for `find` or `$match`."""
-    name = lookup.lookup_name
+    name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
     lhs = single_column(lookup.lhs)
@@ -148,7 +170,7 @@ def lookup_match(lookup, translator):
 
 def path_match(lookup, path, translator):
     """Return a lookup with a direct right side on a document path as a query document."""
-    name = lookup.lookup_name
+    name = lookup_name(lookup)
     value = _db_values(lookup, translator)
     if isinstance(value, list) and name != "range":
         # A one-column ColPairs compares 1-tuples.
@@ -174,7 +196,7 @@ def path_match(lookup, path, translator):
 def _plain_year_lookup(lookup, translator):
     source = lookup.lhs.lhs
     return (lookup.rhs_is_direct_value() and isinstance(source, Col)
-            and translator.is_local(source) and lookup.lookup_name in ("exact", *RANGE_OPERATORS))
+            and translator.is_local(source) and lookup_name(lookup) in ("exact", *RANGE_OPERATORS))
 
 
 def _year_range(lookup, translator):
@@ -182,7 +204,7 @@ def _year_range(lookup, translator):
     that an index on the column applies."""
     path = translator.field_path(lookup.lhs.lhs)
     start, finish = lookup.year_lookup_bounds(translator.connection, lookup.rhs)
-    name = lookup.lookup_name
+    name = lookup_name(lookup)
     if name == "exact":
         return {path: {"$gte": start, "$lte": finish}}
     bound = {"gt": ("$gt", finish), "gte": ("$gte", start), "lt": ("$lt", start),
@@ -196,7 +218,7 @@ def _regex(pattern, options):
 
 def lookup_expression(lookup, translator):
     """Return the lookup as a boolean aggregation expression."""
-    name = lookup.lookup_name
+    name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
     lhs = translator.expression(lookup.lhs)
@@ -234,7 +256,7 @@ def _expression_rhs(lookup, translator):
     """Translate a right side holding expressions: one expression, or a list mixing
     expressions and values (in, range)."""
     rhs = lookup.rhs
-    if lookup.lookup_name == "in" and isinstance(rhs, Query):
+    if lookup_name(lookup) == "in" and isinstance(rhs, Query):
         # A correlated subquery: all of its rows' values, not the first one.
         return translator.subquery_column(rhs)
     if not isinstance(rhs, (list, tuple)):
@@ -255,7 +277,7 @@ def _bilateral_rhs(lookup, translator):
     Django's Lookup.process_rhs does (name__upper="x" compares UPPER(name) with UPPER("x"))."""
     if isinstance(lookup.rhs, Query):
         raise NotSupportedError(
-            f"A bilateral transform with a subquery on the right ({lookup.lookup_name}) is not "
+            f"A bilateral transform with a subquery on the right ({lookup_name(lookup)}) is not "
             "supported; evaluate the subquery first (list(queryset))."
         )
 
@@ -264,7 +286,7 @@ def _bilateral_rhs(lookup, translator):
             value = Value(value, output_field=lookup.lhs.output_field)
         return translator.expression(lookup.apply_bilateral_transforms(value))
 
-    if lookup.lookup_name in ("in", "range"):
+    if lookup_name(lookup) in ("in", "range"):
         return [transformed(value) for value in lookup.rhs]
     return transformed(lookup.rhs)
 
