@@ -13,16 +13,26 @@ from djongo_core.command import Command
 PART = "__part"
 
 
-def combined_pipeline(compiler):
-    """Return (collection, pipeline, column count) for the compiler's combined query."""
+SORT_COLUMN = "__orderbycol"
+
+
+def combined_pipeline(compiler, sort_columns=()):
+    """Return (collection, pipeline, column count) for the compiler's combined query.
+
+    sort_columns are expressions the combined rows are ordered by without selecting them: each
+    part carries them as its last columns.
+    """
     query = compiler.query
     combinator = query.combinator
     parts = []
     for part_query in query.combined_queries:
+        if (query.selected is not None and part_query.selected is None) or sort_columns:
+            part_query = part_query.clone()
         if query.selected is not None and part_query.selected is None:
             # A values() list on the combined query applies to every part.
-            part_query = part_query.clone()
             part_query.set_values(query.selected)
+        for index, expression in enumerate(sort_columns):
+            part_query.add_annotation(expression, f"{SORT_COLUMN}{index}")
         part = part_query.get_compiler(compiler.using, compiler.connection, compiler.elide_empty)
         try:
             plan = part.build_plan()
@@ -68,9 +78,9 @@ def _normalized(plan):
     return [*plan.pipeline(), {"$project": projection}]
 
 
-def combined_command(compiler, order, window_stages):
+def combined_command(compiler, order, window_stages, sort_columns=()):
     """Return the Command and column keys for the combined query, ordered and sliced."""
-    collection, pipeline, width = combined_pipeline(compiler)
+    collection, pipeline, width = combined_pipeline(compiler, sort_columns)
     if order:
         # order holds (column key, descending, whether to sort on the column being null).
         flags = {f"null_{key}": {"$eq": [{"$ifNull": [f"${key}", None]}, None]}
@@ -82,5 +92,6 @@ def combined_command(compiler, order, window_stages):
             for key, descending, null_flag in order
         }})
     pipeline.extend(window_stages)
-    columns = [("key", f"c{index}") for index in range(width)]
+    # The sort columns are the last ones: ordered by, not returned.
+    columns = [("key", f"c{index}") for index in range(width - len(sort_columns))]
     return Command(collection, "aggregate", (pipeline,)), columns

@@ -242,20 +242,24 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def _combined_plan(self):
         select = [expression for expression, _, _ in self.select]
-        order = []
-        for expression, descending in self._ordering():
-            # The "is null" key of nulls_first/nulls_last is computed on the combined rows.
-            null_flag = isinstance(expression, IsNull)
-            key = self._select_key(expression.lhs if null_flag else expression, select)
+        order, sort_columns = [], []
+        for order_by, _ in self._order_by_pairs():
+            resolved = order_by.resolve_expression(self.query, allow_joins=True, reuse=None)
+            key = self._select_key(resolved.expression, select)
             if key is None:
-                if self._meta_ordering:
-                    # Meta.ordering names a column the combined rows do not carry: the
-                    # result is left unordered rather than refused.
-                    order = []
-                    break
-                raise DatabaseError("ORDER BY term does not match any column in the result set.")
-            order.append((key, descending, null_flag))
-        command, columns = combinators.combined_command(self, order, self._window_stages())
+                # As Django does: a column the rows do not carry is added to every part, unless
+                # a part's columns were chosen with values().
+                if any(part.has_select_fields for part in self.query.combined_queries):
+                    raise DatabaseError(
+                        "ORDER BY term does not match any column in the result set.")
+                sort_columns.append(order_by.expression)
+                key = f"c{len(select) + len(sort_columns) - 1}"
+            if order_by.nulls_first or order_by.nulls_last:
+                # The "is null" key is computed on the combined rows.
+                order.append((key, bool(order_by.nulls_first), True))
+            order.append((key, order_by.descending, False))
+        command, columns = combinators.combined_command(
+            self, order, self._window_stages(), sort_columns)
         return QueryPlan(command, columns)
 
     def _base_alias(self):
