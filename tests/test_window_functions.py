@@ -3,7 +3,7 @@ filters on window values."""
 
 import pytest
 from django.db import NotSupportedError
-from django.db.models import Avg, F, RowRange, Sum, ValueRange, Window
+from django.db.models import Avg, F, Prefetch, RowRange, Sum, ValueRange, Window
 from django.db.models import functions as f
 
 from tests.test_translation import command
@@ -89,3 +89,15 @@ def test_a_range_frame_needs_a_numeric_or_date_ordering(books):
     with pytest.raises(NotSupportedError, match="one numeric or date ordering"):
         list(Book.objects.annotate(x=Window(Sum("pages"), order_by="title",
                                             frame=ValueRange(start=-1, end=0))))
+
+
+def test_row_number_without_ordering_numbers_rows_in_id_order(books):
+    numbered = Book.objects.annotate(n=Window(f.RowNumber(), partition_by="author"))
+    assert sorted(numbered.values_list("n", flat=True)) == [1, 1, 2, 2, 3]
+
+
+def test_prefetching_a_sliced_queryset_keeps_each_authors_first_books(books):
+    authors = Author.objects.prefetch_related(Prefetch(
+        "books", queryset=Book.objects.order_by("-pages", "title")[:2], to_attr="longest"))
+    assert {a.name: [b.title for b in a.longest] for a in authors} == {
+        "Ann": ["A2", "A3"], "Bob": ["B2", "B1"]}

@@ -326,6 +326,17 @@ class SQLCompiler(compiler.SQLCompiler):
                 late.append(compiled)
         return where.conjunction(early), where.conjunction(late)
 
+    def get_order_by(self):
+        """Django's resolved ordering terms, without SQL (prefetching from a sliced queryset
+        builds a window ordered by them)."""
+        result, seen = [], []
+        for order_by, is_ref in self._order_by_pairs():
+            resolved = order_by.resolve_expression(self.query, allow_joins=True, reuse=None)
+            if resolved.expression not in seen:
+                seen.append(resolved.expression)
+                result.append((resolved, ("", (), is_ref)))
+        return result
+
     def _ordering(self):
         """Return [(expression, descending)] in sort order."""
         order = []

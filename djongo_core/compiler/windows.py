@@ -65,9 +65,13 @@ class WindowStages:
                 path = f"{name}_s{index}"
                 precomputed[path] = translator.expression(expression)
             sort[path] = -1 if descending else 1
+        outputs, finish = self._outputs(name, window, order)
+        if not sort and _needs_order(outputs):
+            # Numbering and shifting need a sortBy in MongoDB; without an ordering SQL numbers
+            # rows in no particular order, which the _id order is one of.
+            sort = {"_id": 1}
         if sort:
             spec["sortBy"] = sort
-        outputs, finish = self._outputs(name, window, order)
         spec["output"] = outputs
         if precomputed:
             self.stages.append({"$addFields": precomputed})
@@ -216,3 +220,8 @@ def _sort_key(expression):
         raise NotSupportedError("nulls_first/nulls_last in a window's order_by is not supported: "
                                 "$setWindowFields sorts null below every value.")
     return expression.expression, expression.descending
+
+
+def _needs_order(outputs):
+    return any(operator in output for output in outputs.values()
+               for operator in ("$documentNumber", "$shift", "$rank", "$denseRank"))
