@@ -751,5 +751,12 @@ ENGINE_DEVIATION_FAILURES = {
     # a filtered string aggregate sees an extra null.
     "group-push-keeps-missing": {
         "aggregation.tests.AggregateTestCase.test_count_distinct_expression",
+        # BitAnd/BitOr/BitXor over a null value: the null is pushed, and folds to null
+        "aggregation.tests.AggregateTestCase.test_bit_and",
+        "aggregation.tests.AggregateTestCase.test_bit_or",
+        "aggregation.tests.AggregateTestCase.test_bit_xor",
+        # StringAgg(filter=...): filtered-out rows are pushed as null and break the join
+        "aggregation.tests.AggregateTestCase.test_string_agg_filter",
+        "aggregation.tests.AggregateTestCase.test_string_agg_filter_in_subquery",
     },
 }
