@@ -1,5 +1,6 @@
 import datetime
 import decimal
+import functools
 import json
 import uuid
 
@@ -139,8 +140,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         ):
             # A column reads back with its declared scale, as SQL's DECIMAL(m, d) does
             # (Decimal128 keeps the scale a value was written with, which may be shorter).
-            value = value.quantize(decimal.Decimal(1).scaleb(-field.decimal_places),
-                                   context=field.context)
+            value = value.quantize(_scale(field.decimal_places), context=field.context)
         return value
 
     @staticmethod
@@ -280,3 +280,9 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def sequence_reset_sql(self, style, model_list):
         return []
+
+
+@functools.cache
+def _scale(decimal_places):
+    """The quantum of a DECIMAL(m, decimal_places) column (built once per scale, not per row)."""
+    return decimal.Decimal(1).scaleb(-decimal_places)

@@ -16,6 +16,7 @@ from djongo_core.compiler import json_containment, lookups, nested, where
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
+from djongo_core.compiler.tree import internal_type
 
 ARITHMETIC = {"+": "$add", "-": "$subtract", "*": "$multiply", "/": "$divide", "%%": "$mod",
               "%": "$mod", "^": "$pow", "&": "$bitAnd", "|": "$bitOr", "#": "$bitXor"}
@@ -26,11 +27,6 @@ INTEGER_FIELDS = {"IntegerField", "BigIntegerField", "SmallIntegerField", "Posit
 
 
 _HANDLERS = {}  # node type -> Translator method, filled on first use of each type
-
-
-def _internal_type(expression):
-    field = getattr(expression, "_output_field_or_none", None)
-    return field.get_internal_type() if field is not None else None
 
 
 def _handler(node_type):
@@ -261,12 +257,12 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
     def _DurationExpression(self, node):
         # A date plus or minus a duration: durations are stored as integer microseconds and
         # MongoDB adds milliseconds to dates. Durations among themselves are plain numbers.
-        if not {_internal_type(node.lhs), _internal_type(node.rhs)} & TEMPORAL_FIELDS:
+        if not {internal_type(node.lhs), internal_type(node.rhs)} & TEMPORAL_FIELDS:
             return self._CombinedExpression(node)
         sides = []
         for side in (node.lhs, node.rhs):
             value = self.expression(side)
-            if _internal_type(side) == "DurationField":
+            if internal_type(side) == "DurationField":
                 value = {"$divide": [value, 1000]}
             sides.append(value)
         if node.connector not in ("+", "-"):
@@ -274,7 +270,7 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return {"$add" if node.connector == "+" else "$subtract": sides}
 
     def _TemporalSubtraction(self, node):
-        if _internal_type(node.lhs) not in TEMPORAL_FIELDS:
+        if internal_type(node.lhs) not in TEMPORAL_FIELDS:
             raise NotSupportedError("Subtracting times of day is not supported.")
         # Dates subtract to milliseconds; a duration is stored in microseconds.
         return {"$multiply": [{"$subtract": [self.expression(node.lhs),

@@ -10,7 +10,8 @@ from django.db import DataError, NotSupportedError, models
 from django.db.models import Lookup, functions
 from django.db.models.sql.where import WhereNode
 
-from djongo_core.compiler.lookups import literal, not_null
+from djongo_core.compiler.lookups import is_computed, literal, not_null
+from djongo_core.compiler.tree import internal_type
 
 EXTRACT_OPERATORS = {
     "year": "$year",
@@ -68,14 +69,10 @@ def _guarded(arguments, value):
     """Return value, or null when any argument is null (SQL's rule for functions)."""
     if any(argument is None for argument in arguments):
         return None
-    tests = [not_null(argument) for argument in arguments if _may_be_null(argument)]
+    tests = [not_null(argument) for argument in arguments if is_computed(argument)]
     if not tests:
         return value
     return {"$cond": [tests[0] if len(tests) == 1 else {"$and": tests}, value, None]}
-
-
-def _may_be_null(mql):
-    return isinstance(mql, (dict, str)) and (not isinstance(mql, str) or mql.startswith("$"))
 
 
 def _repeat(text, times):
@@ -129,7 +126,7 @@ class FunctionTranslations:
             field = field.target_field
         internal = field.get_internal_type()
         source = node.get_source_expressions()[0]
-        if internal == "TimeField" and _internal_type(source) == "DateTimeField":
+        if internal == "TimeField" and internal_type(source) == "DateTimeField":
             # Times are stored as "HH:MM:SS.fff" text; a datetime's time of day (in UTC, the
             # connection's time zone as in Django's SQL backends) becomes that text.
             return _guarded([value], {"$dateToString": {"date": value,
@@ -257,7 +254,7 @@ class FunctionTranslations:
     def _date_argument(self, node, value):
         """Return {"date": value} with the timezone Django would use for this expression."""
         argument = {"date": value}
-        if _internal_type(node.lhs) == "DateTimeField":
+        if internal_type(node.lhs) == "DateTimeField":
             timezone_name = node.get_tzname()
             if timezone_name:
                 argument["timezone"] = _mongodb_timezone(timezone_name)
@@ -333,11 +330,6 @@ def _local_date(value, timezone_name):
                                "day": {"$dayOfMonth": local}}}
 
 
-def _internal_type(expression):
-    field = getattr(expression, "_output_field_or_none", None)
-    return field.get_internal_type() if field is not None else None
-
-
 def _mongodb_timezone(name):
     """Return a time zone as MongoDB names it: a fixed offset's "UTC+05:00" (Python's name for
     datetime.timezone(timedelta(hours=5))) is "+05:00"; Olson names stay."""
@@ -347,7 +339,7 @@ def _mongodb_timezone(name):
 
 
 def _check_tzinfo(node):
-    if node.tzinfo is not None and _internal_type(node.lhs) != "DateTimeField":
+    if node.tzinfo is not None and internal_type(node.lhs) != "DateTimeField":
         raise ValueError("tzinfo can only be used with DateTimeField.")
 
 

@@ -73,6 +73,12 @@ def is_null(expression):
     return {"$eq": [{"$ifNull": [expression, None]}, None]}
 
 
+def is_computed(mql):
+    """Return whether an aggregation expression depends on the document (a field path or an
+    operator), so that it may be null; a constant is known when the query is compiled."""
+    return isinstance(mql, (dict, str)) and (not isinstance(mql, str) or mql.startswith("$"))
+
+
 def literal(value):
     """Return a constant as an aggregation expression ($-strings, dicts and lists are quoted)."""
     if isinstance(value, (str, dict, list, tuple)) and (

@@ -25,6 +25,7 @@ from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
+from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
 from djongo_core.compiler.windows import WindowStages, find_windows
@@ -514,7 +515,7 @@ def _is_computed(mql):
     if isinstance(mql, list):
         # An array expression (JSONArray) is evaluated member by member.
         return any(_is_computed(member) for member in mql)
-    return isinstance(mql, dict) or isinstance(mql, str) and mql.startswith("$")
+    return is_computed(mql)
 
 
 def _constant(value):

@@ -30,3 +30,9 @@ def is_correlated(query):
         for part in parts
         for item in walk(part)
     )
+
+
+def internal_type(expression):
+    """Return the internal type of an expression's output field, or None when it has none."""
+    field = getattr(expression, "_output_field_or_none", None)
+    return field.get_internal_type() if field is not None else None

@@ -138,9 +138,7 @@ def _three_valued_lookup(lookup, translator):
         operands.append(translator.expression(lookup.rhs))
     if any(operand is None for operand in operands):
         return None  # a comparison with a null constant is unknown
-    unknown = [lookups.is_null(operand) for operand in operands
-               if isinstance(operand, (dict, str)) and (not isinstance(operand, str)
-                                                        or operand.startswith("$"))]
+    unknown = [lookups.is_null(operand) for operand in operands if lookups.is_computed(operand)]
     if not unknown:
         return test
     return {"$cond": [unknown[0] if len(unknown) == 1 else {"$or": unknown}, None, test]}

@@ -16,14 +16,14 @@ from django.db.models import Avg, Count, Max, Min, StdDev, Sum, Variance
 from django.db.models import functions
 from django.db.models.expressions import Col, OrderBy, RowRange, ValueRange, Window
 
+from djongo_core.compiler.expressions import INTEGER_FIELDS, TEMPORAL_FIELDS
 from djongo_core.compiler.lookups import not_null
+from djongo_core.compiler.tree import internal_type
 
 PREFIX = "__w"
 WHOLE_PARTITION = {"documents": ["unbounded", "unbounded"]}
-_ORDERED_TYPES = {"IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField",
-                  "PositiveBigIntegerField", "PositiveSmallIntegerField", "AutoField",
-                  "BigAutoField", "SmallAutoField", "FloatField", "DecimalField", "DateField",
-                  "DateTimeField"}
+# What a `range` window can sort by: numbers and dates.
+_ORDERED_TYPES = INTEGER_FIELDS | TEMPORAL_FIELDS | {"FloatField", "DecimalField"}
 
 
 def find_windows(expression):
@@ -208,8 +208,7 @@ def _bound(value, unbounded):
 
 
 def _orders_by_number_or_date(expression):
-    field = getattr(expression, "_output_field_or_none", None)
-    return field is not None and field.get_internal_type() in _ORDERED_TYPES
+    return internal_type(expression) in _ORDERED_TYPES
 
 
 def _sort_key(expression):
