@@ -5,7 +5,8 @@ printed output), a plain `python -m unittest -v` run, whose lines come from the 
 unittest.TextTestResult."""
 
 from tests.django_suite import results
-from tests.django_suite.parse import parse, tally
+from tests.django_suite.browser import needs_browser
+from tests.django_suite.parse import merge, parse, tally
 from tests.django_suite.runner import ModuleRun
 
 # basic, trimmed: two docstring tests, a skip whose reason holds a quote (so repr uses double
@@ -279,3 +280,50 @@ def test_check_names_the_tests_that_stopped_passing(tmp_path, monkeypatch):
         "basic.tests.A.test_c": "passed"})])
     assert regressions == []
     assert improvements == ["basic: 2 -> 3 passed; newly passing:\n  basic.tests.A.test_c"]
+
+
+# admin_changelist: the first pass skips the Selenium class, the browser pass runs only it.
+WITHOUT_BROWSER = """\
+Found 3 test(s).
+test_builtin_lookup_in_search_fields (admin_changelist.tests.ChangeListTests.test_builtin_lookup_in_search_fields) ... ok
+test_add_row_selection (admin_changelist.tests.SeleniumTests.test_add_row_selection) ... skipped 'No browsers specified.'
+test_collapse_filters (admin_changelist.tests.SeleniumTests.test_collapse_filters) ... skipped 'No browsers specified.'
+
+----------------------------------------------------------------------
+Ran 3 tests in 0.5s
+
+OK (skipped=2)
+"""
+IN_BROWSER = """\
+Found 2 test(s).
+test_add_row_selection (admin_changelist.tests.SeleniumTests.test_add_row_selection)
+The status line for selected rows gets updated correctly (#22038). ... ok
+test_collapse_filters (admin_changelist.tests.SeleniumTests.test_collapse_filters) ... FAIL
+
+======================================================================
+FAIL: test_collapse_filters (admin_changelist.tests.SeleniumTests.test_collapse_filters)
+----------------------------------------------------------------------
+AssertionError: False is not true
+
+----------------------------------------------------------------------
+Ran 2 tests in 9.1s
+
+FAILED (failures=1)
+"""
+
+
+def test_the_browser_pass_replaces_the_skips_of_the_first():
+    first = parse(WITHOUT_BROWSER)
+    assert needs_browser(first.skip_reasons)
+    counts, outcomes = tally(merge(first, parse(IN_BROWSER)))
+    assert (counts["tests"], counts["passed"], counts["failures"], counts["skipped"]) == (3, 2, 1, 0)
+    assert counts["skip_reasons"] == {}
+    assert outcomes["admin_changelist.tests.SeleniumTests.test_collapse_filters"] == "failed"
+
+
+def test_a_browser_class_failing_set_up_counts_its_tests_as_errors():
+    broken = "Found 2 test(s).\nsetUpClass (admin_changelist.tests.SeleniumTests) ... ERROR\n"
+    collected = ["admin_changelist.tests.SeleniumTests.test_add_row_selection",
+                 "admin_changelist.tests.SeleniumTests.test_collapse_filters"]
+    counts, _ = tally(merge(parse(WITHOUT_BROWSER), parse(broken), collected))
+    assert (counts["passed"], counts["errors"], counts["skipped"]) == (1, 2, 0)

@@ -265,3 +265,58 @@ def test_bitwise_operators_follow_mongodb_rules(database, expression, expected):
 def test_bitwise_operators_refuse_doubles(database):
     with pytest.raises(pymongo.errors.OperationFailure):
         evaluate_on(database, {"$bitAnd": [6, 1.5]})
+
+
+def test_index_signature_shim_is_still_needed(embedded_client):
+    assert embedded_shims.index_signature_still_needed(embedded_client), (
+        "mongoeco now keeps indexes of different signatures on the same keys itself: delete "
+        "djongo_core/embedded_shims/index_signature.py and its entry in "
+        "docs/engine-deviations.md."
+    )
+
+
+@pytest.fixture(params=["memory", "directory"])
+def any_engine_client(request, tmp_path):
+    # Both of mongoeco's engines: "embedded:" serves the in-memory one, a directory the SQLite one.
+    host = "embedded:" if request.param == "memory" else f"embedded://{tmp_path}"
+    client = pymongo.MongoClient(embedded_server_uri(host))
+    yield client.shim_signatures.ranks
+    client.drop_database("shim_signatures")
+    client.close()
+
+
+def test_indexes_of_different_signatures_share_keys_and_each_is_enforced(any_engine_client):
+    ranks = any_engine_client
+    ranks.create_index("rank", name="rank_not_null", unique=True,
+                       partialFilterExpression={"rank": {"$type": "number"}})
+    ranks.create_index("rank", name="rank_positive", unique=True,
+                       partialFilterExpression={"rank": {"$gt": 0}})
+    ranks.create_index("rank", name="rank_plain")
+    assert {index["name"] for index in ranks.list_indexes()} == {
+        "_id_", "rank_not_null", "rank_positive", "rank_plain"}
+    ranks.insert_many([{"rank": None}, {"rank": None}, {"rank": 1}])
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        ranks.insert_one({"rank": 1})
+    ranks.drop_index("rank_not_null")
+    ranks.insert_one({"rank": -1})
+    ranks.insert_one({"rank": -1})  # only rank_positive is left, and it ignores -1
+    with pytest.raises(pymongo.errors.DuplicateKeyError):
+        ranks.insert_one({"rank": 1})
+
+
+def test_same_signature_with_other_options_is_still_refused(any_engine_client):
+    # MongoDB refuses an index that differs from one on the same keys only in options outside
+    # the signature (here expireAfterSeconds); the shim leaves that refusal to the engine.
+    ranks = any_engine_client
+    ranks.create_index("rank", name="rank_plain")
+    with pytest.raises(pymongo.errors.OperationFailure, match="Conflicting index"):
+        ranks.create_index("rank", name="rank_ttl", expireAfterSeconds=60)
+
+
+def test_a_failed_build_keeps_the_other_indexes(any_engine_client):
+    ranks = any_engine_client
+    ranks.create_index("rank", name="rank_plain")
+    ranks.insert_many([{"rank": 2}, {"rank": 2}])
+    with pytest.raises(pymongo.errors.OperationFailure):
+        ranks.create_index("rank", name="rank_unique", unique=True)
+    assert {index["name"] for index in ranks.list_indexes()} == {"_id_", "rank_plain"}

@@ -20,8 +20,8 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded_shims import (
-    bitwise, conversions, date_arithmetic, documents_stage, logic, math_operators, rename,
-    timezones,
+    bitwise, conversions, date_arithmetic, documents_stage, index_signature, logic,
+    math_operators, rename, timezones,
 )
 
 
@@ -121,8 +121,33 @@ def documents_still_needed(client):
         documents_stage.install()
 
 
+def index_signature_still_needed(client):
+    """Return whether mongoeco itself still refuses a second index on the same keys with another
+    partial filter.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    index_signature.uninstall()
+    collection = client.index_signature_probe.one
+    try:
+        collection.create_index("rank", name="positive", unique=True,
+                                partialFilterExpression={"rank": {"$gt": 0}})
+        collection.create_index("rank", name="numbers", unique=True,
+                                partialFilterExpression={"rank": {"$type": "number"}})
+        return False
+    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
+        return True
+    finally:
+        index_signature.install()
+        client.drop_database("index_signature_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
+    # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
+    # the same keys with different partial filters or uniqueness, which MongoDB keeps side by
+    # side (a unique nullable field with a conditional UniqueConstraint on it).
+    index_signature.install()
     # Deviation "database-aggregate-missing": mongoeco 4.11 refuses db.aggregate() without a
     # collection, which Q.check() (constraint validation) sends as a $documents pipeline.
     documents_stage.install()

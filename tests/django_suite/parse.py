@@ -127,6 +127,20 @@ def tally(run, collected=None):
     }, outcomes
 
 
+def merge(first, second, second_collected=None):
+    """One run out of two passes over the same module, the second's outcomes replacing the first's
+    for the tests it ran (browser.py: the Selenium pass after the pass that skipped them)."""
+    _, second_outcomes = tally(second, second_collected)
+    return ParsedRun(
+        outcomes={**first.outcomes, **second_outcomes},
+        skip_reasons={**first.skip_reasons, **second.skip_reasons},
+        fixtures={**first.fixtures, **second.fixtures},
+        messages={**first.messages, **second.messages},
+        found=first.found,
+        crash=first.crash or second.crash,
+    )
+
+
 def _summary_starts(lines, index):
     """The status lines end where unittest prints its error sections or "Ran N tests"."""
     following = lines[index + 1] if index + 1 < len(lines) else ""

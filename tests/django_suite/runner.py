@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import browser
 from .listing import LIST_ENV
-from .parse import parse, tally
+from .parse import merge, parse, tally
 from .source import REPO_ROOT
 
 LOGS = REPO_ROOT / ".cache" / "django-suite-logs"
@@ -30,8 +31,30 @@ class ModuleRun:
 
 
 def run_module(module, tests_directory, timeout):
+    """Run one module; a module with Selenium tests gets a second pass in Chromium (browser.py)."""
     LOGS.mkdir(parents=True, exist_ok=True)
-    log, listing = LOGS / f"{module}.log", LOGS / f"{module}.tests"
+    log = LOGS / f"{module}.log"
+    started = time.monotonic()
+    parsed, collected, timed_out = _runtests(module, tests_directory, timeout, log)
+    counts, outcomes = tally(parsed, collected)
+    if not timed_out and browser.needs_browser(parsed.skip_reasons):
+        variables = browser.environment()
+        if variables is None:
+            print(f"{module}: {browser.missing_message()}", flush=True)
+        else:
+            in_browser, browser_collected, timed_out = _runtests(
+                module, tests_directory, timeout, browser.log_path(log),
+                browser.RUNTESTS_ARGS, variables)
+            parsed = merge(parsed, in_browser, browser_collected)
+            counts, outcomes = tally(parsed, collected)
+    counts.update(seconds=round(time.monotonic() - started, 1), timed_out=timed_out,
+                  crash=None if timed_out else parsed.crash and parsed.crash[:300])
+    return ModuleRun(module, counts, outcomes, parsed.messages, log)
+
+
+def _runtests(module, tests_directory, timeout, log, extra_args=(), extra_env=None):
+    """One runtests.py process: its parsed output, the tests it found, whether it timed out."""
+    listing = log.with_suffix(".tests")
     listing.unlink(missing_ok=True)
     env = {
         **os.environ,
@@ -40,12 +63,13 @@ def run_module(module, tests_directory, timeout):
         # Output the tests print then lands where it was printed, not inside a status line.
         "PYTHONUNBUFFERED": "1",
         LIST_ENV: str(listing),
+        **(extra_env or {}),
     }
-    started = time.monotonic()
     with log.open("w") as output:
-        process = subprocess.Popen([sys.executable, "runtests.py", *RUNTESTS_ARGS, module],
-                                   cwd=tests_directory, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, "runtests.py", *RUNTESTS_ARGS, *extra_args, module],
+            cwd=tests_directory, env=env, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True)
         timed_out = False
         try:
             process.wait(timeout=timeout)
@@ -57,13 +81,9 @@ def run_module(module, tests_directory, timeout):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-    seconds = round(time.monotonic() - started, 1)
     parsed = parse(log.read_text(errors="replace"))
     collected = listing.read_text().split() if listing.exists() else None
-    counts, outcomes = tally(parsed, collected)
-    crash = None if timed_out else parsed.crash
-    counts.update(seconds=seconds, timed_out=timed_out, crash=crash and crash[:300])
-    return ModuleRun(module, counts, outcomes, parsed.messages, log)
+    return parsed, collected, timed_out
 
 
 def summary(run, top=3):
