@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bson import json_util
+from pymongo import InsertOne, UpdateOne
 
 # Shell-style rendering for connection.queries: relaxed extended JSON reads like mongosh input.
 _JSON_OPTIONS = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED)
@@ -40,10 +41,24 @@ class Command:
 
 def _render(value) -> str:
     try:
-        return json_util.dumps(value, json_options=_JSON_OPTIONS, default=repr)
+        return json_util.dumps(value, json_options=_JSON_OPTIONS, default=_shell_form)
     except (TypeError, ValueError):
         return repr(value)
     except RecursionError:
         # The command failed to encode for the same reason (errors.translated_errors); its
         # log entry must not hide that error behind a second one.
         return "<a value nested too deeply to show>"
+
+
+def _shell_form(value):
+    """Return what json_util cannot encode as mongosh writes it: bulk_write requests in the
+    shape of bulkWrite(), anything else as its repr."""
+    # pymongo's request classes keep their parts in private attributes and have no accessor.
+    if type(value) is InsertOne:
+        return {"insertOne": {"document": value._doc}}
+    if type(value) is UpdateOne:
+        update = {"filter": value._filter, "update": value._doc}
+        if value._upsert:
+            update["upsert"] = True
+        return {"updateOne": update}
+    return repr(value)

@@ -17,10 +17,14 @@ def duplicate_key_details(error):
     write_errors = details.get("writeErrors") or [details]
     for write_error in write_errors:
         if write_error.get("code") == DUPLICATE_KEY:
-            message = write_error.get("errmsg", "")
-            index = message.split(" index: ", 1)[1].split(" ", 1)[0] if " index: " in message else None
-            return index, write_error.get("keyValue")
+            return duplicate_index(write_error), write_error.get("keyValue")
     return None, None
+
+
+def duplicate_index(write_error):
+    """Return the name of the index a duplicate-key write error names, when it names one."""
+    message = write_error.get("errmsg", "")
+    return message.split(" index: ", 1)[1].split(" ", 1)[0] if " index: " in message else None
 
 
 def is_duplicate_key(error):

@@ -20,7 +20,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     can_return_columns_from_insert = True
     can_return_rows_from_bulk_insert = True
     has_bulk_insert = True
+    # bulk_create(ignore_conflicts=True) is an unordered insert that drops duplicate-key errors;
+    # update_conflicts=True upserts on the unique index named by unique_fields
+    # (compiler/upsert.py), which must be given as on PostgreSQL.
     supports_ignore_conflicts = True
+    supports_update_conflicts = True
+    supports_update_conflicts_with_target = True
 
     # Is there SQL? No: raw cursors, SQL functions and SQL-only clauses do not apply.
     supports_select_for_update_with_limit = False

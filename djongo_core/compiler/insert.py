@@ -1,12 +1,14 @@
 """INSERT: documents with integer ids from the `__schema__` counters, never overwriting.
 
-An insert is always `insert_one`/`insert_many`, never an upsert or a replace, so a document that is
-already stored can never be lost. When a counter is stale (a database adopted from elsewhere, ids
+An insert is always `insert_one`/`insert_many`, never a replace, so a document that is already
+stored can never be lost; only bulk_create(update_conflicts=True) upserts (compiler/upsert.py), and
+that changes nothing of a stored document but its update_fields. When a counter is stale (a database adopted from elsewhere, ids
 written by hand), the insert fails on the `_id` index instead; the compiler then raises the counter
 past the collection's highest id and retries the rest of the batch once.
 """
 
-from django.db import IntegrityError, NotSupportedError
+from django.db import IntegrityError
+from django.db.models.constants import OnConflict
 from django.db.models.expressions import DatabaseDefault, Subquery, Value
 from django.db.models.sql.constants import SINGLE
 from django.db.models.sql.query import Query
@@ -19,7 +21,10 @@ from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.documents import stored_name
 from djongo_core.compiler.lookups import literal
-from djongo_core.errors import duplicate_key_details, is_duplicate_key, translated_errors
+from djongo_core.compiler.upsert import Upsert
+from djongo_core.errors import (
+    duplicate_index, duplicate_key_details, is_duplicate_key, translated_errors,
+)
 
 INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
 
@@ -41,7 +46,10 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         # Ids given by hand (fixtures, explicit pks) may pass the counter; the next counted
         # insert that collides heals it, so they cost no extra command here. An explicit id that
         # collides is the caller's duplicate: an IntegrityError, never a new id.
-        self._insert(opts, documents, counter)
+        if self.query.on_conflict == OnConflict.UPDATE:
+            computed = self._upsert(documents, computed, counter, returning_fields)
+        else:
+            self._insert(opts, documents, counter)
         if any(computed):
             self._compute(opts, documents, computed)
         if not returning_fields:
@@ -52,6 +60,21 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         if converters:
             rows = self.apply_converters(rows, converters)
         return [tuple(row) for row in rows]
+
+    def _upsert(self, documents, computed, counter, returning_fields):
+        """Run bulk_create(update_conflicts=True); return the expressions left to compute.
+
+        An updated document keeps its stored values but for update_fields, so only those of
+        its expressions (Now(), Lower(...)) are computed for it."""
+        upsert = Upsert(self, documents)
+        read_back = None
+        if returning_fields or any(computed):
+            read_back = {stored_name(field) for field in returning_fields or ()}
+        inserted = upsert.run(counter, read_back)
+        return [
+            expressions if new else {k: v for k, v in expressions.items() if k in upsert.updated}
+            for expressions, new in zip(computed, inserted, strict=True)
+        ]
 
     def _counter_column(self, opts):
         """Return the auto field's column when its values must come from the counter."""
@@ -113,6 +136,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         return translator.expression(expression)
 
     def _command(self, documents):
+        if self.query.on_conflict == OnConflict.UPDATE:
+            return Upsert(self, documents).command()
         table = self.query.get_meta().db_table
         ignore = self.query.on_conflict is not None
         if len(documents) == 1 and not ignore:
@@ -120,8 +145,6 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         return Command(table, "insert_many", (documents,), {"ordered": not ignore})
 
     def _insert(self, opts, documents, counter):
-        if self.query.on_conflict is not None and self.query.update_fields:
-            raise NotSupportedError("bulk_create(update_conflicts=True) is not supported yet.")
         ignore_conflicts = self.query.on_conflict is not None
         healed = False
         while documents:
@@ -130,21 +153,31 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                 self._run_raw(command)
                 return
             except (DuplicateKeyError, BulkWriteError) as error:
-                inserted = _inserted_count(error, len(documents))
                 if ignore_conflicts and _only_duplicates(error):
-                    return
+                    # Conflicts are dropped, but not a collision with an id the counter drew:
+                    # that object conflicts with nothing the caller knows of.
+                    stale = _taken_ids(error, documents) if counter and not healed else []
+                    if not stale:
+                        return
+                    healed, documents = True, stale
+                    self._renumber(opts, counter, documents)
+                    continue
                 index, _ = duplicate_key_details(error)
                 if counter and not healed and index == "_id_" and is_duplicate_key(error):
                     # A stale counter: move it past the stored ids, renumber the rest, retry once.
                     healed = True
-                    documents = documents[inserted:]
-                    self.connection.counters.heal(opts.db_table, counter)
-                    ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
-                    for document, value in zip(documents, ids, strict=True):
-                        document["_id"] = value
+                    documents = documents[_inserted_count(error):]
+                    self._renumber(opts, counter, documents)
                     continue
                 with translated_errors(command):
                     raise
+
+    def _renumber(self, opts, counter, documents):
+        """Raise a stale counter past the stored ids and give the documents new ones."""
+        self.connection.counters.heal(opts.db_table, counter)
+        ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
+        for document, value in zip(documents, ids, strict=True):
+            document["_id"] = value
 
     def _run_raw(self, command):
         """Run the insert; duplicate-key errors reach the caller untranslated for healing."""
@@ -167,7 +200,15 @@ def _driver_assigned_key(opts):
     return auto
 
 
-def _inserted_count(error, total):
+def _taken_ids(error, documents):
+    """Return the documents of an unordered insert that failed on the _id index."""
+    if not isinstance(error, BulkWriteError):
+        return documents if duplicate_key_details(error)[0] == "_id_" else []
+    return [documents[failure["index"]] for failure in error.details.get("writeErrors", [])
+            if duplicate_index(failure) == "_id_"]
+
+
+def _inserted_count(error):
     if isinstance(error, BulkWriteError):
         return error.details.get("nInserted", 0)
     return 0
