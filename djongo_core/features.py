@@ -125,6 +125,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # Ordering: MongoDB sorts null before every value ascending, like SQLite.
     nulls_order_largest = False
     supports_order_by_nulls_modifier = False
+    # distinct(*fields), PostgreSQL's DISTINCT ON: a $sort, then a $group keeping each group's
+    # $first row (compiler/distinct_on.py).
+    can_distinct_on_fields = True
 
     # Introspection reads collections, not tables with SQL types.
     can_introspect_default = False

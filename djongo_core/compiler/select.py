@@ -6,8 +6,9 @@ Stage order of a pipeline:
     $lookup + $unwind per joined alias  (joined documents live under the alias's key)
     $match touching joined aliases
     $group + $match (HAVING)            (aggregates and GROUP BY)
-    $project into c0..cN                (the select list, plus s0.. sort keys)
+    $project into c0..cN                (the select list, plus s0.. sort keys, d0.. DISTINCT ON keys)
     $group on the row                   (DISTINCT)
+    or $sort + $group on d0.. ($first)  (DISTINCT ON: the first row of each group in order)
     $sort, $skip, $limit
 """
 
@@ -25,6 +26,7 @@ from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
+from djongo_core.compiler.distinct_on import distinct_on_expressions, distinct_on_stages
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
@@ -157,8 +159,10 @@ class SQLCompiler(compiler.SQLCompiler):
             return self._tableless_plan()
         base = self._base_alias()
         collection = query.alias_map[base].table_name
-        # Ordering first: ordering across a relation adds its joins to the query.
+        # Ordering first: ordering across a relation adds its joins to the query; so do the
+        # fields of distinct(*fields).
         order = self._ordering()
+        distinct_on = distinct_on_expressions(self)
         select = [expression for expression, _, _ in self.select]
         grouped = self._needs_group(select, having=None)
         if grouped and self._meta_ordering:
@@ -174,6 +178,9 @@ class SQLCompiler(compiler.SQLCompiler):
         base_filter, joined_filter = self._split_filter(where_node, translator, set(joined))
         subquery_stages = translator.take_pre_stages()
         grouped = grouped or having is not None
+        if grouped and distinct_on:
+            # Django's SQL compiler refuses GROUP BY with DISTINCT ON with this same error.
+            raise NotImplementedError("annotate() + distinct(fields) is not implemented.")
         windowed = qualify is not None or any(
             e.contains_over_clause for e in [*select, *(e for e, _ in order)])
 
@@ -215,9 +222,15 @@ class SQLCompiler(compiler.SQLCompiler):
                     # A constant is quoted: a bare 0 or 1 in $project excludes or includes.
                     projection[key] = value if _is_computed(value) else {"$literal": value}
                 sort_keys[key] = -1 if descending else 1
+        distinct_keys = []
+        for index, expression in enumerate(distinct_on):
+            distinct_keys.append(f"d{index}")
+            projection[f"d{index}"] = translator.expression(expression)
         pipeline.extend(translator.take_pre_stages())
         pipeline.append({"$project": projection})
-        if query.distinct:
+        if distinct_on:
+            pipeline.extend(distinct_on_stages(distinct_keys, sort_keys))
+        elif query.distinct:
             pipeline.append({"$group": {"_id": "$$ROOT"}})
             pipeline.append({"$replaceRoot": {"newRoot": "$_id"}})
         if not early_window:
@@ -292,9 +305,6 @@ class SQLCompiler(compiler.SQLCompiler):
                 )
         if query.extra_tables or query.extra_order_by:
             raise NotSupportedError("QuerySet.extra() holds SQL, which MongoDB cannot run.")
-        if query.distinct_fields:
-            raise NotSupportedError("distinct(*fields) is a PostgreSQL feature; MongoDB has no "
-                                    "DISTINCT ON.")
 
     def _split_filter(self, node, translator, joined):
         """Return (filter to run on the base collection first, filter needing the joins).
