@@ -60,9 +60,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     json_key_contains_list_matching_requires_list = True
 
     # Which aggregate clauses compile? filter= becomes a condition inside the accumulator;
-    # ordering inside an aggregate (StringAgg(order_by=...)) is not supported yet.
+    # StringAgg(order_by=...) pushes each value with its sort keys and joins them after a
+    # $sortArray (compiler/grouping.py).
     supports_aggregate_filter_clause = True
-    supports_aggregate_order_by_clause = False
+    supports_aggregate_order_by_clause = True
 
     # Does Greatest/Least skip nulls? Yes: they are $max/$min, which ignore nulls.
     greatest_least_ignores_nulls = True

@@ -7,6 +7,8 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models.aggregates import BitAggregate
+from django.db.models.expressions import OrderBy
+from django.db.models.lookups import IsNull
 from django.db.models import (
     Aggregate,
     AnyValue,
@@ -105,11 +107,9 @@ class GroupStage:
         return value
 
     def _accumulate(self, name, aggregate):
-        if getattr(aggregate, "order_by", None):
-            raise NotSupportedError(
-                "This database backend does not support specifying an order on aggregates."
-            )
         value = self._argument(aggregate)
+        if getattr(aggregate, "order_by", None):
+            return self._accumulate_ordered(name, aggregate, value)
         if aggregate.distinct:
             return self._accumulate_distinct(name, aggregate, value)
         if isinstance(aggregate, Count):
@@ -155,6 +155,36 @@ class GroupStage:
             return self._string_agg(name, aggregate, value, self.accumulators[name])
         raise NotSupportedError(f"{aggregate.name}(distinct=True) is not supported.")
 
+    def _accumulate_ordered(self, name, aggregate, value):
+        """StringAgg(order_by=...): each value is pushed with its sort keys (k0, k1...), and
+        the array is sorted with $sortArray before it is joined."""
+        if not isinstance(aggregate, StringAgg):
+            raise NotSupportedError(
+                f"{aggregate.name}(order_by=...) is not supported: only StringAgg can order "
+                "the values it collects on this backend. Leave out order_by."
+            )
+        order = _ordering(aggregate.order_by)
+        if aggregate.distinct:
+            # As PostgreSQL: a distinct aggregate can only be ordered by what it aggregates.
+            source = aggregate.get_source_expressions()[0]
+            if any(expression != source for expression, _ in order):
+                raise NotSupportedError(
+                    f"{aggregate.name}(distinct=True, order_by=...) can only be ordered by "
+                    "the expression it aggregates."
+                )
+            self.accumulators[name] = {"$addToSet": _non_null(value)}
+            values = {"$sortArray": {"input": f"${name}", "sortBy": -1 if order[0][1] else 1}}
+            return self._joined(aggregate, values)
+        row = {"v": value}
+        sort_by = {}
+        for index, (expression, descending) in enumerate(order):
+            row[f"k{index}"] = self.translator.expression(expression)
+            sort_by[f"k{index}"] = -1 if descending else 1
+        self.accumulators[name] = {"$push": {"$cond": [not_null(value), row, "$$REMOVE"]}}
+        values = {"$map": {"input": {"$sortArray": {"input": f"${name}", "sortBy": sort_by}},
+                           "in": "$$this.v"}}
+        return self._joined(aggregate, values)
+
     def _bits(self, name, aggregate, value):
         # MongoDB has the bitwise operators as expressions, not accumulators: collect the
         # values, then fold them; no values gives NULL as in SQL.
@@ -167,10 +197,27 @@ class GroupStage:
 
     def _string_agg(self, name, aggregate, value, accumulator):
         self.accumulators[name] = accumulator
+        return self._joined(aggregate, f"${name}")
+
+    def _joined(self, aggregate, values):
+        """Return StringAgg's result: the collected values joined by its delimiter."""
         delimiter = self.translator.expression(aggregate.get_source_expressions()[1])
-        joined = {"$reduce": {
-            "input": f"${name}", "initialValue": None,
+        return {"$reduce": {
+            "input": values, "initialValue": None,
             "in": {"$cond": [{"$eq": ["$$value", None]}, "$$this",
                              {"$concat": ["$$value", delimiter, "$$this"]}]},
         }}
-        return joined
+
+
+def _ordering(order_by):
+    """Return an aggregate's order_by as [(expression, descending)], an explicit null
+    placement as an "is null" key first (MongoDB sorts null lowest)."""
+    order = []
+    for term in order_by.get_source_expressions():
+        if not isinstance(term, OrderBy):
+            order.append((term, False))
+            continue
+        if term.nulls_first or term.nulls_last:
+            order.append((IsNull(term.expression, True), bool(term.nulls_first)))
+        order.append((term.expression, term.descending))
+    return order
