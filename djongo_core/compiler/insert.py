@@ -1,10 +1,11 @@
 """INSERT: documents with integer ids from the `__schema__` counters, never overwriting.
 
 An insert is always `insert_one`/`insert_many`, never a replace, so a document that is already
-stored can never be lost; only bulk_create(update_conflicts=True) upserts (compiler/upsert.py), and
-that changes nothing of a stored document but its update_fields. When a counter is stale (a database adopted from elsewhere, ids
-written by hand), the insert fails on the `_id` index instead; the compiler then raises the counter
-past the collection's highest id and retries the rest of the batch once.
+stored can never be lost; only bulk_create(update_conflicts=True) upserts (compiler/upsert.py),
+which changes nothing of a stored document but its update_fields. When a counter is stale (a
+database adopted from elsewhere, ids written by hand), the insert fails on the `_id` index
+instead; the compiler then raises the counter past the collection's highest id and retries the
+rest of the batch once.
 """
 
 from django.db import IntegrityError
@@ -160,19 +161,19 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     if not stale:
                         return
                     healed, documents = True, stale
-                    self._renumber(opts, counter, documents)
+                    self.renumber(opts, counter, documents)
                     continue
                 index, _ = duplicate_key_details(error)
                 if counter and not healed and index == "_id_" and is_duplicate_key(error):
                     # A stale counter: move it past the stored ids, renumber the rest, retry once.
                     healed = True
                     documents = documents[_inserted_count(error):]
-                    self._renumber(opts, counter, documents)
+                    self.renumber(opts, counter, documents)
                     continue
                 with translated_errors(command):
                     raise
 
-    def _renumber(self, opts, counter, documents):
+    def renumber(self, opts, counter, documents):
         """Raise a stale counter past the stored ids and give the documents new ones."""
         self.connection.counters.heal(opts.db_table, counter)
         ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))

@@ -6,7 +6,7 @@ Stage order of a pipeline:
     $lookup + $unwind per joined alias  (joined documents live under the alias's key)
     $match touching joined aliases
     $group + $match (HAVING)            (aggregates and GROUP BY)
-    $project into c0..cN                (the select list, plus s0.. sort keys, d0.. DISTINCT ON keys)
+    $project into c0..cN                (the select list, s0.. sort keys, d0.. DISTINCT ON keys)
     $group on the row                   (DISTINCT)
     or $sort + $group on d0.. ($first)  (DISTINCT ON: the first row of each group in order)
     $sort, $skip, $limit

@@ -83,6 +83,7 @@ class Upsert:
         return inserted
 
     def _write(self, counter):
+        """Send the upserts; return per document whether it was inserted."""
         inserted = [False] * len(self.documents)
         start, healed = 0, False
         while True:
@@ -99,7 +100,7 @@ class Upsert:
                     # stored ids, renumber what is not written yet, and go on from there once.
                     healed = True
                     start += failure["index"]
-                    self.compiler._renumber(self.opts, counter, self.documents[start:])
+                    self.compiler.renumber(self.opts, counter, self.documents[start:])
                     continue
                 with translated_errors(command):
                     raise
@@ -145,6 +146,11 @@ class Upsert:
             if document is None:
                 document = self.connection.executor.run(Command(
                     self.table, "find_one", (key, projection)))
+            if document is None:
+                raise DatabaseError(
+                    f"bulk_create(update_conflicts=True) on {self.opts.label}: the document "
+                    f"matching {key} was deleted before its key could be read back."
+                )
             stored.append({name: document.get(name) for name in names})
         return stored
 
