@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import NotSupportedError, connection
-from django.db.models import Aggregate, F, IntegerField, Q, StringAgg, Value
+from django.db.models import Aggregate, F, IntegerField, Q, StringAgg, Value, Window
 from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 
@@ -91,3 +91,9 @@ def test_an_ordered_aggregate_other_than_string_agg_is_refused(authors):
 
     with pytest.raises(NotSupportedError, match=r"Collect\(order_by=...\) is not supported"):
         Author.objects.aggregate(ages=Collect("age", order_by="name"))
+
+
+def test_an_ordered_aggregate_over_a_window_is_refused(authors):
+    with pytest.raises(NotSupportedError, match=r"StringAgg\(order_by=...\) over a window"):
+        list(Author.objects.annotate(
+            names=Window(StringAgg("name", Value(","), order_by="-age"))))

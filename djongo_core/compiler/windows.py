@@ -83,6 +83,10 @@ class WindowStages:
     def _outputs(self, name, window, order):
         """Return ($setWindowFields outputs, the expression finishing the value or None)."""
         function = window.source_expression
+        if getattr(function, "order_by", None):
+            raise NotSupportedError(
+                f"{type(function).__name__}(order_by=...) over a window is not supported."
+            )
         # Aggregates carry their filter and ordering as sources too (None when not given).
         arguments = [None if source is None else self.translator.expression(source)
                      for source in function.get_source_expressions()]
