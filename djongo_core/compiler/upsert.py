@@ -2,7 +2,8 @@
 
 SQL's `INSERT ... ON CONFLICT (unique_fields) DO UPDATE SET update_fields` becomes one `bulk_write`
 of `UpdateOne(filter on the unique_fields' values, {"$set": update_fields' values, "$setOnInsert":
-the other values, the counter-drawn _id included}, upsert=True)`. A document that is already stored
+the other values, the counter-drawn _id included}, upsert=True)`; a new document takes the
+filter's values as MongoDB seeds an upsert with them. A document that is already stored
 is only ever changed in its update_fields, never replaced.
 
 The filter only stands for "the row this one conflicts with" when the unique_fields are exactly
@@ -59,7 +60,9 @@ class Upsert:
             # conflicts: the object is a plain insert, as with SQL's ON CONFLICT.
             return InsertOne(document)
         assignments = {name: document[name] for name in self.updated if name in document}
-        on_insert = {name: value for name, value in document.items() if name not in assignments}
+        # A new document starts from the filter's values; $setOnInsert adds the rest.
+        on_insert = {name: value for name, value in document.items()
+                     if name not in assignments and name not in key}
         update = {}
         if assignments:
             update["$set"] = assignments
