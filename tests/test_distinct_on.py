@@ -83,6 +83,19 @@ def test_distinct_on_with_aggregates_is_refused_as_django_does(authors):
         Author.objects.distinct("name").aggregate(n=Count("id"))
 
 
-def test_plain_distinct_is_unchanged(authors):
+def test_plain_distinct_groups_on_every_column(authors):
     names = Author.objects.order_by().values_list("name", flat=True).distinct()
     assert sorted(names) == ["ANN", "Ann", "Bob", "cid"]
+    assert str(names.query) == (
+        'db.testapp_author.aggregate([{"$project": {"_id": 0, "c0": "$name"}}, '
+        '{"$group": {"_id": {"c0": {"$ifNull": ["$c0", null]}}}}, '
+        '{"$replaceRoot": {"newRoot": "$_id"}}])'
+    )
+
+
+def test_plain_distinct_makes_one_row_of_null_and_a_missing_joined_value(authors):
+    # A book without an editor has no joined editor at all; one with an editor of unknown age
+    # has a null age: SQL's DISTINCT sees two NULLs, one row.
+    Book.objects.create(title="x", author=authors["bob"], editor=authors["bob"])
+    Book.objects.create(title="y", author=authors["bob"], editor=None)
+    assert list(Book.objects.values_list("editor__age", flat=True).distinct()) == [None]

@@ -83,7 +83,8 @@ def test_dates_truncates_groups_and_sorts():
     assert pipeline(Book.objects.dates("published", "year")) == [
         {"$match": {"published": {"$ne": None}}},
         {"$project": {"_id": 0, "c0": {"$dateTrunc": {"date": "$published", "unit": "year"}}}},
-        {"$group": {"_id": "$$ROOT"}}, {"$replaceRoot": {"newRoot": "$_id"}},
+        {"$group": {"_id": {"c0": {"$ifNull": ["$c0", None]}}}},
+        {"$replaceRoot": {"newRoot": "$_id"}},
         {"$sort": {"c0": 1}},
     ]
 

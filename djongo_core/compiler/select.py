@@ -26,7 +26,9 @@ from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
-from djongo_core.compiler.distinct_on import distinct_on_expressions, distinct_on_stages
+from djongo_core.compiler.distinct import (
+    distinct_on_expressions, distinct_on_stages, distinct_stages,
+)
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
@@ -231,8 +233,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if distinct_on:
             pipeline.extend(distinct_on_stages(distinct_keys, sort_keys))
         elif query.distinct:
-            pipeline.append({"$group": {"_id": "$$ROOT"}})
-            pipeline.append({"$replaceRoot": {"newRoot": "$_id"}})
+            pipeline.extend(distinct_stages([key for key in projection if key != "_id"]))
         if not early_window:
             if sort_keys:
                 pipeline.append({"$sort": sort_keys})
