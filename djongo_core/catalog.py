@@ -93,6 +93,25 @@ def declare_model(model, connection):
     ), {"upsert": True})
 
 
+def declare_checks(model, checks):
+    """Return the update that records the CheckConstraints a collection's validator holds, by
+    name with the columns they read (MongoDB keeps no names for validator clauses)."""
+    def column(name):
+        return (model._meta.pk if name == "pk" else model._meta.get_field(name)).column
+
+    entry = {constraint.name: sorted(map(column, constraint.condition.referenced_base_fields))
+             for constraint in checks}
+    return Command(SCHEMA_COLLECTION, "update_one", (
+        {"name": model._meta.db_table}, {"$set": {"checks": entry}},
+    ), {"upsert": True})
+
+
+def declared_checks(database, table):
+    """Return {constraint name: columns} of the CheckConstraints recorded for a collection."""
+    entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"checks": 1})
+    return (entry or {}).get("checks") or {}
+
+
 def comment_table(table, comment):
     """Return the update that records (or, for an empty comment, removes) a table comment."""
     update = {"$set": {"comment": str(comment)}} if comment else {"$unset": {"comment": ""}}

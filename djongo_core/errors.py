@@ -8,6 +8,7 @@ from bson.errors import BSONError
 from pymongo import errors as mongo_errors
 
 DUPLICATE_KEY = 11000
+DOCUMENT_VALIDATION_FAILURE = 121
 AUTHENTICATION_FAILED = 18
 
 
@@ -35,6 +36,12 @@ def is_duplicate_key(error):
     return getattr(error, "code", None) == DUPLICATE_KEY
 
 
+def _error_codes(error):
+    details = getattr(error, "details", None) or {}
+    return {getattr(error, "code", None),
+            *(write_error.get("code") for write_error in details.get("writeErrors", []))}
+
+
 def _where(command):
     if command.collection is None:
         return f"{command.operation} on the database"
@@ -48,6 +55,13 @@ def translate(error, command):
         index, key = duplicate_key_details(error)
         return IntegrityError(
             f"Duplicate key in collection {command.collection!r} on index {index!r}: {key} "
+            f"({command.operation})."
+        )
+    if DOCUMENT_VALIDATION_FAILURE in _error_codes(error):
+        # The collection's validator holds the model's CheckConstraints (compiler/check.py).
+        return IntegrityError(
+            f"A document written to collection {command.collection!r} violates a "
+            f"CheckConstraint of its model (the collection's validator rejected it: {error}) "
             f"({command.operation})."
         )
     if isinstance(error, mongo_errors.ConfigurationError):

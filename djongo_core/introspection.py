@@ -18,7 +18,7 @@ from django.db.backends.base.introspection import (
     TableInfo as BaseTableInfo,
 )
 
-from djongo_core.catalog import declared_fields
+from djongo_core.catalog import declared_checks, declared_fields
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
@@ -123,7 +123,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         }
 
     def get_constraints(self, cursor, table_name):
-        """Return the collection's indexes as Django describes indexes and unique constraints.
+        """Return the collection's indexes and check constraints as Django describes them.
 
         Each index is reported under its MongoDB name with its keys (in order, `_id` under the
         primary key's field name), their directions, uniqueness, and in "options" what else
@@ -146,6 +146,13 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 "type": _index_type(keys),
                 "definition": None,
                 "options": {k: v for k, v in info.items() if k not in ("key", "v", "ns", "name")},
+            }
+        # CheckConstraints are clauses of the collection's validator, named in __schema__.
+        for name, columns in declared_checks(database, table_name).items():
+            constraints[name] = {
+                "columns": columns, "primary_key": False, "unique": False, "foreign_key": None,
+                "check": True, "index": False, "orders": [], "type": None, "definition": None,
+                "options": {},
             }
         return constraints
 

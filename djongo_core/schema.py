@@ -7,12 +7,13 @@ from dataclasses import replace
 from django.db import IntegrityError, NotSupportedError
 from django.db.transaction import TransactionManagementError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
-from django.db.models import UniqueConstraint
+from django.db.models import CheckConstraint, UniqueConstraint
 
 from djongo_core import catalog
 from djongo_core.backfill import fill_command, run_fill
 from djongo_core.conversion import convert_values
 from djongo_core.command import Command
+from djongo_core.compiler import check
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
 from djongo_core.indexes import (
@@ -72,6 +73,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def create_model(self, model):
         table = model._meta.db_table
         options = self.connection.plugin_host.collection_options(self, model)
+        checks = _check_constraints(model)
+        if checks:
+            options = {**options, "validator": self._validator(model, checks, options)}
         self.run(Command(None, "create_collection", (table,), options))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
@@ -79,6 +83,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if builds_own_index(index):
                 self.add_index(model, index)
         self.run(catalog.declare_model(model, self.connection))
+        if checks:
+            self.run(catalog.declare_checks(model, checks))
         self._create_counter(model)
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
@@ -285,12 +291,55 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.remove_index(model, old_index)
 
     def add_constraint(self, model, constraint):
-        if self._holds(constraint):
+        if isinstance(constraint, CheckConstraint):
+            self._refuse_violations(model, constraint)
+            checks = [c for c in _check_constraints(model) if c.name != constraint.name]
+            self._sync_validator(model, [*checks, constraint])
+        elif self._holds(constraint):
             self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
 
     def remove_constraint(self, model, constraint):
-        if self._holds(constraint):
+        if isinstance(constraint, CheckConstraint):
+            self._sync_validator(model, [c for c in _check_constraints(model)
+                                         if c.name != constraint.name])
+        elif self._holds(constraint):
             self._drop_index(model._meta.db_table, constraint.name)
+
+    # CheckConstraints live in the collection's validator (compiler/check.py), next to what a
+    # plugin puts there; __schema__ keeps their names for introspection.
+
+    def _validator(self, model, checks, options=None):
+        if options is None:
+            options = self.connection.plugin_host.collection_options(self, model)
+        return check.validator([options.get("validator"),
+                                *(check.check_clause(self.connection, model, constraint)
+                                  for constraint in checks)])
+
+    def _sync_validator(self, model, checks):
+        """Give the collection the validator of these checks, when it has another one."""
+        table = model._meta.db_table
+        wanted = self._validator(model, checks)
+        collections = self.connection.mongo_database.list_collections(filter={"name": table})
+        current = next(iter(collections), {}).get("options", {}).get("validator", {})
+        if wanted != current:
+            self.run(Command(None, "command", ({"collMod": table, "validator": wanted},)))
+        self.run(catalog.declare_checks(model, checks))
+
+    def _refuse_violations(self, model, constraint):
+        """SQL refuses to add a CHECK that existing rows violate; MongoDB would only check later
+        writes, so look for a violating document first."""
+        if self.collect_sql:
+            return
+        table = model._meta.db_table
+        clause = check.check_clause(self.connection, model, constraint)
+        violating = self.connection.executor.run(
+            Command(table, "find_one", ({"$nor": [clause]}, {"_id": 1})))
+        if violating is not None:
+            raise IntegrityError(
+                f"Cannot add CheckConstraint {constraint.name!r} to {model.__name__}: the "
+                f"document with _id {violating['_id']!r} in collection {table!r} violates it. "
+                "Fix or remove such documents first (a RunPython step before the AddConstraint)."
+            )
 
     def _holds(self, constraint):
         """Return whether MongoDB keeps this constraint (as a unique index)."""
@@ -392,3 +441,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.run(Command(table, "create_index", (
                 [(new_key if key == old_key else key, direction) for key, direction in keys],
             ), {"name": name, **options}))
+
+
+def _check_constraints(model):
+    return [constraint for constraint in model._meta.constraints
+            if isinstance(constraint, CheckConstraint)]

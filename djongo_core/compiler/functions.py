@@ -10,7 +10,7 @@ from django.db import DataError, NotSupportedError, models
 from django.db.models import Lookup, functions
 from django.db.models.sql.where import WhereNode
 
-from djongo_core.compiler.lookups import is_computed, literal, not_null
+from djongo_core.compiler.lookups import TEXT_FIELDS, is_computed, literal, not_null
 from djongo_core.compiler.tree import internal_type
 
 EXTRACT_OPERATORS = {
@@ -131,6 +131,8 @@ class FunctionTranslations:
             # connection's time zone as in Django's SQL backends) becomes that text.
             return _guarded([value], {"$dateToString": {"date": value,
                                                         "format": "%H:%M:%S.%L"}})
+        if internal == "JSONField":
+            return self._cast_to_json(value, source)
         operator = CAST_OPERATORS.get(internal)
         if operator is None:
             raise NotSupportedError(
@@ -145,6 +147,18 @@ class FunctionTranslations:
         elif operator == "$toString" and getattr(field, "max_length", None):
             result = {"$substrCP": [result, 0, field.max_length]}
         return _guarded([value], result)
+
+    @staticmethod
+    def _cast_to_json(value, source):
+        # JSON is stored as native values, so a document, array, number, boolean or null
+        # already is the JSON value. Text would have to be parsed as JSON, which MQL cannot do.
+        if internal_type(source) in TEXT_FIELDS:
+            raise NotSupportedError(
+                f"Cast of a {internal_type(source)} to JSONField is not supported: MongoDB "
+                "cannot parse JSON text inside a query. Store the data in a JSONField, or "
+                "parse it in Python after fetching it."
+            )
+        return value
 
     def _JSONArray(self, node):
         # An array of expressions is evaluated member by member.

@@ -185,7 +185,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         try:
             self.connection.executor.run(command)
         except IntegrityError as error:
-            raise error.__cause__ from None
+            if is_duplicate_key(error.__cause__):
+                raise error.__cause__ from None
+            raise
 
 
 def _driver_assigned_key(opts):

@@ -5,7 +5,6 @@ A JSONField is stored as the document it holds, so `data__owner__name="Ann"` is 
 `key__isnull=True` matches a missing key, and has_key asks whether the key exists.
 """
 
-from django.db import NotSupportedError
 from django.db.models.expressions import Col
 from django.db.models.fields.json import ContainedBy, DataContains, HasKeyLookup, KeyTransform
 
@@ -88,19 +87,48 @@ def _json_lookup_match(lookup, translator):
         translator.field_path(lhs) if isinstance(lhs, Col) and translator.is_local(lhs) else None
     )
     keys = lookup.rhs if isinstance(lookup.rhs, (list, tuple)) else [lookup.rhs]
-    if any(isinstance(key, KeyTransform) for key in keys):
-        raise NotSupportedError(f"{lookup.lookup_name} with a key path is not supported yet.")
-    keys = [str(key) for key in keys]
-    if base is not None and all(map(is_path_key, keys)):
-        tests = [{f"{base}.{key}": {"$exists": True}} for key in keys]
+    paths = [_key_names(key) for key in keys]
+    if base is not None and all(is_path_key(key) for path in paths for key in path):
+        tests = [{".".join([base, *path]): {"$exists": True}} for path in paths]
     else:
         # A key such as "a.b" or "$where" names one key: as a path it would reach into "a"
         # or read as an operator, so such keys are tested with $getField.
         document = translator.expression(lhs)
-        tests = [{"$expr": _has_key_expression(document, key)} for key in keys]
+        tests = [{"$expr": _has_path_expression(document, path)} for path in paths]
     if len(tests) == 1:
         return tests[0]
     return {"$or" if lookup.logical_operator == " OR " else "$and": tests}
+
+
+def _key_names(key):
+    """The keys a has_key argument names: one key, or the chain of a key transform
+    (`has_key=F("data__a__b")` asks for the path a.b under the lookup's own JSON value, as
+    Django reads it on every backend)."""
+    if not isinstance(key, KeyTransform):
+        return [str(key)]
+    names = []
+    while isinstance(key, KeyTransform):
+        names.append(str(key.key_name))
+        key = key.lhs
+    return names[::-1]
+
+
+def _has_path_expression(document, path):
+    """Return whether the chain of keys (array indexes for digits) leads to a present value."""
+    for key in path[:-1]:
+        document = _step(document, key)
+    return _has_key_expression(document, path[-1])
+
+
+def _step(document, key):
+    """The value under key of a document, or at that index of an array; missing otherwise
+    ($getField fails on anything but an object)."""
+    otherwise = "$$REMOVE"
+    if key.isdigit():
+        otherwise = {"$cond": [{"$isArray": [document]},
+                               {"$arrayElemAt": [document, int(key)]}, "$$REMOVE"]}
+    return {"$cond": [{"$eq": [{"$type": document}, "object"]},
+                      {"$getField": {"field": literal(key), "input": document}}, otherwise]}
 
 
 def _has_key_expression(document, key):

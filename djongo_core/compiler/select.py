@@ -247,12 +247,15 @@ class SQLCompiler(compiler.SQLCompiler):
         pipeline = [{"$documents": [{}]}]
         if self.query.where:
             try:
-                pipeline.append({"$match": translator.match(self.query.where)})
+                match = translator.match(self.query.where)
+                # Subqueries in the condition (Exists() of a UniqueConstraint's check) are
+                # $lookup stages that must run before the $match reads them.
+                pipeline.extend([*translator.take_pre_stages(), {"$match": match}])
             except FullResultSet:
                 pass
         select = [expression for expression, _, _ in self.select]
         columns, projection = self._projection(select, translator)
-        pipeline.append({"$project": projection})
+        pipeline.extend([*translator.take_pre_stages(), {"$project": projection}])
         return QueryPlan(Command(None, "aggregate", (pipeline,)), columns)
 
     def _combined_plan(self):
