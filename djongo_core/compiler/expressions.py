@@ -138,12 +138,13 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return "$$" + name
 
     def _KeyTransform(self, node):
-        # A JSON key of a document, or an index of an array; null where there is neither.
+        # A JSON key of a document, or an index of an array; missing where there is neither
+        # (SQL NULL), so that a JSON null stays apart from it (compiler/json_null.py).
         # literal(): a key such as "$gt" is a name to read, never a field path or operator.
         value = self.expression(node.lhs)
         key = str(node.key_name)
         field = {"$cond": [{"$eq": [{"$type": value}, "object"]},
-                           {"$getField": {"field": literal(key), "input": value}}, None]}
+                           {"$getField": {"field": literal(key), "input": value}}, "$$REMOVE"]}
         if not key.lstrip("-").isdigit():
             return field
         return {"$cond": [{"$isArray": value}, {"$arrayElemAt": [value, int(key)]}, field]}

@@ -20,6 +20,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.compiler.lookups import literal
 from djongo_core.compiler.upsert import Upsert
@@ -94,7 +95,10 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         for obj in self.query.objs:
             document, expressions = {}, {}
             for field in fields:
-                value = self.prepare_value(field, self.pre_save_val(field, obj))
+                value = self.pre_save_val(field, obj)
+                # Value(None, JSONField()) (JSONNull()) is JSON null; a plain None SQL NULL.
+                json_null = isinstance(value, Value) and stored_absent(field, value.value)
+                value = self.prepare_value(field, value)
                 if value is None and field is driver_key:
                     continue
                 if isinstance(value, DatabaseDefault):
@@ -103,9 +107,12 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     value = field.get_db_prep_save(value.value, connection=self.connection)
                 if hasattr(value, "resolve_expression"):
                     expressions[stored_name(field)] = value
+                elif json_null:
+                    document[stored_name(field)] = None
                 else:
                     check_value(field, value)
-                    document[stored_name(field)] = value
+                    if not stored_absent(field, value):
+                        document[stored_name(field)] = value
             documents.append(document)
             computed.append(expressions)
         return documents, computed

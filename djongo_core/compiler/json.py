@@ -10,6 +10,7 @@ from django.db.models.fields.json import ContainedBy, DataContains, HasKeyLookup
 
 from djongo_core.compiler import regex
 from djongo_core.compiler.json_containment import containment_expression
+from djongo_core.compiler.json_null import holds_json
 from djongo_core.compiler.lookups import (
     PATTERN_LOOKUPS,
     RANGE_OPERATORS,
@@ -66,6 +67,8 @@ def json_match(lookup, translator):
     lookup is not about JSON, for lookups.lookup_match() to translate."""
     if isinstance(lookup, (DataContains, ContainedBy, HasKeyLookup)):
         return _json_lookup_match(lookup, translator)
+    if _is_json_column(lookup.lhs, translator):
+        return _column_null_match(lookup, translator)
     if lookup.lookup_name in SUPPORTED and is_direct(lookup):
         path = key_path(lookup.lhs, translator)
         if path is not None:
@@ -75,6 +78,24 @@ def json_match(lookup, translator):
             present = {"$expr": _has_key_expression(translator.expression(lookup.lhs.lhs),
                                                     str(lookup.lhs.key_name))}
             return {"$nor": [present]} if lookup.rhs else present
+    return None
+
+
+def _is_json_column(expression, translator):
+    return (isinstance(expression, Col) and translator.is_local(expression)
+            and holds_json(expression.target))
+
+
+def _column_null_match(lookup, translator):
+    """The two nulls of a JSONField's own value (compiler/json_null.py): isnull asks for SQL
+    NULL, a field left out; exact None asks for JSON null, a stored null. None otherwise."""
+    path = translator.field_path(lookup.lhs)
+    if lookup.lookup_name == "isnull" and isinstance(lookup.rhs, bool):
+        return {path: {"$exists": not lookup.rhs}}
+    if lookup.lookup_name == "exact" and lookup.rhs is None:
+        # Django's own deprecation warning for None meaning JSON null (use JSONNull()).
+        lookup.process_rhs(translator.compiler, translator.connection)
+        return {path: {"$type": "null"}}
     return None
 
 

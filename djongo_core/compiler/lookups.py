@@ -15,7 +15,7 @@ from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
 from djongo_core.compiler import regex
-from djongo_core.compiler.tree import is_correlated
+from djongo_core.compiler.tree import internal_type, is_correlated
 
 BUILTIN_LOOKUPS = "django.db.models.lookups"
 RANGE_OPERATORS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
@@ -234,9 +234,15 @@ def lookup_expression(lookup, translator):
         rhs = _bilateral_rhs(lookup, translator)
     elif is_direct(lookup):
         value = _db_values(lookup, translator)
+        if name in JSON_NULL_AWARE and internal_type(lookup.lhs) == "JSONField":
+            constant = value if name == "isnull" else (
+                [literal(v) for v in value] if name == "in" else literal(value))
+            return _json_expression(name, lhs, constant)
         return _direct_expression(name, lhs, value, lookup, translator)
     else:
         rhs = _expression_rhs(lookup, translator)
+    if name in ("exact", "in") and internal_type(lookup.lhs) == "JSONField":
+        return _json_expression(name, lhs, rhs)
     if name == "in":
         return {"$and": [{"$in": [lhs, rhs]}, not_null(lhs)]}
     if name == "range":
@@ -295,6 +301,22 @@ def _bilateral_rhs(lookup, translator):
     if lookup_name(lookup) in ("in", "range"):
         return [transformed(value) for value in lookup.rhs]
     return transformed(lookup.rhs)
+
+
+JSON_NULL_AWARE = ("exact", "in", "isnull")
+
+
+def _json_expression(name, lhs, rhs):
+    """exact, in and isnull on a JSON value, where null is JSON null (a value like any other)
+    and SQL NULL a missing value (compiler/json_null.py). Where the right side may be null, the
+    value must also be present: aggregation compares a missing value as null."""
+    present = {"$ne": [{"$type": lhs}, "missing"]}
+    if name == "isnull":
+        return {"$not": [present]} if rhs else present
+    test = {"$in" if name == "in" else "$eq": [lhs, rhs]}
+    may_be_null = is_computed(rhs) or rhs is None or (isinstance(rhs, list) and (
+        any(value is None or is_computed(value) for value in rhs)))
+    return {"$and": [test, present]} if may_be_null else test
 
 
 def _direct_expression(name, lhs, value, lookup, translator):

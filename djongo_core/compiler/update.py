@@ -7,6 +7,7 @@ from django.db.models.sql.constants import NO_RESULTS
 from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
@@ -44,7 +45,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             return None
         translator = Translator(self, {self.query.get_initial_alias(): ""})
         match = translator.match(self.query.where) if self.query.where else {}
-        constants, computed = {}, {}
+        # SQL NULL of a JSONField is no key at all (compiler/json_null.py).
+        constants, computed, removed = {}, {}, []
         for field, _model, value in self.query.values:
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
@@ -66,14 +68,20 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             else:
                 stored = field.get_db_prep_save(value, connection=self.connection)
                 check_value(field, stored)
-                constants[stored_name(field)] = stored
+                if stored_absent(field, stored):
+                    removed.append(stored_name(field))
+                else:
+                    constants[stored_name(field)] = stored
         if computed:
             # A pipeline update evaluates expressions against the stored document; constants
             # are quoted so that a string such as "$x" stays a string.
             assignments = {key: literal(value) for key, value in constants.items()}
+            assignments.update(dict.fromkeys(removed, "$$REMOVE"))
             update = [{"$set": {**assignments, **computed}}]
         else:
-            update = {"$set": constants}
+            update = {"$set": constants} if constants else {}
+            if removed:
+                update["$unset"] = dict.fromkeys(removed, "")
         return Command(self.query.get_meta().db_table, "update_many", (match, update))
 
 

@@ -1,0 +1,68 @@
+"""A JSONField's two nulls: SQL NULL is a field left out of the document, JSON null a stored
+null (djongo_core/compiler/json_null.py)."""
+
+import pytest
+from django.db import connection
+from django.db.models import Case, JSONField, JSONNull, Value, When
+from django.test.utils import CaptureQueriesContext
+from django.utils.deprecation import RemovedInDjango2028Warning
+
+from tests.testapp.models import Note
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def stored(note):
+    return connection.mongo_database[Note._meta.db_table].find_one({"_id": note.pk})
+
+
+def test_sql_null_is_left_out_and_json_null_is_stored():
+    sql_null = Note.objects.create(text="a", data=None)
+    json_null = Note.objects.create(text="b", data=JSONNull())
+    assert "data" not in stored(sql_null)
+    assert stored(json_null)["data"] is None
+    assert Note.objects.get(pk=sql_null.pk).data is None
+    assert Note.objects.get(pk=json_null.pk).data is None
+
+
+def test_each_filter_finds_its_own_null():
+    sql_null = Note.objects.create(text="a", data=None)
+    json_null = Note.objects.create(text="b", data=JSONNull())
+    Note.objects.create(text="c", data={"k": None})
+    with CaptureQueriesContext(connection) as queries:
+        assert list(Note.objects.filter(data__isnull=True)) == [sql_null]
+    assert '{"data": {"$exists": false}}' in queries[0]["sql"]
+    assert list(Note.objects.filter(data=JSONNull())) == [json_null]
+    # Aggregation compares a missing value as null: JSON null must also be present.
+    assert str(Note.objects.filter(data=JSONNull()).query).startswith(
+        'db.testapp_note.find({"$expr": {"$and": [{"$eq": ["$data", null]}, '
+        '{"$ne": [{"$type": "$data"}, "missing"]}]}}')
+    assert set(Note.objects.filter(data__isnull=False)) == set(Note.objects.exclude(pk=sql_null.pk))
+
+
+def test_none_meaning_json_null_keeps_djangos_deprecation_warning():
+    json_null = Note.objects.create(text="b", data=JSONNull())
+    Note.objects.create(text="a", data=None)
+    with pytest.warns(RemovedInDjango2028Warning, match="JSONNull"):
+        assert list(Note.objects.filter(data=None)) == [json_null]
+
+
+def test_a_missing_key_is_not_a_json_null_key():
+    with_null = Note.objects.create(text="a", data={"k": None})
+    Note.objects.create(text="b", data={"other": 1})
+    assert list(Note.objects.filter(data__k=JSONNull())) == [with_null]
+    assert list(Note.objects.filter(data__k__in=[JSONNull(), 5])) == [with_null]
+
+
+def test_updates_write_either_null():
+    note = Note.objects.create(text="a", data={"k": 1})
+    Note.objects.filter(pk=note.pk).update(data=JSONNull())
+    assert "data" in stored(note) and stored(note)["data"] is None
+    Note.objects.filter(pk=note.pk).update(data=None)
+    assert "data" not in stored(note)
+    Note.objects.filter(pk=note.pk).update(
+        data=Case(When(text="a", then=Value({"k": 2}, output_field=JSONField()))))
+    assert stored(note)["data"] == {"k": 2}
+    note.data = None
+    note.save()
+    assert "data" not in stored(note)
