@@ -35,7 +35,11 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_sequence_reset = False
     can_introspect_foreign_keys = False
     supports_foreign_keys = False
-    supports_forward_references = False
+    # Nothing checks a reference when it is written, so a document may name one that does not
+    # exist yet (fixtures in any order), and deleting related documents needs no
+    # "null the reference first" update: Django's deletion skips it when checks can wait.
+    supports_forward_references = True
+    can_defer_constraint_checks = True
     can_rollback_ddl = False
     # Positive*Field ranges are checked before writes (compiler/column_rules.py), not by the
     # server; CheckConstraints are clauses of the collection's validator (compiler/check.py).

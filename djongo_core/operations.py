@@ -144,6 +144,14 @@ class DatabaseOperations(BaseDatabaseOperations):
         return value
 
     @staticmethod
+    def convert_duration(value, expression, connection):
+        # Durations are integer microseconds; arithmetic with a decimal yields Decimal128,
+        # which Django's own converter (timedelta(microseconds=...)) cannot take.
+        if isinstance(value, Decimal128):
+            return int(value.to_decimal().to_integral_value())
+        return value
+
+    @staticmethod
     def convert_date(value, expression, connection):
         if isinstance(value, datetime.datetime):
             return value.date()
@@ -213,6 +221,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         "PositiveBigIntegerField": convert_integer,
         "PositiveSmallIntegerField": convert_integer,
         "FloatField": convert_float,
+        "DurationField": convert_duration,
     }
 
     def convert_trunc_expression(self, value, expression):

@@ -6,7 +6,7 @@ under its own key) and, after a `$group`, which grouped values and accumulators 
 expressions.
 """
 
-from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import Q
 from django.db.models.sql.constants import MULTI
@@ -138,13 +138,13 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return "$$" + name
 
     def _KeyTransform(self, node):
-        # A JSON key of a document, or an index of an array; missing where there is neither
-        # (SQL NULL), so that a JSON null stays apart from it (compiler/json_null.py).
+        # A JSON key of a document, or an index of an array; null where there is neither
+        # (lookups tell a JSON null from a missing key with json_paths.present()).
         # literal(): a key such as "$gt" is a name to read, never a field path or operator.
         value = self.expression(node.lhs)
         key = str(node.key_name)
         field = {"$cond": [{"$eq": [{"$type": value}, "object"]},
-                           {"$getField": {"field": literal(key), "input": value}}, "$$REMOVE"]}
+                           {"$getField": {"field": literal(key), "input": value}}, None]}
         if not key.lstrip("-").isdigit():
             return field
         return {"$cond": [{"$isArray": value}, {"$arrayElemAt": [value, int(key)]}, field]}
@@ -281,7 +281,12 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return [self.expression(source) for source in node.get_source_expressions()]
 
     def _integer(self, node):
-        field = node._output_field_or_none
+        try:
+            field = node._output_field_or_none
+        except FieldError:
+            # Mixed types (a duration times a decimal) inside an ExpressionWrapper that names
+            # the result's type: Django leaves the inner type undecided, and so do SQL backends.
+            return False
         return field is not None and field.get_internal_type() in INTEGER_FIELDS
 
     def _Case(self, node):

@@ -96,8 +96,10 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             document, expressions = {}, {}
             for field in fields:
                 value = self.pre_save_val(field, obj)
-                # Value(None, JSONField()) (JSONNull()) is JSON null; a plain None SQL NULL.
-                json_null = isinstance(value, Value) and stored_absent(field, value.value)
+                # Value(None, JSONField()) (JSONNull()), also as a db_default, is JSON null; a
+                # plain None is SQL NULL.
+                given = value.expression if isinstance(value, DatabaseDefault) else value
+                json_null = isinstance(given, Value) and stored_absent(field, given.value)
                 value = self.prepare_value(field, value)
                 if value is None and field is driver_key:
                     continue

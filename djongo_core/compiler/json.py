@@ -10,7 +10,8 @@ from django.db.models.fields.json import ContainedBy, DataContains, HasKeyLookup
 
 from djongo_core.compiler import regex
 from djongo_core.compiler.json_containment import containment_expression
-from djongo_core.compiler.json_null import holds_json
+from djongo_core.compiler.json_null import holds_json, warn_if_none_means_json_null
+from djongo_core.compiler.json_paths import has_key, has_path, key_names
 from djongo_core.compiler.lookups import (
     PATTERN_LOOKUPS,
     RANGE_OPERATORS,
@@ -75,7 +76,7 @@ def json_match(lookup, translator):
             return key_match(lookup, path, translator)
         if lookup.lookup_name == "isnull" and isinstance(lookup.lhs, KeyTransform):
             # As on a path: isnull asks whether the key is missing, not whether it holds null.
-            present = {"$expr": _has_key_expression(translator.expression(lookup.lhs.lhs),
+            present = {"$expr": has_key(translator.expression(lookup.lhs.lhs),
                                                     str(lookup.lhs.key_name))}
             return {"$nor": [present]} if lookup.rhs else present
     return None
@@ -93,8 +94,7 @@ def _column_null_match(lookup, translator):
     if lookup.lookup_name == "isnull" and isinstance(lookup.rhs, bool):
         return {path: {"$exists": not lookup.rhs}}
     if lookup.lookup_name == "exact" and lookup.rhs is None:
-        # Django's own deprecation warning for None meaning JSON null (use JSONNull()).
-        lookup.process_rhs(translator.compiler, translator.connection)
+        warn_if_none_means_json_null(lookup, translator)
         return {path: {"$type": "null"}}
     return None
 
@@ -108,52 +108,14 @@ def _json_lookup_match(lookup, translator):
         translator.field_path(lhs) if isinstance(lhs, Col) and translator.is_local(lhs) else None
     )
     keys = lookup.rhs if isinstance(lookup.rhs, (list, tuple)) else [lookup.rhs]
-    paths = [_key_names(key) for key in keys]
+    paths = [key_names(key) for key in keys]
     if base is not None and all(is_path_key(key) for path in paths for key in path):
         tests = [{".".join([base, *path]): {"$exists": True}} for path in paths]
     else:
         # A key such as "a.b" or "$where" names one key: as a path it would reach into "a"
         # or read as an operator, so such keys are tested with $getField.
         document = translator.expression(lhs)
-        tests = [{"$expr": _has_path_expression(document, path)} for path in paths]
+        tests = [{"$expr": has_path(document, path)} for path in paths]
     if len(tests) == 1:
         return tests[0]
     return {"$or" if lookup.logical_operator == " OR " else "$and": tests}
-
-
-def _key_names(key):
-    """The keys a has_key argument names: one key, or the chain of a key transform
-    (`has_key=F("data__a__b")` asks for the path a.b under the lookup's own JSON value, as
-    Django reads it on every backend)."""
-    if not isinstance(key, KeyTransform):
-        return [str(key)]
-    names = []
-    while isinstance(key, KeyTransform):
-        names.append(str(key.key_name))
-        key = key.lhs
-    return names[::-1]
-
-
-def _has_path_expression(document, path):
-    """Return whether the chain of keys (array indexes for digits) leads to a present value."""
-    for key in path[:-1]:
-        document = _step(document, key)
-    return _has_key_expression(document, path[-1])
-
-
-def _step(document, key):
-    """The value under key of a document, or at that index of an array; missing otherwise
-    ($getField fails on anything but an object)."""
-    otherwise = "$$REMOVE"
-    if key.isdigit():
-        otherwise = {"$cond": [{"$isArray": [document]},
-                               {"$arrayElemAt": [document, int(key)]}, "$$REMOVE"]}
-    return {"$cond": [{"$eq": [{"$type": document}, "object"]},
-                      {"$getField": {"field": literal(key), "input": document}}, otherwise]}
-
-
-def _has_key_expression(document, key):
-    """Return whether document is an object holding key (even with a null value)."""
-    value = {"$getField": {"field": literal(key), "input": document}}
-    return {"$and": [{"$eq": [{"$type": document}, "object"]},
-                     {"$ne": [{"$type": value}, "missing"]}]}

@@ -16,3 +16,10 @@ def holds_json(field):
 def stored_absent(field, value):
     """Whether a value saved to a field is SQL NULL of a JSONField: no key in the document."""
     return value is None and holds_json(field)
+
+
+def warn_if_none_means_json_null(lookup, translator):
+    """Django deprecates `json_field=None` meaning JSON null (JSONNull() says it); its warning
+    is raised while it prepares the right side, which is all this asks of it."""
+    if lookup.lookup_name == "exact" and lookup.rhs is None:
+        lookup.process_rhs(translator.compiler, translator.connection)

@@ -14,7 +14,7 @@ from django.db.models.expressions import Col, ColPairs, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
-from djongo_core.compiler import regex
+from djongo_core.compiler import json_null, json_paths, regex
 from djongo_core.compiler.tree import internal_type, is_correlated
 
 BUILTIN_LOOKUPS = "django.db.models.lookups"
@@ -237,12 +237,12 @@ def lookup_expression(lookup, translator):
         if name in JSON_NULL_AWARE and internal_type(lookup.lhs) == "JSONField":
             constant = value if name == "isnull" else (
                 [literal(v) for v in value] if name == "in" else literal(value))
-            return _json_expression(name, lhs, constant)
+            return _json_expression(name, lookup, lhs, constant, translator)
         return _direct_expression(name, lhs, value, lookup, translator)
     else:
         rhs = _expression_rhs(lookup, translator)
     if name in ("exact", "in") and internal_type(lookup.lhs) == "JSONField":
-        return _json_expression(name, lhs, rhs)
+        return _json_expression(name, lookup, lhs, rhs, translator)
     if name == "in":
         return {"$and": [{"$in": [lhs, rhs]}, not_null(lhs)]}
     if name == "range":
@@ -306,11 +306,13 @@ def _bilateral_rhs(lookup, translator):
 JSON_NULL_AWARE = ("exact", "in", "isnull")
 
 
-def _json_expression(name, lhs, rhs):
+def _json_expression(name, lookup, lhs, rhs, translator):
     """exact, in and isnull on a JSON value, where null is JSON null (a value like any other)
-    and SQL NULL a missing value (compiler/json_null.py). Where the right side may be null, the
-    value must also be present: aggregation compares a missing value as null."""
-    present = {"$ne": [{"$type": lhs}, "missing"]}
+    and SQL NULL a missing value or key (compiler/json_null.py). Where the right side may be
+    null, the value must also be present: aggregation reads a missing key as null."""
+    if isinstance(lookup.lhs, Col):
+        json_null.warn_if_none_means_json_null(lookup, translator)
+    present = json_paths.present(lookup.lhs, lhs, translator)
     if name == "isnull":
         return {"$not": [present]} if rhs else present
     test = {"$in" if name == "in" else "$eq": [lhs, rhs]}
