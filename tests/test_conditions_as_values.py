@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import Coalesce
 
 from tests.testapp.models import Author
@@ -48,3 +48,15 @@ def test_a_check_constraint_on_a_nullable_field_accepts_null():
     constraint.validate(Author, Author(name="Ann", age=None))
     with pytest.raises(ValidationError):
         constraint.validate(Author, Author(name="Ann", age=-1))
+
+
+def test_exclude_of_a_comparison_of_expressions_reads_the_tree_with_sql_nulls(authors):
+    # Django sends NOT (age > age - 5 AND age IS NOT NULL): false for Ann and Cy, and for Bob
+    # (unknown AND false) is false, so NOT keeps him, as on SQL databases.
+    queryset = Author.objects.exclude(age__gt=F("age") - 5)
+    assert [author.name for author in queryset] == ["Bob"]
+    assert str(queryset.query).startswith('db.testapp_author.find({"$expr": {"$eq": [')
+    # A comparison with a plain value keeps the index-friendly form (Django guards the nulls).
+    assert str(Author.objects.exclude(age=3).query).startswith(
+        'db.testapp_author.find({"$nor": [')
+    assert set(Author.objects.exclude(age=30).values_list("name", flat=True)) == {"Bob", "Cy"}

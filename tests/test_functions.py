@@ -3,7 +3,8 @@
 import datetime
 
 import pytest
-from django.db.models import CharField, F, IntegerField, Value
+from django.db import NotSupportedError
+from django.db.models import CharField, F, Func, IntegerField, Value
 from django.db.models import functions as f
 from django.utils import timezone
 
@@ -147,3 +148,28 @@ def test_bitwise_and_shift_operators(books):
 def test_in_and_range_with_expressions(books):
     assert values(Author.objects.filter(age__in=[F("age"), 99]), "name") == ["Ann Lee"]
     assert values(Book.objects.filter(pages__range=(F("pages") - 1, 100)), "title") == ["Beta"]
+
+
+class Shout(Func):
+    """A project's own function that only names SQL's UPPER."""
+
+    function = "UPPER"
+
+
+def test_funcs_naming_a_standard_sql_function_are_translated(books):
+    queryset = Author.objects.annotate(
+        label=Func(F("age"), Value(0), function="COALESCE"), shout=Shout("name"))
+    mql = str(queryset.query)
+    assert '"c4": {"$ifNull": ["$age", 0]}' in mql
+    assert ('"c5": {"$cond": [{"$ne": [{"$ifNull": ["$name", null]}, null]}, '
+            '{"$toUpper": "$name"}, null]}') in mql
+    assert list(queryset.order_by("pk").values_list("label", "shout")) == [
+        (30, "ANN LEE"), (0, "BOB")]
+
+
+def test_funcs_with_their_own_sql_stay_untranslated(books):
+    cast = Func(F("age"), function="CAST", template="%(function)s(%(expressions)s AS text)")
+    with pytest.raises(NotSupportedError, match="no MongoDB translation"):
+        list(Author.objects.annotate(text=cast))
+    with pytest.raises(NotSupportedError, match="no MongoDB translation"):
+        list(Author.objects.annotate(text=Func(F("age"), function="MD5")))

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, Q, Sum
 
 from tests.testapp.models import Author, Book, Tag
 
@@ -314,3 +314,11 @@ def test_check_constraint_validation_runs_in_the_database():
 
     assert Q(age__gt=18).check({"age": Value(20)}, using="default")
     assert not Q(age__gt=18).check({"age": Value(10)}, using="default")
+
+
+def test_exists_of_an_empty_queryset_is_decided_without_a_subquery(library):
+    nothing = Exists(Book.objects.none())
+    queryset = Author.objects.annotate(has=nothing, lacks=~nothing).filter(~nothing)
+    assert '"$lookup"' not in str(queryset.query)
+    assert {(a.has, a.lacks) for a in queryset} == {(False, True)}
+    assert not Author.objects.filter(nothing).exists()

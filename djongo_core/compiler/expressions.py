@@ -191,7 +191,12 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return f"${field}.{ref}"
 
     def _Exists(self, node):
-        field, _ = self._join_subquery(node.query)
+        try:
+            field, _ = self._join_subquery(node.query)
+        except EmptyResultSet:
+            # A subquery known to find nothing (.none()): false without asking, so that
+            # ~Exists() of it is true (Django's empty_result_set_value).
+            return False
         return {"$gt": [{"$size": "$" + field}, 0]}
 
     def _join_subquery(self, query):

@@ -51,6 +51,14 @@ SIMPLE_OPERATORS = {
     functions.Degrees: "$radiansToDegrees",
     functions.Radians: "$degreesToRadians",
 }
+# A plain Func(function="...") (or a Func subclass that only names its function) with the name
+# of a standard SQL function: the operator that computes it. Anything with its own template or
+# SQL stays untranslated (plugin_node explains).
+SQL_FUNCTION_NAMES = {
+    "LOWER": "$toLower", "UPPER": "$toUpper", "CHAR_LENGTH": "$strLenCP", "LENGTH": "$strLenCP",
+    "ABS": "$abs", "CEIL": "$ceil", "CEILING": "$ceil", "FLOOR": "$floor", "SQRT": "$sqrt",
+    "EXP": "$exp", "LN": "$ln", "POWER": "$pow", "MOD": "$mod", "TRIM": "$trim",
+}
 TRIM_OPERATORS = {functions.Trim: "$trim", functions.LTrim: "$ltrim", functions.RTrim: "$rtrim"}
 CAST_OPERATORS = {
     "CharField": "$toString", "TextField": "$toString", "SlugField": "$toString",
@@ -75,6 +83,24 @@ def _guarded(arguments, value):
     return {"$cond": [tests[0] if len(tests) == 1 else {"$and": tests}, value, None]}
 
 
+def _named_only(node):
+    """Whether a Func is SQL's `NAME(arguments)` with a standard function name and nothing
+    more (the default template, joiner and SQL)."""
+    function = _function_name(node)
+    return (
+        isinstance(function, str)
+        and (function.upper() in SQL_FUNCTION_NAMES or function.upper() == "COALESCE")
+        and node.template == models.Func.template and node.arg_joiner == models.Func.arg_joiner
+        and type(node).as_sql is models.Func.as_sql
+        and set(node.extra) <= {"function"}
+    )
+
+
+def _function_name(node):
+    # Func(function="X") keeps the name among its extra template values.
+    return node.extra.get("function", node.function)
+
+
 def _repeat(text, times):
     return {"$reduce": {"input": {"$range": [0, times]}, "initialValue": "",
                         "in": {"$concat": ["$$value", text]}}}
@@ -96,7 +122,20 @@ class FunctionTranslations:
             if isinstance(node, kind):
                 (text,) = self._arguments(node)
                 return _guarded([text], {operator: {"input": text}})
+        if _named_only(node):
+            return self._sql_named_function(node)
         return self.plugin_node(node)
+
+    def _sql_named_function(self, node):
+        name = _function_name(node).upper()
+        arguments = self._arguments(node)
+        if name == "COALESCE":
+            return {"$ifNull": arguments}
+        operator = SQL_FUNCTION_NAMES[name]
+        if operator == "$trim":
+            (text,) = arguments
+            return _guarded(arguments, {operator: {"input": text}})
+        return _guarded(arguments, {operator: arguments[0] if len(arguments) == 1 else arguments})
 
     # -- comparison and conversion ----------------------------------------------------------
 

@@ -17,7 +17,7 @@ from itertools import islice
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, NotSupportedError
 from bson import json_util
-from django.db.models.expressions import Col, Ref, Value
+from django.db.models.expressions import Col, F, Ref, Value
 from django.db.models.lookups import IsNull
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
@@ -151,6 +151,16 @@ class SQLCompiler(compiler.SQLCompiler):
 
         outer is the Translator of the query this one is a correlated subquery of.
         """
+        # Compiling sets up joins for ordering and columns; like Django's as_sql, leave the
+        # query's alias reference counts as they were, so that a query compiled once still
+        # combines (q1 & q2) with only the tables it uses.
+        refcounts_before = self.query.alias_refcount.copy()
+        try:
+            return self._build_plan(outer)
+        finally:
+            self.query.reset_refcounts(refcounts_before)
+
+    def _build_plan(self, outer):
         query = self.query
         self._check_supported()
         if self.select is None:
@@ -263,7 +273,7 @@ class SQLCompiler(compiler.SQLCompiler):
         order, sort_columns = [], []
         for order_by, _ in self._order_by_pairs():
             resolved = order_by.resolve_expression(self.query, allow_joins=True, reuse=None)
-            key = self._select_key(resolved.expression, select)
+            key = self._combined_select_key(order_by.expression, resolved.expression)
             if key is None:
                 # As Django does: a column the rows do not carry is added to every part, unless
                 # a part's columns were chosen with values().
@@ -500,6 +510,22 @@ class SQLCompiler(compiler.SQLCompiler):
                 projection[key] = value
                 columns.append(("key", key))
         return columns, projection
+
+    def _combined_select_key(self, source, target):
+        """The row key a combined query's ordering term sorts by, found as Django finds it: by
+        its expression, except that with values() an annotation's column is found only by its
+        name (values(num2=F("num")) cannot be ordered by "num")."""
+        query = self.query
+        if isinstance(target, Ref):
+            return self._select_key(target, [selected for selected, _, _ in self.select])
+        for index, (selected, _, alias) in enumerate(self.select):
+            if selected != target:
+                continue
+            if (query.has_select_fields and alias in query.annotation_select
+                    and not (isinstance(source, F) and alias == source.name)):
+                continue
+            return f"c{index}"
+        return None
 
     def _select_key(self, expression, select):
         for index, selected in enumerate(select):

@@ -8,7 +8,7 @@ lets the compiler skip the round trip.
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import Lookup
-from django.db.models.expressions import NegatedExpression
+from django.db.models.expressions import ExpressionList, NegatedExpression
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
 from djongo_core.compiler import json, lookups, nested
@@ -52,7 +52,9 @@ def compile_match(node, translator):
             combined = conjunction(parts)
         else:
             combined = {"$or": parts}
-        return {"$nor": [combined]} if node.negated else combined
+        if node.negated:
+            return _negated_match(node, combined, translator)
+        return combined
     if isinstance(node, NothingNode):
         raise EmptyResultSet
     if isinstance(node, ExtraWhere):
@@ -67,6 +69,28 @@ def compile_match(node, translator):
     if getattr(node, "conditional", False):
         return {"$expr": translator.expression(node)}
     return translator.plugin_node(node)
+
+
+def _negated_match(node, combined, translator):
+    """NOT of a tree. SQL's NOT keeps a row only where the tree is false, not unknown; $nor
+    keeps both. For comparisons of fields with fields (or expressions), Django does not add the
+    IS NOT NULL tests it adds for plain values, so there the tree is read with three-valued
+    logic; elsewhere the index-friendly $nor says the same."""
+    if _compares_expressions(node):
+        try:
+            return {"$expr": {"$eq": [three_valued(node, translator), True]}}
+        except NotSupportedError:
+            pass  # a part only a query document can say (embedded fields): as $nor
+    return {"$nor": [combined]}
+
+
+def _compares_expressions(node):
+    if isinstance(node, WhereNode):
+        return any(_compares_expressions(child) for child in node.children)
+    if not isinstance(node, Lookup) or node.lookup_name == "isnull":
+        return False
+    values = node.rhs if isinstance(node.rhs, (list, tuple)) else [node.rhs]
+    return any(hasattr(value, "resolve_expression") for value in values)
 
 
 def conjunction(parts):
@@ -134,8 +158,14 @@ def _three_valued_lookup(lookup, translator):
     if lookup.lookup_name == "isnull":
         return test
     operands = [translator.expression(lookup.lhs)]
-    if hasattr(lookup.rhs, "resolve_expression"):
-        operands.append(translator.expression(lookup.rhs))
+    # The right side: an expression, or a list with some (range=[F("a"), F("b")]).
+    right = lookup.rhs
+    if isinstance(right, ExpressionList):
+        right = right.get_source_expressions()
+    elif not isinstance(right, (list, tuple)):
+        right = [right]
+    operands += [translator.expression(value) for value in right
+                 if hasattr(value, "resolve_expression")]
     if any(operand is None for operand in operands):
         return None  # a comparison with a null constant is unknown
     unknown = [lookups.is_null(operand) for operand in operands if lookups.is_computed(operand)]

@@ -466,8 +466,6 @@ def test_distinct_count_over_an_optional_relation_skips_the_missing_values(both_
     assert_same_answer(both_databases, query)
 
 
-@pytest.mark.xfail(strict=True, reason="backend bug: negation is two-valued, so NOT (a = b) "
-                   "holds when b is NULL through a LEFT JOIN; SQL says unknown (docs/reliability.md)")
 def test_negated_comparison_with_a_missing_joined_column_excludes_the_row(both_databases):
     # Authors who edited no book have no joined row: "pk = edited book's author" is unknown
     # for them, and so is its negation, so SQL returns neither.
