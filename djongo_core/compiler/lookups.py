@@ -10,7 +10,7 @@ import functools
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
-from django.db.models.expressions import Col, ColPairs, Value
+from django.db.models.expressions import Col, ColPairs, JSONNull, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
@@ -312,6 +312,11 @@ def _json_expression(name, lookup, lhs, rhs, translator):
     null, the value must also be present: aggregation reads a missing key as null."""
     if isinstance(lookup.lhs, Col):
         json_null.warn_if_none_means_json_null(lookup, translator)
+    if lhs is None and not isinstance(lookup.lhs, JSONNull):
+        # A constant None on the left (Q.check() gives a model's None as Value(None)) is SQL
+        # NULL, as SQL compiles it (only JSONNull() is JSON null): null for isnull, unknown
+        # (false) for comparisons.
+        return bool(rhs) if name == "isnull" else False
     present = json_paths.present(lookup.lhs, lhs, translator)
     if name == "isnull":
         return {"$not": [present]} if rhs else present

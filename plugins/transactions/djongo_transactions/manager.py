@@ -198,7 +198,10 @@ class SessionTransactionManager:
         if command.operation not in READS and command.operation not in WRITES:
             return False
         if command.collection is None:
-            return False
+            # A database-level aggregate ($documents, as Q.check() sends for constraint
+            # validation) reads collections through $lookup: it must see the transaction's own
+            # writes, so it runs in the transaction too.
+            return command.operation == "aggregate"
         return not (command.collection == SCHEMA_COLLECTION and self.settings.counters == "outside")
 
     def close(self) -> None:

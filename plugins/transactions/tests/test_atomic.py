@@ -3,7 +3,9 @@
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
+from django.db.models import Q, UniqueConstraint
 from django.db.transaction import TransactionManagementError
 
 from transactions_testapp.models import Account, Reporter
@@ -160,3 +162,14 @@ def test_no_query_runs_in_a_block_marked_for_rollback_until_it_ends():
         with pytest.raises(TransactionManagementError, match="until the end of the 'atomic'"):
             Reporter.objects.count()
     assert names() == []
+
+
+def test_constraint_validation_in_a_block_sees_the_blocks_own_writes():
+    # UniqueConstraint.validate() with a condition runs a database-level aggregate ($documents
+    # with a $lookup): inside the transaction it must read what the block wrote.
+    unique = UniqueConstraint(fields=["name"], condition=Q(score=0), name="unscored_name")
+    with transaction.atomic():
+        Reporter.objects.create(name="Ann")
+        with pytest.raises(ValidationError):
+            unique.validate(Reporter, Reporter(name="Ann"))
+        unique.validate(Reporter, Reporter(name="Bob"))
