@@ -33,7 +33,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     can_use_chunked_reads = True
     supports_regex_backreferencing = False
     supports_sequence_reset = False
-    can_introspect_foreign_keys = False
+    # Migrations record what each relation refers to in __schema__ (catalog.py), and
+    # introspection reads it back, so inspectdb writes the ForeignKey again.
+    can_introspect_foreign_keys = True
     supports_foreign_keys = False
     # Nothing checks a reference when it is written, so a document may name one that does not
     # exist yet (fixtures in any order), and deleting related documents needs no

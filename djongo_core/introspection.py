@@ -12,6 +12,7 @@ from collections import namedtuple
 from bson import json_util
 
 from django.db import DatabaseError
+from django.db.models import DO_NOTHING
 from django.db.backends.base.introspection import (
     BaseDatabaseIntrospection,
     FieldInfo as BaseFieldInfo,
@@ -115,10 +116,11 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         return [self._pk_column(table_name, declared)]
 
     def get_relations(self, cursor, table_name):
-        """Return the relations migrations declared (MongoDB itself has no foreign keys)."""
+        """Return the relations migrations declared (MongoDB itself has no foreign keys), each
+        with the database's own action on delete: none (Django's on_delete does the work)."""
         declared = declared_fields(self.connection.mongo_database, table_name)
         return {
-            column: (info["references"]["column"], info["references"]["table"], None)
+            column: (info["references"]["column"], info["references"]["table"], DO_NOTHING)
             for column, info in declared.items() if "references" in info
         }
 
