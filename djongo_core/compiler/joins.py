@@ -49,10 +49,12 @@ def lookup_stages(query, alias, translator):
         inner.append({"$match": {foreign: {"$ne": None}}})
     restriction = join.join_field.get_extra_restriction(alias, join.parent_alias)
     if restriction is not None:
-        if aliases_in(restriction) - {alias}:
-            raise NotSupportedError("Join conditions on the parent table are not supported yet.")
-        inner_translator = Translator(translator.compiler, {alias: ""})
+        # The join's extra condition (a generic relation's content type) is part of the ON
+        # clause: it runs inside the $lookup, reading the parent row's columns through `let`.
+        inner_translator = Translator(translator.compiler, {alias: ""}, outer=translator)
         inner.append({"$match": inner_translator.match(restriction)})
+        if inner_translator.let:
+            lookup["let"] = inner_translator.let
     if inner:
         lookup["pipeline"] = inner
     unwind = {"path": "$" + alias}
