@@ -57,6 +57,9 @@ def describe(field, connection):
         declaration["db_default"] = value
     if field.primary_key:
         declaration["primary_key"] = True
+    if getattr(field, "generated", False):
+        # Computed by the ORM on every write ("stored") or on every read ("virtual").
+        declaration["generated"] = "stored" if field.db_persist else "virtual"
     if field.is_relation and field.concrete and field.target_field is not None:
         # What it refers to, so that inspectdb writes a ForeignKey back (nothing enforces it).
         declaration["references"] = {"table": field.target_field.model._meta.db_table,

@@ -51,8 +51,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_comments = True
     # A string has no length limit but the 16 MB document: CharField() needs no max_length.
     supports_unlimited_charfield = True
-    supports_stored_generated_columns = False
-    supports_virtual_generated_columns = False
+    # GeneratedField: a stored one is computed by the server on every ORM write, a virtual one
+    # wherever its column is read (compiler/generated.py).
+    supports_stored_generated_columns = True
+    supports_virtual_generated_columns = True
     supports_expression_defaults = False
     supports_expression_indexes = False
     # Window functions are $setWindowFields stages (compiler/windows.py); RANGE frames with

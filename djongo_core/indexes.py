@@ -50,6 +50,8 @@ def field_index_specs(editor, model, field):
         return []
     table = model._meta.db_table
     column = field.column
+    if field.unique or field.db_index:
+        _refuse_virtual(model, field, "unique=True" if field.unique else "db_index=True")
     if field.unique:
         partial = _non_null_filter(editor.connection, [field]) if field.null else None
         name = editor._create_index_name(table, [column], suffix="_uniq")
@@ -61,11 +63,22 @@ def field_index_specs(editor, model, field):
     return []
 
 
-def _keys_for(model, field_names):
+def _refuse_virtual(model, field, what):
+    """A virtual generated field is computed when read, so no index can hold its values."""
+    if getattr(field, "generated", False) and not field.db_persist:
+        raise NotSupportedError(
+            f"{what} cannot index {model._meta.label}.{field.name}: it is a virtual "
+            "GeneratedField (db_persist=False), computed when read, and MongoDB indexes stored "
+            "values only. Make the field db_persist=True to index it."
+        )
+
+
+def _keys_for(model, field_names, what):
     keys = []
     for name in field_names:
         descending = name.startswith("-")
         model_field = model._meta.get_field(name.removeprefix("-"))
+        _refuse_virtual(model, model_field, what)
         keys.append((stored_name(model_field), -1 if descending else 1))
     return keys
 
@@ -87,7 +100,7 @@ def index_spec(editor, model, index):
     # them (supports_covering_indexes is False).
     keys = _keys_for(model, index.fields_orders and [
         ("-" if order == "DESC" else "") + name for name, order in index.fields_orders
-    ])
+    ], what)
     return _spec(index.name, keys, partial=_condition_filter(editor, model, index.condition, what))
 
 
@@ -98,7 +111,7 @@ def unique_constraint_spec(editor, model, constraint):
         raise NotSupportedError(f"{what} uses expressions, which MongoDB unique indexes cannot hold.")
     if constraint.deferrable is not None:
         raise NotSupportedError(f"{what} is deferrable; MongoDB checks uniqueness on every write.")
-    keys = _keys_for(model, constraint.fields)
+    keys = _keys_for(model, constraint.fields, what)
     partial = _condition_filter(editor, model, constraint.condition, what)
     if constraint.nulls_distinct is not False:
         fields = [model._meta.get_field(name) for name in constraint.fields]

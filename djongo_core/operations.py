@@ -135,6 +135,8 @@ class DatabaseOperations(BaseDatabaseOperations):
         elif isinstance(value, (int, float)):
             value = decimal.Decimal(str(value))
         field = expression.output_field
+        if getattr(field, "generated", False):
+            field = field.output_field  # a generated column has its output field's scale
         if isinstance(value, decimal.Decimal) and isinstance(expression, Col) and (
             field.decimal_places is not None and value.is_finite()
         ):

@@ -4,6 +4,7 @@ import logging
 import re
 from dataclasses import replace
 
+from django.core.exceptions import FieldError
 from django.db import IntegrityError, NotSupportedError
 from django.db.transaction import TransactionManagementError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
@@ -14,6 +15,7 @@ from djongo_core.backfill import fill_command, run_fill
 from djongo_core.conversion import convert_values
 from djongo_core.command import Command
 from djongo_core.compiler import check
+from djongo_core.compiler import generated
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
 from djongo_core.indexes import (
@@ -127,12 +129,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if field.column is None:
             return
-        # Existing documents get the default, as rows get an added column's DEFAULT.
-        fill = fill_command(self, model, field, {field.column: {"$exists": False}})
-        if fill is not None:
-            run_fill(self, fill)
-        elif not field.null:
-            self._refuse_nulls(model, field, {field.column: {"$exists": False}})
+        missing = {field.column: {"$exists": False}}
+        if field.generated:
+            # Existing documents get a stored generated field's computed value; a virtual one
+            # has nothing to store.
+            if field.db_persist:
+                run_fill(self, generated.fill_command(model, field, self.connection, missing))
+        else:
+            # Existing documents get the default, as rows get an added column's DEFAULT.
+            fill = fill_command(self, model, field, missing)
+            if fill is not None:
+                run_fill(self, fill)
+            elif not field.null:
+                self._refuse_nulls(model, field, missing)
         for spec in field_index_specs(self, model, field):
             self._create_index(model._meta.db_table, spec)
         self.run(catalog.declare_field(model._meta.db_table, field, self.connection))
@@ -145,8 +154,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.column is None:
             return
         table = model._meta.db_table
-        self._drop_indexes_on(table, field.column)
-        self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}})))
+        if not generated.is_virtual(field):  # a virtual one was never stored
+            self._drop_indexes_on(table, field.column)
+            self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}})))
         self.run(catalog.forget_field(table, field.column))
 
     def alter_field(self, model, old_field, new_field, strict=False):
@@ -168,16 +178,27 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         old_name, new_name = stored_name(old_field), stored_name(new_field)
         # Every refusal comes before the first write.
+        if old_field.generated or new_field.generated:
+            self._refuse_generated_changes(model, old_field, new_field)
         if "_id" in (old_name, new_name) and old_name != new_name:
             self._refuse_moving_keys(model, old_field, new_field)
         fill = None
-        if old_field.null and not new_field.null:
+        if old_field.null and not new_field.null and not new_field.generated:
             # Documents holding null (or lacking the field) get the default, as SQL's
-            # UPDATE ... SET col = DEFAULT WHERE col IS NULL before SET NOT NULL.
+            # UPDATE ... SET col = DEFAULT WHERE col IS NULL before SET NOT NULL (a generated
+            # column gets no NOT NULL from Django).
             fill = fill_command(self, model, new_field, {new_name: None})
             if fill is None:
                 self._refuse_nulls(model, new_field, {old_name: None})
-        convert_values(self, model, old_field, new_field)
+        recompute = None
+        if new_field.generated:
+            # A stored generated field given another output type is computed again (the cast
+            # to its new type included) rather than converted; a virtual one holds nothing.
+            if new_field.db_persist and (old_field.db_type(self.connection)
+                                         != new_field.db_type(self.connection)):
+                recompute = generated.fill_command(model, new_field, self.connection, {})
+        else:
+            convert_values(self, model, old_field, new_field)
         old_specs = field_index_specs(self, model, old_field)
         new_specs = field_index_specs(self, model, new_field)
         if old_name != new_name:
@@ -190,6 +211,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._move_indexes(table, old_name, new_name)
         if fill is not None:
             run_fill(self, fill)
+        if recompute is not None:
+            self.run(recompute)
         self._replace_indexes(table, old_specs, new_specs)
         self._declare_altered(table, old_field, new_field)
 
@@ -218,6 +241,26 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                        or catalog.describe(old_field, connection)
                        != catalog.describe(new_field, connection)):
             self.run(catalog.declare_field(table, new_field, connection, old_field.column))
+
+    def _refuse_generated_changes(self, model, old_field, new_field):
+        """Refuse what Django refuses on every database: making a field generated or not,
+        stored or virtual, or changing its expression (it must be removed and added again).
+        Expressions are compared as the MQL they compute with."""
+        refused = old_field.generated != new_field.generated or (
+            old_field.db_persist != new_field.db_persist)
+        if not refused:
+            try:
+                old_definition = generated.definition(old_field, old_field.model, self.connection)
+            except FieldError:
+                refused = True  # a field the expression reads was renamed
+            else:
+                refused = old_definition != generated.definition(new_field, model,
+                                                                 self.connection)
+        if refused:
+            raise ValueError(
+                f"Modifying GeneratedFields is not supported - the field {new_field} must be "
+                "removed and re-added with the new definition."
+            )
 
     def _refuse_moving_keys(self, model, old_field, new_field):
         """A document's _id never changes: another field cannot become the primary key of

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.where import WhereNode
 
-from djongo_core.compiler import json_containment, lookups, nested, where
+from djongo_core.compiler import generated, json_containment, lookups, nested, where
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
@@ -68,6 +68,11 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
     def is_local(self, col):
         """Return whether a column belongs to this query (not to an outer query)."""
         return col.alias in self.prefixes
+
+    def is_path(self, expression):
+        """Return whether an expression is a stored column of this query, which a query
+        document reads by its path (a virtual generated column is computed instead)."""
+        return generated.is_stored_column(expression) and self.is_local(expression)
 
     def take_pre_stages(self):
         stages, self.pre_stages = self.pre_stages, []
@@ -127,6 +132,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return mql if lookups.is_text(node) else {"$toString": mql}
 
     def _Col(self, node):
+        if generated.is_virtual(node.target) and node.alias in self.prefixes:
+            return generated.generated_value(node.target, self, node.alias)
         if node.alias in self.prefixes or self.outer is None:
             return "$" + self.field_path(node)
         outer_path = self.outer.expression(node)

@@ -172,6 +172,8 @@ class FunctionTranslations:
                                                         "format": "%H:%M:%S.%L"}})
         if internal == "JSONField":
             return self._cast_to_json(value, source)
+        if internal == "UUIDField" and internal_type(source) == "UUIDField":
+            return value  # a UUID is already stored as one (binary subtype 4)
         operator = CAST_OPERATORS.get(internal)
         if operator is None:
             raise NotSupportedError(

@@ -8,18 +8,25 @@ instead; the compiler then raises the counter past the collection's highest id a
 rest of the batch once.
 """
 
+from bson import ObjectId
 from django.db import IntegrityError
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import DatabaseDefault, Subquery, Value
 from django.db.models.sql.constants import SINGLE
 from django.db.models.sql.query import Query
-from pymongo import ReturnDocument
 from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.generated import (
+    generated_value,
+    is_virtual,
+    regenerated_fields,
+    stored_generated_fields,
+    write_stages,
+)
 from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.compiler.lookups import literal
@@ -45,38 +52,66 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
             for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
+        # The values only the server can compute are filled in before the insert, so that no
+        # document is ever stored without them (a unique index on a generated field would
+        # otherwise see one null per new document).
+        self.virtual_values = self._complete(opts, documents, computed)
         # Ids given by hand (fixtures, explicit pks) may pass the counter; the next counted
         # insert that collides heals it, so they cost no extra command here. An explicit id that
         # collides is the caller's duplicate: an IntegrityError, never a new id.
         if self.query.on_conflict == OnConflict.UPDATE:
-            computed = self._upsert(documents, computed, counter, returning_fields)
+            self._upsert(opts, documents, counter, returning_fields)
         else:
             self._insert(opts, documents, counter)
-        if any(computed):
-            self._compute(opts, documents, computed)
         if not returning_fields:
             return []
-        rows = [[document.get(stored_name(f)) for f in returning_fields] for document in documents]
+        rows = [[self.virtual_values[id(document)].get(field.column) if is_virtual(field)
+                 else document.get(stored_name(field)) for field in returning_fields]
+                for document in documents]
         columns = [field.get_col(opts.db_table) for field in returning_fields]
         converters = self.get_converters(columns)
         if converters:
             rows = self.apply_converters(rows, converters)
         return [tuple(row) for row in rows]
 
-    def _upsert(self, documents, computed, counter, returning_fields):
-        """Run bulk_create(update_conflicts=True); return the expressions left to compute.
+    def _upsert(self, opts, documents, counter, returning_fields):
+        """Run bulk_create(update_conflicts=True).
 
-        An updated document keeps its stored values but for update_fields, so only those of
-        its expressions (Now(), Lower(...)) are computed for it."""
+        An updated document keeps its stored values but for update_fields: its stored
+        generated fields that read them are computed again from what it now holds, and the
+        generated values it returns are read from it."""
         upsert = Upsert(self, documents)
+        keys = [upsert.key(document) for document in documents]
         read_back = None
-        if returning_fields or any(computed):
-            read_back = {stored_name(field) for field in returning_fields or ()}
+        if returning_fields:
+            read_back = {stored_name(field) for field in returning_fields}
         inserted = upsert.run(counter, read_back)
-        return [
-            expressions if new else {k: v for k, v in expressions.items() if k in upsert.updated}
-            for expressions, new in zip(computed, inserted, strict=True)
-        ]
+        updated = [i for i, new in enumerate(inserted) if not new]
+        regenerated = regenerated_fields(opts, self.query.update_fields)
+        if not updated:
+            return
+        translator = Translator(self, {opts.db_table: ""})
+        if regenerated:
+            self.connection.executor.run(Command(opts.db_table, "update_many", (
+                {"$or": [keys[i] for i in updated]},
+                write_stages(regenerated, translator, opts.db_table),
+            )))
+        virtual = [field for field in returning_fields or () if is_virtual(field)]
+        if read_back is None or not (regenerated or virtual):
+            return
+        # The documents hold their stored _id by now (read back by the upsert).
+        projection = {"_id": 1, **dict.fromkeys((f.column for f in regenerated), 1),
+                      **{f.column: generated_value(f, translator, opts.db_table) for f in virtual}}
+        found = {document["_id"]: document for document in self.connection.executor.documents(
+            Command(opts.db_table, "aggregate", ([
+                {"$match": {"_id": {"$in": [documents[i]["_id"] for i in updated]}}},
+                {"$project": projection},
+            ],)))}
+        for i in updated:
+            values = found.get(documents[i]["_id"], {})
+            documents[i].update({field.column: values.get(field.column) for field in regenerated})
+            self.virtual_values[id(documents[i])] = {field.column: values.get(field.column)
+                                                     for field in virtual}
 
     def _counter_column(self, opts):
         """Return the auto field's column when its values must come from the counter."""
@@ -119,23 +154,53 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             computed.append(expressions)
         return documents, computed
 
-    def _compute(self, opts, documents, computed):
-        """Let the server compute the values given as expressions (Now(), Lower(...), db_default
-        functions): an insert stores values, so each such document is updated right after its
-        insert with a pipeline that evaluates them, and the results are read back."""
-        translator = Translator(self, {})
-        for document, expressions in zip(documents, computed, strict=True):
-            if not expressions:
-                continue
+    def _complete(self, opts, documents, computed):
+        """Let the server compute, before the insert, what the client cannot: values given as
+        expressions (Now(), Lower(...), db_default functions) and generated fields.
+
+        The documents run through a `$documents` pipeline that sets those values; the stored
+        ones are written into the documents. Return {id(document): values} of the virtual
+        generated fields the insert must return (they are never stored).
+        """
+        stored = stored_generated_fields(opts)
+        virtual = [field for field in self.returning_fields or () if is_virtual(field)]
+        if not (stored or virtual or any(computed)):
+            return {}
+        translator = Translator(self, {opts.db_table: ""})
+        if stored or virtual:
+            driver_key = _driver_assigned_key(opts)
+            for document in documents:
+                if driver_key is not None and "_id" not in document:
+                    # The key a generated expression may read: pymongo would make the same
+                    # ObjectId on the client at insert time.
+                    document["_id"] = ObjectId()
+        generated_stages = write_stages(stored, translator, opts.db_table)
+        virtual_values = {field.column: generated_value(field, translator, opts.db_table)
+                          for field in virtual}
+        # Documents given the same expressions share one pipeline (a bulk_create).
+        batches = {}
+        for index, expressions in enumerate(computed):
             assignments = {key: self._server_value(expression, translator)
                            for key, expression in expressions.items()}
-            stored = self.connection.executor.run(Command(
-                opts.db_table, "find_one_and_update",
-                ({"_id": document["_id"]}, [{"$set": assignments}]),
-                {"projection": {key: 1 for key in assignments},
-                 "return_document": ReturnDocument.AFTER},
-            ))
-            document.update({key: stored.get(key) for key in assignments})
+            batches.setdefault(repr(assignments), (assignments, []))[1].append(index)
+        returned = {}
+        for assignments, indexes in batches.values():
+            if not (assignments or generated_stages or virtual_values):
+                continue
+            pipeline = _documents_pipeline([dict(documents[index]) for index in indexes])
+            if assignments:
+                pipeline.append({"$set": assignments})
+            pipeline.extend(generated_stages)
+            written = [*assignments, *(field.column for field in stored)]
+            pipeline.append({"$project": {"_id": 0, **dict.fromkeys(written, 1),
+                                          **virtual_values}})
+            results = self.connection.executor.documents(Command(None, "aggregate",
+                                                                 (pipeline,)))
+            for index, result in zip(indexes, list(results), strict=True):
+                documents[index].update({key: result.get(key) for key in written})
+                returned[id(documents[index])] = {key: result.get(key)
+                                                  for key in virtual_values}
+        return returned
 
     def _server_value(self, expression, translator):
         if isinstance(expression, (Query, Subquery)):
@@ -188,6 +253,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
         for document, value in zip(documents, ids, strict=True):
             document["_id"] = value
+        # Generated values may read the key: computed again for the new ids (expressions
+        # given as values are in the documents by now).
+        self.virtual_values.update(self._complete(opts, documents, [{}] * len(documents)))
 
     def _run_raw(self, command):
         """Run the insert; duplicate-key errors reach the caller untranslated for healing."""
@@ -197,6 +265,20 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             if is_duplicate_key(error.__cause__):
                 raise error.__cause__ from None
             raise
+
+
+def _documents_pipeline(documents):
+    """Return the stages that bring documents not yet stored into a database-level pipeline.
+
+    They are one $literal array, unwound: `$documents` evaluates its documents as expressions,
+    so a stored string such as "$x" would be read as a field path there.
+    """
+    return [
+        {"$documents": [{}]},
+        {"$project": {"_id": 0, "document": {"$literal": documents}}},
+        {"$unwind": "$document"},
+        {"$replaceWith": "$document"},
+    ]
 
 
 def _driver_assigned_key(opts):

@@ -5,7 +5,6 @@ A JSONField is stored as the document it holds, so `data__owner__name="Ann"` is 
 `key__isnull=True` matches a missing key, and has_key asks whether the key exists.
 """
 
-from django.db.models.expressions import Col
 from django.db.models.fields.json import ContainedBy, DataContains, HasKeyLookup, KeyTransform
 
 from djongo_core.compiler import regex
@@ -35,7 +34,7 @@ def key_path(expression, translator):
     while isinstance(expression, KeyTransform):
         keys.append(str(expression.key_name))
         expression = expression.lhs
-    if not (keys and isinstance(expression, Col) and translator.is_local(expression)):
+    if not (keys and translator.is_path(expression)):
         return None
     if not all(map(is_path_key, keys)):
         return None  # Not expressible as a path; the $expr form reads such keys with $getField.
@@ -83,8 +82,7 @@ def json_match(lookup, translator):
 
 
 def _is_json_column(expression, translator):
-    return (isinstance(expression, Col) and translator.is_local(expression)
-            and holds_json(expression.target))
+    return translator.is_path(expression) and holds_json(expression.target)
 
 
 def _column_null_match(lookup, translator):
@@ -105,7 +103,7 @@ def _json_lookup_match(lookup, translator):
         return {"$expr": containment_expression(lookup, translator)}
     lhs = lookup.lhs
     base = key_path(lhs, translator) if isinstance(lhs, KeyTransform) else (
-        translator.field_path(lhs) if isinstance(lhs, Col) and translator.is_local(lhs) else None
+        translator.field_path(lhs) if translator.is_path(lhs) else None
     )
     keys = lookup.rhs if isinstance(lookup.rhs, (list, tuple)) else [lookup.rhs]
     paths = [key_names(key) for key in keys]

@@ -166,7 +166,7 @@ def lookup_match(lookup, translator):
     if isinstance(lookup, YearLookup) and _plain_year_lookup(lookup, translator):
         return _year_range(lookup, translator)
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
-    local_column = isinstance(lhs, Col) and translator.is_local(lhs)
+    local_column = translator.is_path(lhs)
     if not (local_column and is_direct(lookup) and textual) or getattr(
         lookup, "bilateral_transforms", None
     ):
@@ -201,8 +201,8 @@ def path_match(lookup, path, translator):
 
 def _plain_year_lookup(lookup, translator):
     source = lookup.lhs.lhs
-    return (lookup.rhs_is_direct_value() and isinstance(source, Col)
-            and translator.is_local(source) and lookup_name(lookup) in ("exact", *RANGE_OPERATORS))
+    return (lookup.rhs_is_direct_value() and translator.is_path(source)
+            and lookup_name(lookup) in ("exact", *RANGE_OPERATORS))
 
 
 def _year_range(lookup, translator):

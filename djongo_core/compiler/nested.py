@@ -10,7 +10,6 @@ author is Ann. Everything else is an aggregation expression under `$expr`.
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
-from django.db.models.expressions import Col
 from django.db.models.sql.query import Query
 
 from djongo_core.compiler import lookups
@@ -43,7 +42,7 @@ def query_path(expression, translator):
                      else str(expression.index))
         expression = expression.lhs
     expression = lookups.single_column(expression)
-    if not (isinstance(expression, Col) and translator.is_local(expression)):
+    if not translator.is_path(expression):
         return None
     return ".".join([translator.field_path(expression), *reversed(parts)])
 

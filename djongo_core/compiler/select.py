@@ -29,6 +29,7 @@ from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.distinct import (
     distinct_on_expressions, distinct_on_stages, distinct_stages,
 )
+from djongo_core.compiler.generated import is_stored_column
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
@@ -382,7 +383,7 @@ class SQLCompiler(compiler.SQLCompiler):
 
     @staticmethod
     def _is_base_column(expression, base):
-        return isinstance(expression, Col) and expression.alias == base
+        return is_stored_column(expression) and expression.alias == base
 
     def _needs_group(self, select, having):
         return (
@@ -394,8 +395,9 @@ class SQLCompiler(compiler.SQLCompiler):
     def _can_use_find(self, joined, grouped, select, order, translator):
         return (
             not joined and not grouped and not self.query.distinct
-            and all(isinstance(e, (Col, Value)) or _meta_value(e, translator) for e in select)
-            and all(isinstance(e, Col) or descending and _meta_value(e, translator)
+            and all(is_stored_column(e) or isinstance(e, Value) or _meta_value(e, translator)
+                    for e in select)
+            and all(is_stored_column(e) or descending and _meta_value(e, translator)
                     for e, descending in order)
         )
 

@@ -7,6 +7,7 @@ from django.db.models.sql.constants import NO_RESULTS
 from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.generated import regenerated_fields, write_stages
 from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
@@ -72,17 +73,22 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
                     removed.append(stored_name(field))
                 else:
                     constants[stored_name(field)] = stored
-        if computed:
+        opts = self.query.get_meta()
+        # Stored generated fields that read a written field are computed again by the server,
+        # in the same update, after the written values.
+        regenerated = regenerated_fields(opts, [field for field, _, _ in self.query.values])
+        if computed or regenerated:
             # A pipeline update evaluates expressions against the stored document; constants
             # are quoted so that a string such as "$x" stays a string.
             assignments = {key: literal(value) for key, value in constants.items()}
             assignments.update(dict.fromkeys(removed, "$$REMOVE"))
             update = [{"$set": {**assignments, **computed}}]
+            update.extend(write_stages(regenerated, translator, self.query.get_initial_alias()))
         else:
             update = {"$set": constants} if constants else {}
             if removed:
                 update["$unset"] = dict.fromkeys(removed, "")
-        return Command(self.query.get_meta().db_table, "update_many", (match, update))
+        return Command(opts.db_table, "update_many", (match, update))
 
 
 def _check_allowed(field, value):

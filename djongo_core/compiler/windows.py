@@ -14,7 +14,7 @@ other ordering the window ends at the current row itself.
 from django.db import NotSupportedError
 from django.db.models import Avg, Count, Max, Min, StdDev, Sum, Variance
 from django.db.models import functions
-from django.db.models.expressions import Col, OrderBy, RowRange, ValueRange, Window
+from django.db.models.expressions import OrderBy, RowRange, ValueRange, Window
 
 from djongo_core.compiler.expressions import INTEGER_FIELDS, TEMPORAL_FIELDS
 from djongo_core.compiler.lookups import not_null
@@ -59,7 +59,7 @@ class WindowStages:
                  (window.order_by.get_source_expressions() if window.order_by else [])]
         precomputed, sort = {}, {}
         for index, (expression, descending) in enumerate(order):
-            if isinstance(expression, Col):
+            if translator.is_path(expression):
                 path = translator.field_path(expression)
             else:
                 path = f"{name}_s{index}"

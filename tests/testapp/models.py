@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 from djongo_core.fields import ObjectIdAutoField
 
@@ -53,3 +54,33 @@ class Note(models.Model):
     text = models.TextField()
     author = models.ForeignKey(Author, models.SET_NULL, null=True, blank=True)
     data = models.JSONField(null=True, blank=True)
+
+
+class Rectangle(models.Model):
+    """Generated fields: stored ones computed on every write, virtual ones on every read."""
+
+    width = models.IntegerField()
+    height = models.IntegerField()
+    label = models.CharField(max_length=20, null=True)
+    area = models.GeneratedField(
+        expression=models.F("width") * models.F("height"),
+        output_field=models.IntegerField(),
+        db_persist=True,
+        db_index=True,
+    )
+    code = models.GeneratedField(
+        expression=Lower("label"),
+        output_field=models.CharField(max_length=20),
+        db_persist=True,
+        null=True,
+    )
+    perimeter = models.GeneratedField(
+        expression=(models.F("width") + models.F("height")) * 2,
+        output_field=models.IntegerField(),
+        db_persist=False,
+    )
+    is_square = models.GeneratedField(
+        expression=models.Q(width=models.F("height")),
+        output_field=models.BooleanField(),
+        db_persist=False,
+    )
