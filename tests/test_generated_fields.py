@@ -142,6 +142,17 @@ def test_bulk_update_recomputes():
     assert [d["area"] for d in stored()] == [7, 18]
 
 
+def test_update_conflicts_recompute_from_the_stored_document():
+    rectangle = Rectangle.objects.create(width=2, height=3)
+    (updated, new) = Rectangle.objects.bulk_create(
+        [Rectangle(pk=rectangle.pk, width=7, height=1), Rectangle(width=1, height=1)],
+        update_conflicts=True, unique_fields=["pk"], update_fields=["width"])
+    # The stored document keeps its height: 7 x 3, not the 7 x 1 of the object sent.
+    assert (updated.pk, updated.area, updated.perimeter) == (rectangle.pk, 21, 20)
+    assert (new.area, new.perimeter) == (1, 4)
+    assert [(d["width"], d["height"], d["area"]) for d in stored()] == [(7, 3, 21), (1, 1, 1)]
+
+
 def test_documents_written_outside_django_are_not_recomputed():
     rectangle = Rectangle.objects.create(width=2, height=3)
     connection.mongo_database[TABLE].update_one({"_id": rectangle.pk}, {"$set": {"width": 4}})

@@ -13,7 +13,7 @@ a matching constraint.
 """
 
 import bson
-from django.db import DatabaseError, NotSupportedError, ProgrammingError
+from django.db import DatabaseError, ProgrammingError
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
@@ -44,13 +44,8 @@ class Upsert:
         return {name: document.get(name) for name in self.target}
 
     def request(self, document):
-        computed = [name for name in self.target if name not in document and name != "_id"]
-        if computed:
-            raise NotSupportedError(
-                f"bulk_create(update_conflicts=True) on {self.opts.label}: the value of "
-                f"{computed[0]!r} (in unique_fields) is an expression, and an upsert can only "
-                "filter on stored values. Evaluate it first, or give it as a plain value."
-            )
+        # Values given as expressions are computed by then (the insert compiler's _complete),
+        # so each unique field holds a value to filter on.
         if "_id" in self.target and "_id" not in document:
             # An ObjectId key pymongo fills in: a new key that nothing can conflict with.
             return InsertOne(document)
