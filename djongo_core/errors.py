@@ -28,18 +28,15 @@ def duplicate_index(write_error):
     return message.split(" index: ", 1)[1].split(" ", 1)[0] if " index: " in message else None
 
 
-def is_duplicate_key(error):
-    if isinstance(error, mongo_errors.DuplicateKeyError):
-        return True
-    if isinstance(error, mongo_errors.BulkWriteError):
-        return any(e.get("code") == DUPLICATE_KEY for e in error.details.get("writeErrors", []))
-    return getattr(error, "code", None) == DUPLICATE_KEY
-
-
 def _error_codes(error):
+    """The error's code and those of its write errors (a bulk write reports one per document)."""
     details = getattr(error, "details", None) or {}
     return {getattr(error, "code", None),
             *(write_error.get("code") for write_error in details.get("writeErrors", []))}
+
+
+def is_duplicate_key(error):
+    return DUPLICATE_KEY in _error_codes(error)
 
 
 def _where(command):

@@ -7,17 +7,12 @@ when its condition is false: unknown (a NULL somewhere) passes. So each constrai
 validator is the `$and` of its constraints' clauses.
 """
 
-from django.db.models.sql.query import Query
-
-from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.partial import model_condition
 
 
 def check_clause(connection, model, constraint):
     """Return the validator clause of a CheckConstraint on model's own fields."""
-    query = Query(model, alias_cols=False)
-    where = query.build_where(constraint.condition)
-    compiler = query.get_compiler(connection=connection)
-    translator = Translator(compiler, {None: "", model._meta.db_table: ""})
+    where, translator = model_condition(connection, model, constraint.condition)
     return {"$expr": {"$ne": [translator.value_of_condition(where), False]}}
 
 

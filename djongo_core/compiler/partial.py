@@ -7,12 +7,18 @@ from django.db.models.sql.query import Query
 from djongo_core.compiler.expressions import Translator
 
 
-def compile_partial_filter(connection, model, condition, what):
-    """Return condition (a Q on model's own fields) as a MongoDB query document."""
+def model_condition(connection, model, condition):
+    """Return (where-tree, translator) for a Q on a model's own fields, outside any query (a
+    partial index's filter, a CheckConstraint's validator clause)."""
     query = Query(model, alias_cols=False)
     where = query.build_where(condition)
     compiler = query.get_compiler(connection=connection)
-    translator = Translator(compiler, {None: "", model._meta.db_table: ""})
+    return where, Translator(compiler, {None: "", model._meta.db_table: ""})
+
+
+def compile_partial_filter(connection, model, condition, what):
+    """Return condition (a Q on model's own fields) as a MongoDB query document."""
+    where, translator = model_condition(connection, model, condition)
     try:
         match = translator.match(where)
     except FullResultSet:

@@ -45,6 +45,10 @@ def compile_match(node, translator):
     if isinstance(node, WhereNode):
         if node.connector == XOR:
             return {"$expr": compile_expression(node, translator)}
+        if node.negated and _compares_expressions(node):
+            negated = _three_valued_negation(node, translator)
+            if negated is not None:
+                return negated
         parts = _compile_children(node, lambda child: compile_match(child, translator))
         if len(parts) == 1:
             combined = parts[0]
@@ -52,9 +56,7 @@ def compile_match(node, translator):
             combined = conjunction(parts)
         else:
             combined = {"$or": parts}
-        if node.negated:
-            return _negated_match(node, combined, translator)
-        return combined
+        return {"$nor": [combined]} if node.negated else combined
     if isinstance(node, NothingNode):
         raise EmptyResultSet
     if isinstance(node, ExtraWhere):
@@ -71,17 +73,16 @@ def compile_match(node, translator):
     return translator.plugin_node(node)
 
 
-def _negated_match(node, combined, translator):
-    """NOT of a tree. SQL's NOT keeps a row only where the tree is false, not unknown; $nor
-    keeps both. For comparisons of fields with fields (or expressions), Django does not add the
-    IS NOT NULL tests it adds for plain values, so there the tree is read with three-valued
-    logic; elsewhere the index-friendly $nor says the same."""
-    if _compares_expressions(node):
-        try:
-            return {"$expr": {"$eq": [three_valued(node, translator), True]}}
-        except NotSupportedError:
-            pass  # a part only a query document can say (embedded fields): as $nor
-    return {"$nor": [combined]}
+def _three_valued_negation(node, translator):
+    """NOT of a tree that compares fields with fields (or expressions). SQL's NOT keeps a row
+    only where the tree is false, not unknown; $nor keeps both. For plain values Django adds
+    the IS NOT NULL tests that make $nor right (and index-friendly); for these it does not, so
+    the tree is read with three-valued logic. None when a part only a query document can say
+    (embedded fields): then it is the $nor form."""
+    try:
+        return {"$expr": {"$eq": [three_valued(node, translator), True]}}
+    except NotSupportedError:
+        return None
 
 
 def _compares_expressions(node):

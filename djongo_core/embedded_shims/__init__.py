@@ -87,22 +87,32 @@ def still_needed(shim):
             register_aggregation_expression_operator(shim.operator, installed)
 
 
+def _refused_without(shim, probe):
+    """Return whether mongoeco itself still fails probe() with the shim module set aside."""
+    shim.uninstall()
+    try:
+        probe()
+        return False
+    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
+        return True
+    finally:
+        shim.install()
+
+
 def rename_still_needed(client):
     """Return whether mongoeco itself still refuses an admin-addressed renameCollection.
 
     client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
     """
-    rename.uninstall()
-    try:
+    def probe():
         database = client.rename_probe
         database.drop_collection("renamed")
         database.source.insert_one({"_id": 1})
         database.source.rename("renamed")
-        return False
-    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
-        return True
+
+    try:
+        return _refused_without(rename, probe)
     finally:
-        rename.install()
         client.drop_database("rename_probe")
 
 
@@ -111,14 +121,8 @@ def documents_still_needed(client):
 
     client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
     """
-    documents_stage.uninstall()
-    try:
-        list(client.documents_probe.aggregate([{"$documents": [{"x": 1}]}]))
-        return False
-    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
-        return True
-    finally:
-        documents_stage.install()
+    return _refused_without(documents_stage, lambda: list(
+        client.documents_probe.aggregate([{"$documents": [{"x": 1}]}])))
 
 
 def index_signature_still_needed(client):
@@ -127,18 +131,17 @@ def index_signature_still_needed(client):
 
     client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
     """
-    index_signature.uninstall()
     collection = client.index_signature_probe.one
-    try:
+
+    def probe():
         collection.create_index("rank", name="positive", unique=True,
                                 partialFilterExpression={"rank": {"$gt": 0}})
         collection.create_index("rank", name="numbers", unique=True,
                                 partialFilterExpression={"rank": {"$type": "number"}})
-        return False
-    except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
-        return True
+
+    try:
+        return _refused_without(index_signature, probe)
     finally:
-        index_signature.install()
         client.drop_database("index_signature_probe")
 
 
