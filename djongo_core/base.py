@@ -3,7 +3,7 @@
 import pymongo
 from django.db import NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.backends.base.validation import BaseDatabaseValidation
+
 from django.db.backends.utils import debug_transaction
 from django.utils.functional import cached_property
 
@@ -19,6 +19,7 @@ from djongo_core.introspection import DatabaseIntrospection
 from djongo_core.operations import DatabaseOperations
 from djongo_core.plugins import PluginHost
 from djongo_core.schema import DatabaseSchemaEditor
+from djongo_core.validation import DatabaseValidation
 
 # How long is_usable() waits for a ping: ample for a live server, even a remote one that
 # needs a new TLS connection, and short enough not to stall a request when it is gone.
@@ -144,7 +145,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     features_class = DatabaseFeatures
     introspection_class = DatabaseIntrospection
     ops_class = DatabaseOperations
-    validation_class = BaseDatabaseValidation
+    validation_class = DatabaseValidation
     SchemaEditorClass = DatabaseSchemaEditor
 
     @cached_property

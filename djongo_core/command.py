@@ -60,5 +60,7 @@ def _shell_form(value):
         update = {"filter": value._filter, "update": value._doc}
         if value._upsert:
             update["upsert"] = True
+        if value._collation:
+            update["collation"] = value._collation
         return {"updateOne": update}
     return repr(value)

@@ -49,6 +49,14 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_table_check_constraints = True
     # db_comment and db_table_comment are kept in __schema__ (catalog.py) and read back.
     supports_comments = True
+    # db_collation and Collate() name MongoDB collations (djongo_core/collations.py).
+    test_collations = {
+        "ci": "en-u-ks-level2",
+        "cs": "simple",
+        "non_default": "und-u-ks-level2",
+        "swedish_ci": "sv-u-ks-level2",
+        "virtual": "und-u-ks-level2",
+    }
     # A string has no length limit but the 16 MB document: CharField() needs no max_length.
     supports_unlimited_charfield = True
     # GeneratedField: a stored one is computed by the server on every ORM write, a virtual one
@@ -806,7 +814,7 @@ DJANGO_TEST_SKIPS = {
     "Assumes the database indexes expressions (UniqueConstraint(F(...))); MongoDB indexes fields, so Django leaves such a constraint out (models.W044).": {
         "schema.tests.SchemaTests.test_remove_ignored_unique_constraint_not_create_fk_index",
     },
-    "Expects a collation on one column to change comparisons; MongoDB collations belong to collections, indexes and queries, not fields.": {
+    "Changes a column's collation through the schema editor and expects the unchanged model's queries to follow it; a query's collation comes from the model's fields (db_collation), not from the collection.": {
         "schema.tests.SchemaTests.test_ci_cs_db_collation",
     },
     "Uses a condition a MongoDB partial index cannot hold: partialFilterExpression has no $regex (startswith).": {
@@ -825,6 +833,10 @@ ENGINE_DEVIATION_FAILURES = {
         "migrations.test_operations.OperationTests.test_add_constraint_percent_escaping",
         "migrations.test_operations.OperationTests.test_add_or_constraint",
         "migrations.test_operations.OperationTests.test_remove_constraint",
+    },
+    # Collations of locales other than "en" (and "simple") are refused.
+    "collation-locales": {
+        "db_functions.comparison.test_collate.CollateTests.test_language_collation_order_by",
     },
     # $push/$addToSet keep the null of a $$REMOVE'd or missing value, so a distinct count or
     # a filtered string aggregate sees an extra null.

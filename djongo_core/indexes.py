@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.db import NotSupportedError
 from django.db.models import Index
 
+from djongo_core.collations import collation_key, field_collation
 from djongo_core.command import Command
 from djongo_core.documents import stored_name
 
@@ -20,6 +21,7 @@ class IndexSpec:
     keys: tuple  # ((field, 1 or -1), ...)
     unique: bool = False
     partial_filter: dict | None = None
+    collation: tuple | None = None  # the keys' collation document, as pairs (hashable)
 
     def options(self):
         options = {"name": self.name}
@@ -27,7 +29,30 @@ class IndexSpec:
             options["unique"] = True
         if self.partial_filter:
             options["partialFilterExpression"] = self.partial_filter
+        if self.collation:
+            options["collation"] = dict(self.collation)
         return options
+
+
+def keys_collation(model, fields, what):
+    """Return the collation an index on these fields compares under (a collated field's, so
+    that a case-insensitive field is unique case-insensitively), or None.
+
+    An index has one collation, like a query: fields of different collations cannot share one.
+    """
+    names = {}
+    for field in fields:
+        name = field_collation(field)
+        if name:
+            names.setdefault(collation_key(name), []).append(f"{field.name} ({name!r})")
+    if len(names) > 1:
+        raise NotSupportedError(
+            f"{what} covers fields of different collations: "
+            f"{', '.join(label for labels in names.values() for label in labels)}. A MongoDB "
+            "index has a single collation; index these fields separately, or give them one "
+            "db_collation."
+        )
+    return next(iter(names), None)
 
 
 def _non_null_filter(connection, fields):
@@ -40,8 +65,8 @@ def _non_null_filter(connection, fields):
     return conditions
 
 
-def _spec(name, keys, unique=False, partial=None):
-    return IndexSpec(name, tuple(keys), unique, partial or None)
+def _spec(name, keys, unique=False, partial=None, collation=None):
+    return IndexSpec(name, tuple(keys), unique, partial or None, collation)
 
 
 def field_index_specs(editor, model, field):
@@ -52,14 +77,15 @@ def field_index_specs(editor, model, field):
     column = field.column
     if field.unique or field.db_index:
         _refuse_virtual(model, field, "unique=True" if field.unique else "db_index=True")
+    collation = keys_collation(model, [field], f"The index of {model._meta.label}.{field.name}")
     if field.unique:
         partial = _non_null_filter(editor.connection, [field]) if field.null else None
         name = editor._create_index_name(table, [column], suffix="_uniq")
-        return [_spec(name, [(column, 1)], unique=True, partial=partial)]
+        return [_spec(name, [(column, 1)], unique=True, partial=partial, collation=collation)]
     if field.db_index:
         # Django's own name for a field's index (no suffix), so its tests and tools find it.
         name = editor._create_index_name(table, [column])
-        return [_spec(name, [(column, 1)])]
+        return [_spec(name, [(column, 1)], collation=collation)]
     return []
 
 
@@ -74,13 +100,15 @@ def _refuse_virtual(model, field, what):
 
 
 def _keys_for(model, field_names, what):
-    keys = []
+    """Return the key pattern and the collation of an index on these fields."""
+    keys, fields = [], []
     for name in field_names:
         descending = name.startswith("-")
         model_field = model._meta.get_field(name.removeprefix("-"))
         _refuse_virtual(model, model_field, what)
         keys.append((stored_name(model_field), -1 if descending else 1))
-    return keys
+        fields.append(model_field)
+    return keys, keys_collation(model, fields, what)
 
 
 def _condition_filter(editor, model, condition, what):
@@ -98,10 +126,11 @@ def index_spec(editor, model, index):
         raise NotSupportedError(f"{what} uses expressions, which MongoDB indexes cannot hold.")
     # include= and opclasses= are PostgreSQL's; like Django's other backends, MongoDB ignores
     # them (supports_covering_indexes is False).
-    keys = _keys_for(model, index.fields_orders and [
+    keys, collation = _keys_for(model, index.fields_orders and [
         ("-" if order == "DESC" else "") + name for name, order in index.fields_orders
     ], what)
-    return _spec(index.name, keys, partial=_condition_filter(editor, model, index.condition, what))
+    return _spec(index.name, keys, partial=_condition_filter(editor, model, index.condition, what),
+                 collation=collation)
 
 
 def unique_constraint_spec(editor, model, constraint):
@@ -111,13 +140,13 @@ def unique_constraint_spec(editor, model, constraint):
         raise NotSupportedError(f"{what} uses expressions, which MongoDB unique indexes cannot hold.")
     if constraint.deferrable is not None:
         raise NotSupportedError(f"{what} is deferrable; MongoDB checks uniqueness on every write.")
-    keys = _keys_for(model, constraint.fields, what)
+    keys, collation = _keys_for(model, constraint.fields, what)
     partial = _condition_filter(editor, model, constraint.condition, what)
     if constraint.nulls_distinct is not False:
         fields = [model._meta.get_field(name) for name in constraint.fields]
         if any(f.null for f in fields):
             partial = _both(partial, _non_null_filter(editor.connection, fields))
-    return _spec(constraint.name, keys, unique=True, partial=partial)
+    return _spec(constraint.name, keys, unique=True, partial=partial, collation=collation)
 
 
 def _both(first, second):

@@ -13,6 +13,7 @@ from django.db.models import CheckConstraint, UniqueConstraint
 from djongo_core import catalog
 from djongo_core.backfill import fill_command, run_fill
 from djongo_core.conversion import convert_values
+from djongo_core.collations import field_collation
 from djongo_core.command import Command
 from djongo_core.compiler import check
 from djongo_core.compiler import generated
@@ -22,6 +23,7 @@ from djongo_core.indexes import (
     IndexSpec,
     builds_own_index,
     declared_keys,
+    keys_collation,
     field_index_specs,
     index_spec,
     own_index_command,
@@ -214,6 +216,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if recompute is not None:
             self.run(recompute)
         self._replace_indexes(table, old_specs, new_specs)
+        if field_collation(old_field) != field_collation(new_field):
+            self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)
 
     def _replace_indexes(self, table, old_specs, new_specs):
@@ -225,6 +229,28 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for name, spec in new_by_name.items():
             if old_by_name.get(name) != spec:
                 self._create_index(table, spec)
+
+    def _recollate_indexes(self, model, new_field, own_names):
+        """Rebuild the other indexes holding a field whose collation changed (Meta.indexes,
+        constraints, unique_together): an index's collation is fixed when it is created."""
+        table = model._meta.db_table
+        fields = {stored_name(field): field for field in model._meta.local_concrete_fields}
+        fields[stored_name(new_field)] = new_field
+        for name, info in self._indexes(table).items():
+            keys = declared_keys(info)
+            if (name == "_id_" or name in own_names
+                    or not any(key == stored_name(new_field) for key, _ in keys)
+                    # text, 2dsphere, hashed...: the plugins' index kinds keep their own rules
+                    or any(direction not in (1, -1) for _, direction in keys)):
+                continue
+            collation = keys_collation(
+                model, [fields[key] for key, _ in keys if key in fields],
+                f"Index {name!r} on {model._meta.label}")
+            options = {k: v for k, v in info.items() if k not in ("key", "v", "ns", "collation")}
+            if collation:
+                options["collation"] = dict(collation)
+            self._drop_index(table, name)
+            self.run(Command(table, "create_index", (keys,), {"name": name, **options}))
 
     def _declare_altered(self, table, old_field, new_field):
         """Keep the declared fields current: the altered field, and the fields referring to it
@@ -416,7 +442,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         columns = [stored_name(field) for field in fields]
         name = self._create_index_name(model._meta.db_table, columns,
                                        suffix="_uniq" if unique else "_idx")
-        return IndexSpec(name, tuple((column, 1) for column in columns), unique=unique)
+        what = f"{'unique' if unique else 'index'}_together {field_names!r} on {model._meta.label}"
+        collation = keys_collation(model, fields, what)
+        return IndexSpec(name, tuple((column, 1) for column in columns), unique=unique,
+                         collation=collation)
 
     def _model_index_specs(self, model):
         specs = []

@@ -34,7 +34,9 @@ class SQLAggregateCompiler(SQLCompiler):
         pipeline.append({"$project": projection})
         self.col_count = len(annotations)
         columns = [("key", f"c{index}") for index in range(len(annotations))]
-        return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns)
+        # The inner query's collation (its find options are not stages).
+        options = {k: v for k, v in inner.command.kwargs.items() if k == "collation"}
+        return QueryPlan(Command(collection, "aggregate", (pipeline,), options), columns)
 
     def execute_sql(self, result_type=MULTI, *args, **kwargs):
         self.select = []

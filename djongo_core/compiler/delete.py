@@ -6,6 +6,7 @@ from django.db.models.sql.constants import MULTI, NO_RESULTS
 from django.db.models.sql.query import Query
 
 from djongo_core.command import Command
+from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.expressions import Translator
 
 
@@ -32,7 +33,7 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
                 match = translator.match(query.where)
             except FullResultSet:
                 match = {}
-            return Command(table, "delete_many", (match,))
+            return Command(table, "delete_many", (match,), collation_options([query]))
         # The filter needs joins: find the matching ids with a query, then delete by _id.
         ids_query = query.clone()
         ids_query.__class__ = Query

@@ -10,6 +10,7 @@ from django.db import DataError, NotSupportedError, models
 from django.db.models import Lookup, functions
 from django.db.models.sql.where import WhereNode
 
+from djongo_core.collations import collation_document
 from djongo_core.compiler.lookups import TEXT_FIELDS, is_computed, literal, not_null
 from djongo_core.compiler.tree import internal_type
 
@@ -156,6 +157,12 @@ class FunctionTranslations:
     def _NullIf(self, node):
         first, second = self._arguments(node)
         return {"$cond": [{"$eq": [first, second]}, None, first]}
+
+    def _Collate(self, node):
+        # The collation is the whole command's (compiler/collation.py): the value passes as is.
+        collation_document(node.collation)  # an invalid name fails here, naming the fix
+        (value,) = self._arguments(node)
+        return value
 
     def _Cast(self, node):
         (value,) = self._arguments(node)

@@ -26,6 +26,7 @@ from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
+from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.distinct import (
     distinct_on_expressions, distinct_on_stages, distinct_stages,
 )
@@ -176,6 +177,7 @@ class SQLCompiler(compiler.SQLCompiler):
         # fields of distinct(*fields).
         order = self._ordering()
         distinct_on = distinct_on_expressions(self)
+        collated = collation_options([query], [e for e, _ in order] + distinct_on)
         select = [expression for expression, _, _ in self.select]
         grouped = self._needs_group(select, having=None)
         if grouped and self._meta_ordering:
@@ -199,7 +201,7 @@ class SQLCompiler(compiler.SQLCompiler):
 
         if not (subquery_stages or joined_filter or windowed) and self._can_use_find(
                 joined, grouped, select, order, translator):
-            return self._find_plan(collection, base_filter, select, order, translator)
+            return self._find_plan(collection, base_filter, select, order, translator, collated)
 
         pipeline = []
         if base_filter:
@@ -249,7 +251,8 @@ class SQLCompiler(compiler.SQLCompiler):
             if sort_keys:
                 pipeline.append({"$sort": sort_keys})
             pipeline.extend(self._window_stages())
-        return QueryPlan(Command(collection, "aggregate", (pipeline,)), columns, translator.let)
+        return QueryPlan(Command(collection, "aggregate", (pipeline,), collated),
+                         columns, translator.let)
 
     def _tableless_plan(self):
         """A query on no model (Q.check() for constraint validation): a database-level pipeline
@@ -267,7 +270,8 @@ class SQLCompiler(compiler.SQLCompiler):
         select = [expression for expression, _, _ in self.select]
         columns, projection = self._projection(select, translator)
         pipeline.extend([*translator.take_pre_stages(), {"$project": projection}])
-        return QueryPlan(Command(None, "aggregate", (pipeline,)), columns)
+        return QueryPlan(Command(None, "aggregate", (pipeline,),
+                                 collation_options([self.query])), columns)
 
     def _combined_plan(self):
         select = [expression for expression, _, _ in self.select]
@@ -289,6 +293,9 @@ class SQLCompiler(compiler.SQLCompiler):
             order.append((key, order_by.descending, False))
         command, columns = combinators.combined_command(
             self, order, self._window_stages(), sort_columns)
+        # The parts run in one pipeline ($unionWith), under one collation.
+        command.kwargs.update(collation_options(
+            self.query.combined_queries, [o for o, _ in self._order_by_pairs()]))
         return QueryPlan(command, columns)
 
     def _base_alias(self):
@@ -401,7 +408,7 @@ class SQLCompiler(compiler.SQLCompiler):
                     for e, descending in order)
         )
 
-    def _find_plan(self, collection, match, select, order, translator):
+    def _find_plan(self, collection, match, select, order, translator, collated):
         columns = []
         projection = {}
         for index, expression in enumerate(select):
@@ -416,7 +423,7 @@ class SQLCompiler(compiler.SQLCompiler):
                 columns.append(("key", f"c{index}"))
         if "_id" not in projection:
             projection["_id"] = 0
-        options = {}
+        options = dict(collated)
         if order:
             options["sort"] = [
                 (translator.field_path(e), -1 if d else 1) if isinstance(e, Col)
@@ -573,3 +580,4 @@ def _explain_target(command):
             target["projection"] = command.args[1]
         return target
     return {"aggregate": command.collection, "pipeline": command.args[0], "cursor": {}}
+

@@ -5,6 +5,7 @@ from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
 from djongo_core.command import Command
+from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.compiler.generated import regenerated_fields, write_stages
@@ -88,7 +89,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             update = {"$set": constants} if constants else {}
             if removed:
                 update["$unset"] = dict.fromkeys(removed, "")
-        return Command(opts.db_table, "update_many", (match, update))
+        return Command(opts.db_table, "update_many", (match, update),
+                       collation_options([self.query]))
 
 
 def _check_allowed(field, value):

@@ -20,6 +20,7 @@ from pymongo.errors import BulkWriteError
 from djongo_core.command import Command
 from djongo_core.documents import stored_name
 from djongo_core.errors import DUPLICATE_KEY, duplicate_index, translated_errors
+from djongo_core.indexes import keys_collation
 
 
 class Upsert:
@@ -33,6 +34,11 @@ class Upsert:
         self.documents = documents
         self.target, self.nulls_distinct = conflict_target(self.opts, compiler.query.unique_fields)
         self.updated = [stored_name(field) for field in compiler.query.update_fields]
+        # The filter compares as the unique index does: under its fields' collation.
+        collation = None if self.target == ["_id"] else keys_collation(
+            self.opts.model, compiler.query.unique_fields,
+            f"bulk_create(update_conflicts=True) on {self.opts.label}")
+        self.collation = dict(collation) if collation else None
 
     def command(self, documents=None):
         documents = self.documents if documents is None else documents
@@ -63,7 +69,7 @@ class Upsert:
             update["$set"] = assignments
         if on_insert:
             update["$setOnInsert"] = on_insert
-        return UpdateOne(key, update, upsert=True)
+        return UpdateOne(key, update, upsert=True, collation=self.collation)
 
     def run(self, counter, read_back):
         """Write the batch; return per document whether it was inserted (False: updated).
@@ -132,8 +138,9 @@ class Upsert:
         matched but that encodes differently (1 against 1.0, a collation) is read on its own."""
         keys = [self.key(document) for document in documents]
         projection = dict.fromkeys(sorted(names | set(self.target)), 1)
+        options = {"collation": self.collation} if self.collation else {}
         found = self.connection.executor.documents(Command(
-            self.table, "find", ({"$or": keys}, projection)))
+            self.table, "find", ({"$or": keys}, projection), options))
         codec = self.connection.mongo_database.codec_options
         by_key = {}
         for document in found:
@@ -143,7 +150,7 @@ class Upsert:
             document = by_key.get(_encoded(key, self.target, codec))
             if document is None:
                 document = self.connection.executor.run(Command(
-                    self.table, "find_one", (key, projection)))
+                    self.table, "find_one", (key, projection), options))
             if document is None:
                 raise DatabaseError(
                     f"bulk_create(update_conflicts=True) on {self.opts.label}: the document "
