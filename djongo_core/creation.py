@@ -10,8 +10,11 @@ class DatabaseCreation(BaseDatabaseCreation):
         test_database_name = self._get_test_db_name()
         if keepdb:
             return test_database_name
-        client = self.connection.mongo_client
-        if test_database_name in client.list_database_names():
+        # A database exists while it holds a collection. Asking the database itself rather
+        # than listing databases also works for users allowed on it alone (Atlas roles), and
+        # on the embedded engine whatever the other databases hold (listdatabases-decimal128).
+        database = self.connection.mongo_client[test_database_name]
+        if database.list_collection_names():
             if not autoclobber:
                 confirm = input(
                     f"Type 'yes' if you would like to try deleting the test database "

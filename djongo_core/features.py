@@ -63,7 +63,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # wherever its column is read (compiler/generated.py).
     supports_stored_generated_columns = True
     supports_virtual_generated_columns = True
-    supports_expression_defaults = False
+    # A db_default expression (Now(), Pi(), Lower(...)) is computed by the server: in the
+    # insert's own pipeline for new documents, by an update pipeline for existing ones.
+    supports_expression_defaults = True
+    # Decimal128 holds 34 significant digits: DecimalField() needs no max_digits/decimal_places
+    # (the value reads back with the scale it was written with).
+    supports_no_precision_decimalfield = True
     supports_expression_indexes = False
     # Window functions are $setWindowFields stages (compiler/windows.py); RANGE frames with
     # offsets need one numeric or date ordering; frame exclusions do not exist in MongoDB.
@@ -583,6 +588,11 @@ DJANGO_TEST_SKIPS = {
         # assertNumQueries(1) around m2m add(): the through rows are a bulk_create
         "many_to_many.tests.ManyToManyTests.test_fast_add_ignore_conflicts",
     },
+    "Counts the queries of an insert whose db_default is an expression (Now()): an insert cannot compute values, so the server computes them in a pipeline first.": {
+        # assertNumQueries(1) around bulk_create with created_at = db_default Now(), also
+        # counting the "created_at" mentions in the captured SQL
+        "bulk_create.tests.BulkCreateTests.test_db_default_field_excluded",
+    },
     "Counts the queries of a delete filtered across a relation: a MongoDB delete cannot join, so the matching ids are read first.": {
         # assertNumQueries(1) around User.objects.filter(avatar__desc="a").delete()
         "delete.tests.FastDeleteTests.test_fast_delete_joined_qs",
@@ -590,6 +600,8 @@ DJANGO_TEST_SKIPS = {
         "delete.tests.FastDeleteTests.test_fast_delete_aggregation",
     },
     "BSON dates have millisecond precision; MongoDB cannot store microseconds.": {
+        # bulk_create with pub_date=datetime.now(), read back and compared
+        "field_defaults.tests.DefaultTests.test_bulk_create_all_db_defaults_one_field",
         # compares refreshed pub_date with datetime.now()
         "basic.tests.ModelRefreshTests.test_refresh_unsaved",
         # compares refreshed pub_date with datetime.now()

@@ -270,3 +270,24 @@ def test_python_older_than_3_13(monkeypatch):
     monkeypatch.setattr(sys, "version_info", (3, 12, 7, "final", 0))
     with pytest.raises(ImproperlyConfigured, match="needs Python 3.13 or newer"):
         embedded_server_uri("embedded:")
+
+
+@pytest.mark.usefixtures("db")
+def test_test_database_is_created_next_to_stored_decimals(monkeypatch):
+    from bson import Decimal128
+    from django.db import connection
+
+    # Decimals stored anywhere made the embedded engine's listDatabases fail
+    # (docs/engine-deviations.md#listdatabases-decimal128).
+    connection.mongo_database["decimals"].insert_one({"d": Decimal128("1.5")})
+    leftover = connection.mongo_client["djongo_core_leftover_test_db"]
+    leftover["stale"].insert_one({"x": 1})
+    creation = connection.creation
+    monkeypatch.setattr(creation, "_get_test_db_name", lambda: leftover.name)
+    try:
+        assert creation._create_test_db(verbosity=0, autoclobber=True) == leftover.name
+        # An old test database is dropped before the run, as on SQL backends.
+        assert leftover.list_collection_names() == []
+    finally:
+        connection.mongo_database.drop_collection("decimals")
+        connection.mongo_client.drop_database(leftover.name)

@@ -194,3 +194,33 @@ def test_conversion_of_a_large_collection_reports_progress(gadget_model, monkeyp
         del connection.migration_progress
     assert [d["name"] for d in stored("testapp_gadget")] == [1, 2, 3, 4, 5]
     assert [report[2] for report in reports] == [2, 4, 5]
+
+
+def test_expression_db_defaults_pass_checks_and_are_computed_by_the_server():
+    from decimal import Decimal
+
+    from django.db.models.functions import Pi
+
+    with isolate_apps("tests.testapp"):
+        class Stamp(models.Model):
+            made = models.DateTimeField(db_default=Now())
+            ratio = models.FloatField(db_default=Pi() + 1)
+            # Decimal128 needs no declared precision (supports_no_precision_decimalfield).
+            amount = models.DecimalField(null=True)
+
+            class Meta:
+                app_label = "testapp"
+
+        assert Stamp.check(databases={"default"}) == []
+        with connection.schema_editor() as editor:
+            editor.create_model(Stamp)
+        try:
+            before = datetime.datetime.now(datetime.UTC)
+            stamp = Stamp.objects.create(amount=Decimal("1234567890.0123456789"))
+            stamp.refresh_from_db()
+            assert before - datetime.timedelta(seconds=5) <= stamp.made
+            assert stamp.ratio == pytest.approx(4.14159265)
+            assert stamp.amount == Decimal("1234567890.0123456789")
+        finally:
+            connection.mongo_database.drop_collection("testapp_stamp")
+            connection.mongo_database[SCHEMA_COLLECTION].delete_many({"name": "testapp_stamp"})
