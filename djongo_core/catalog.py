@@ -23,6 +23,8 @@ Introspection reports these declared fields first (in declaration order) and sam
 for the rest, which is all there is on a database Django did not create.
 """
 
+from django.db.models import CompositePrimaryKey
+
 from djongo_core.backfill import db_default_literal
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
@@ -89,6 +91,9 @@ def declare_model(model, connection):
     fields = {field.column: describe(field, connection)
               for field in stored_fields(model, connection)}
     entry = {"fields": fields}
+    if isinstance(model._meta.pk, CompositePrimaryKey):
+        # No field is the key (the _id is the driver's ObjectId): the key's columns, in order.
+        entry["primary_key"] = [field.column for field in model._meta.pk.fields]
     if model._meta.db_table_comment:
         entry["comment"] = str(model._meta.db_table_comment)
     return Command(SCHEMA_COLLECTION, "update_one", (
@@ -140,3 +145,9 @@ def declared_fields(database, table):
     """Return {column: declaration} recorded for a collection ({} when nothing is)."""
     entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"fields": 1, "auto": 1})
     return (entry or {}).get("fields") or {}
+
+
+def declared_primary_key(database, table):
+    """Return the columns of a collection's composite primary key, or None."""
+    entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"primary_key": 1})
+    return (entry or {}).get("primary_key")

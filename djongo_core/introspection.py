@@ -19,7 +19,7 @@ from django.db.backends.base.introspection import (
     TableInfo as BaseTableInfo,
 )
 
-from djongo_core.catalog import declared_checks, declared_fields
+from djongo_core.catalog import declared_checks, declared_fields, declared_primary_key
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
@@ -112,8 +112,11 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 for column in entry["auto"].get("field_names", [])]
 
     def get_primary_key_columns(self, cursor, table_name):
-        declared = declared_fields(self.connection.mongo_database, table_name)
-        return [self._pk_column(table_name, declared)]
+        database = self.connection.mongo_database
+        composite = declared_primary_key(database, table_name)
+        if composite:
+            return list(composite)
+        return [self._pk_column(table_name, declared_fields(database, table_name))]
 
     def get_relations(self, cursor, table_name):
         """Return the relations migrations declared (MongoDB itself has no foreign keys), each
@@ -133,12 +136,19 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         """
         database = self.connection.mongo_database
         pk_column = self._pk_column(table_name, declared_fields(database, table_name))
+        composite = declared_primary_key(database, table_name)
         constraints = {}
         for info in database[table_name].list_indexes():
             keys = declared_keys(info)
-            is_pk = info["name"] == "_id_"
+            columns = [pk_column if field == "_id" else field for field, _ in keys]
+            if composite:
+                # The unique index on the key's columns stands for the primary key (the _id
+                # index is then only MongoDB's own).
+                is_pk = bool(info.get("unique")) and columns == composite
+            else:
+                is_pk = info["name"] == "_id_"
             constraints[info["name"]] = {
-                "columns": [pk_column if field == "_id" else field for field, _ in keys],
+                "columns": columns,
                 "primary_key": is_pk,
                 "unique": bool(info.get("unique")) or is_pk,
                 "foreign_key": None,

@@ -8,7 +8,7 @@ from django.core.exceptions import FieldError
 from django.db import IntegrityError, NotSupportedError
 from django.db.transaction import TransactionManagementError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
-from django.db.models import CheckConstraint, UniqueConstraint
+from django.db.models import CheckConstraint, CompositePrimaryKey, UniqueConstraint
 
 from djongo_core import catalog
 from djongo_core.backfill import fill_command, run_fill
@@ -449,6 +449,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _model_index_specs(self, model):
         specs = []
+        pk = model._meta.pk
+        if isinstance(pk, CompositePrimaryKey):
+            # The _id is the driver's ObjectId: a unique index keeps the key's columns unique,
+            # as a primary key constraint does (introspection reports it as the primary key).
+            fields = list(pk.fields)
+            specs.append(IndexSpec(
+                f"{model._meta.db_table}_pkey",
+                tuple((stored_name(field), 1) for field in fields), unique=True,
+                collation=keys_collation(model, fields, f"The primary key of {model._meta.label}")))
         for field in model._meta.local_fields:
             specs.extend(field_index_specs(self, model, field))
         specs.extend(self._together_spec(model, fields) for fields in model._meta.unique_together)

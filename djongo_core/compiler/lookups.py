@@ -14,7 +14,7 @@ from django.db.models.expressions import Col, ColPairs, JSONNull, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
-from djongo_core.compiler import json_null, json_paths, regex
+from djongo_core.compiler import json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
 
 BUILTIN_LOOKUPS = "django.db.models.lookups"
@@ -155,6 +155,8 @@ def single_column(expression):
 
 def lookup_match(lookup, translator):
     """Return the lookup as a query document for `find` or `$match`."""
+    if tuples.is_tuple_lookup(lookup):
+        return translator.match(tuples.single_column_condition(lookup))
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
@@ -224,6 +226,8 @@ def _regex(pattern, options):
 
 def lookup_expression(lookup, translator):
     """Return the lookup as a boolean aggregation expression."""
+    if tuples.is_tuple_lookup(lookup):
+        return translator.expression(tuples.single_column_condition(lookup))
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup)
