@@ -114,12 +114,6 @@ def declare_checks(model, checks):
     ), {"upsert": True})
 
 
-def declared_checks(database, table):
-    """Return {constraint name: columns} of the CheckConstraints recorded for a collection."""
-    entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"checks": 1})
-    return (entry or {}).get("checks") or {}
-
-
 def comment_table(table, comment):
     """Return the update that records (or, for an empty comment, removes) a table comment."""
     update = {"$set": {"comment": str(comment)}} if comment else {"$unset": {"comment": ""}}
@@ -141,13 +135,8 @@ def forget_field(table, column):
     ))
 
 
-def declared_fields(database, table):
-    """Return {column: declaration} recorded for a collection ({} when nothing is)."""
-    entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"fields": 1, "auto": 1})
-    return (entry or {}).get("fields") or {}
-
-
-def declared_primary_key(database, table):
-    """Return the columns of a collection's composite primary key, or None."""
-    entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {"primary_key": 1})
-    return (entry or {}).get("primary_key")
+def declared_entry(database, table):
+    """Return what `__schema__` records for a collection: "fields" {column: declaration},
+    "checks" {constraint name: columns}, "primary_key" (a composite key's columns)... ({} when
+    nothing is). One read, for introspection to take every part it needs from."""
+    return database[SCHEMA_COLLECTION].find_one({"name": table}) or {}

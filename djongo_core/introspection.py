@@ -19,7 +19,7 @@ from django.db.backends.base.introspection import (
     TableInfo as BaseTableInfo,
 )
 
-from djongo_core.catalog import declared_checks, declared_fields, declared_primary_key
+from djongo_core.catalog import declared_entry
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
@@ -83,7 +83,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         if not any(info["name"] == table_name for info in self._collections(table_name)):
             raise DatabaseError(f"Collection {table_name!r} does not exist.")
         database = self.connection.mongo_database
-        declared = declared_fields(database, table_name)
+        declared = declared_entry(database, table_name).get("fields") or {}
         pk_column = self._pk_column(table_name, declared)
         description = [
             FieldInfo(column, info.get("db_type") or info["type"], info.get("max_length"), None,
@@ -112,16 +112,15 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 for column in entry["auto"].get("field_names", [])]
 
     def get_primary_key_columns(self, cursor, table_name):
-        database = self.connection.mongo_database
-        composite = declared_primary_key(database, table_name)
-        if composite:
-            return list(composite)
-        return [self._pk_column(table_name, declared_fields(database, table_name))]
+        entry = declared_entry(self.connection.mongo_database, table_name)
+        if entry.get("primary_key"):
+            return list(entry["primary_key"])
+        return [self._pk_column(table_name, entry.get("fields") or {})]
 
     def get_relations(self, cursor, table_name):
         """Return the relations migrations declared (MongoDB itself has no foreign keys), each
         with the database's own action on delete: none (Django's on_delete does the work)."""
-        declared = declared_fields(self.connection.mongo_database, table_name)
+        declared = declared_entry(self.connection.mongo_database, table_name).get("fields") or {}
         return {
             column: (info["references"]["column"], info["references"]["table"], DO_NOTHING)
             for column, info in declared.items() if "references" in info
@@ -135,8 +134,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         MongoDB holds for it (partialFilterExpression, sparse, expireAfterSeconds, weights...).
         """
         database = self.connection.mongo_database
-        pk_column = self._pk_column(table_name, declared_fields(database, table_name))
-        composite = declared_primary_key(database, table_name)
+        entry = declared_entry(database, table_name)
+        pk_column = self._pk_column(table_name, entry.get("fields") or {})
+        composite = entry.get("primary_key")
         constraints = {}
         for info in database[table_name].list_indexes():
             keys = declared_keys(info)
@@ -160,7 +160,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 "options": {k: v for k, v in info.items() if k not in ("key", "v", "ns", "name")},
             }
         # CheckConstraints are clauses of the collection's validator, named in __schema__.
-        for name, columns in declared_checks(database, table_name).items():
+        for name, columns in (entry.get("checks") or {}).items():
             constraints[name] = {
                 "columns": columns, "primary_key": False, "unique": False, "foreign_key": None,
                 "check": True, "index": False, "orders": [], "type": None, "definition": None,

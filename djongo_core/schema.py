@@ -246,11 +246,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             collation = keys_collation(
                 model, [fields[key] for key, _ in keys if key in fields],
                 f"Index {name!r} on {model._meta.label}")
-            options = {k: v for k, v in info.items() if k not in ("key", "v", "ns", "collation")}
+            options = _index_options(info, "collation")
             if collation:
                 options["collation"] = dict(collation)
-            self._drop_index(table, name)
-            self.run(Command(table, "create_index", (keys,), {"name": name, **options}))
+            self._recreate_index(table, name, keys, options)
 
     def _declare_altered(self, table, old_field, new_field):
         """Keep the declared fields current: the altered field, and the fields referring to it
@@ -509,7 +508,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             keys = declared_keys(info)
             if name == "_id_" or not any(key == old_key for key, _ in keys):
                 continue
-            options = {k: v for k, v in info.items() if k not in ("key", "v", "ns")}
+            options = _index_options(info)
             if "weights" in options:
                 options["weights"] = {new_key if key == old_key else key: weight
                                       for key, weight in options["weights"].items()}
@@ -518,10 +517,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     new_key if key == old_key else key: condition
                     for key, condition in options["partialFilterExpression"].items()
                 }
-            self._drop_index(table, name)
-            self.run(Command(table, "create_index", (
+            self._recreate_index(
+                table, name,
                 [(new_key if key == old_key else key, direction) for key, direction in keys],
-            ), {"name": name, **options}))
+                options)
+
+    def _recreate_index(self, table, name, keys, options):
+        """Drop an index and build it again under its name (keys or options changed)."""
+        self._drop_index(table, name)
+        self.run(Command(table, "create_index", (keys,), {"name": name, **options}))
+
+
+def _index_options(info, *left_out):
+    """Return the creation options of an index as listIndexes gives it (its keys, version and
+    namespace, and what the caller replaces, left out)."""
+    return {k: v for k, v in info.items() if k not in ("key", "v", "ns", *left_out)}
 
 
 def _check_constraints(model):

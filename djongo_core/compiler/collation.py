@@ -95,7 +95,5 @@ def _collect_explicit(node, explicit):
 
 
 def _sources(node):
-    if isinstance(node, Query):
-        return []
     getter = getattr(node, "get_source_expressions", None)
     return [source for source in getter() if source is not None] if getter else []
