@@ -37,7 +37,6 @@ def test_setup_says_clearly_when_it_finds_no_python_313(tmp_path):
     # and no pyenv.
     shutil.copy(ROOT / "dev", tmp_path / "dev")
     (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "requirements-dev.txt").write_text("")
     bare_path = "/usr/bin:/bin"
     if shutil.which("python3.13", path=bare_path):
         pytest.skip("this machine has Python 3.13 in its system folders")
