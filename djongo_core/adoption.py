@@ -14,7 +14,8 @@ from django.apps import apps
 from django.db import router
 
 from djongo_core import catalog
-from djongo_core.counters import SCHEMA_COLLECTION, raise_command
+from djongo_core.command import Command
+from djongo_core.counters import raise_command
 
 INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
 
@@ -54,14 +55,13 @@ def adoption_models(connection, app_labels=()):
 
 def plan(connection, models):
     """Return the changes adoption makes for models, reading the database only."""
-    database = connection.mongo_database
-    collections = set(database.list_collection_names())
+    collections = set(connection.executor.run(Command(None, "list_collection_names")))
     changes = []
     for model in models:
         table = model._meta.db_table
         if table not in collections:
             continue  # nothing stored yet: migrate creates it, counter included
-        entry = database[SCHEMA_COLLECTION].find_one({"name": table}) or {}
+        entry = catalog.declared_entry(connection, table)
         label = model._meta.label
         if not entry.get("fields"):
             changes.append(Change(label, table, "record fields",
@@ -77,8 +77,8 @@ def _counter_changes(connection, model, entry):
     if auto is None or auto.get_internal_type() not in INTEGER_AUTO_FIELDS:
         return []
     changes = []
-    collection = connection.mongo_database[table]
-    foreign = collection.count_documents({"_id": {"$not": {"$type": "number"}}})
+    foreign = connection.executor.run(Command(
+        table, "count_documents", ({"_id": {"$not": {"$type": "number"}}},), model=model))
     if foreign:
         changes.append(Change(label, table, "warning",
             f"{foreign} document(s) have an _id that is not an integer; the model's "

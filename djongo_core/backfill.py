@@ -49,13 +49,12 @@ def fill_command(editor, model, field, selector):
 
 def _server_expression(editor, model, field):
     """Compile a db_default expression (Now(), Lower(Value(...))) for an update pipeline."""
-    from djongo_core.compiler.expressions import Translator
+    from djongo_core.compiler.model_expressions import model_translator
 
     query = InsertQuery(model)
-    compiler = query.get_compiler(connection=editor.connection)
     expression = field._db_default_expression.resolve_expression(query, allow_joins=False,
                                                                   for_save=True)
-    return Translator(compiler, {}).expression(expression)
+    return model_translator(editor.connection, model, query).expression(expression)
 
 
 def run_fill(editor, command):
@@ -65,8 +64,8 @@ def run_fill(editor, command):
     if editor.collect_sql:
         editor.run(command)
         return
-    collection = editor.connection.mongo_database[table]
-    total = collection.count_documents(selector)
+    run = editor.connection.executor.run
+    total = run(Command(table, "count_documents", (selector,), model=command.model))
     if total <= BATCH_SIZE:
         if total:
             editor.run(command)
@@ -77,12 +76,12 @@ def run_fill(editor, command):
     while True:
         # By ids, not by _id ranges: adopted collections may mix _id types, which ranges
         # (type-bracketed in MongoDB) would skip. Filled documents no longer match selector.
-        ids = [document["_id"] for document in
-               collection.find(selector, {"_id": 1}, limit=BATCH_SIZE)]
+        ids = [document["_id"] for document in editor.connection.executor.documents(Command(
+            table, "find", (selector, {"_id": 1}), {"limit": BATCH_SIZE}, model=command.model))]
         if not ids:
             break
-        result = editor.run(Command(table, "update_many",
-                                    ({"$and": [selector, {"_id": {"$in": ids}}]}, update)))
+        result = editor.run(command.replaced(
+            args=({"$and": [selector, {"_id": {"$in": ids}}]}, update)))
         if result.modified_count == 0:
             break  # nothing more can change: never loop on documents the update leaves alone
         done += len(ids)

@@ -188,7 +188,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def init_connection_state(self):
         try:
-            self.plugin_host.hook.djongo_connection_created(connection=self)
+            self.plugin_host.hook.djongo_setup_connection(connection=self)
         except Exception:
             # A plugin refused the server (one that cannot run transactions, say): the
             # connection never became usable, and must not keep its client open.
@@ -206,14 +206,14 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             clients.release(self.alias, self._connection_params)
 
     # -- transactions ----------------------------------------------------------------------
-    # MongoDB transactions come from a plugin (djongo_transaction_manager). Without one every
+    # MongoDB transactions come from a plugin (djongo_provide_transaction_manager). Without one every
     # write commits on its own and these methods do nothing; with one they forward to it and
     # log into connection.queries as Django does on SQL databases.
 
     @cached_property
     def transaction_manager(self):
         """The plugin object running this connection's transactions, or None."""
-        return self.plugin_host.hook.djongo_transaction_manager(connection=self)
+        return self.plugin_host.hook.djongo_provide_transaction_manager(connection=self)
 
     def _set_autocommit(self, autocommit):
         if self.transaction_manager is not None:

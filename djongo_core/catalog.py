@@ -114,6 +114,16 @@ def declare_checks(model, checks):
     ), {"upsert": True})
 
 
+def declare_constraint_kind(model, constraint, present):
+    """Return the update that records (present) or forgets a plugin constraint kind, by name
+    with its class, so that introspection reports it (MongoDB has no named constraints)."""
+    key = f"constraints.{constraint.name}"
+    kind = f"{type(constraint).__module__}.{type(constraint).__qualname__}"
+    update = {"$set": {key: {"kind": kind}}} if present else {"$unset": {key: ""}}
+    return Command(SCHEMA_COLLECTION, "update_one", ({"name": model._meta.db_table}, update),
+                   {"upsert": True}, model=model)
+
+
 def comment_table(table, comment):
     """Return the update that records (or, for an empty comment, removes) a table comment."""
     update = {"$set": {"comment": str(comment)}} if comment else {"$unset": {"comment": ""}}
@@ -135,8 +145,11 @@ def forget_field(table, column):
     ))
 
 
-def declared_entry(database, table):
+def declared_entry(connection, table):
     """Return what `__schema__` records for a collection: "fields" {column: declaration},
-    "checks" {constraint name: columns}, "primary_key" (a composite key's columns)... ({} when
+    "checks" {constraint name: columns}, "constraints" {name: {"kind": class path}} of plugin
+    constraint kinds, "options" (collection_options.py), "primary_key" (a composite key's
+    columns)... ({} when
     nothing is). One read, for introspection to take every part it needs from."""
-    return database[SCHEMA_COLLECTION].find_one({"name": table}) or {}
+    return connection.executor.run(
+        Command(SCHEMA_COLLECTION, "find_one", ({"name": table},))) or {}

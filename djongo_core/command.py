@@ -5,7 +5,7 @@ lets plugins inspect or rewrite it (translation hooks), wrap its execution (sess
 cursor options), and lets `connection.queries` show it as readable MQL.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bson import json_util
@@ -23,9 +23,22 @@ class Command:
     operation: str
     args: tuple = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # Where the command comes from, for plugins wrapping djongo_execute: the model class whose
+    # query, write or migration it serves (None for database-level work: counters' __schema__,
+    # introspection of every collection...). Not part of the call: equal commands stay equal.
+    model: Any = field(default=None, compare=False, repr=False)
+    # Another database of the same client (test databases are created and dropped this way);
+    # None is the connection's own.
+    database: str | None = None
+
+    def replaced(self, **changes):
+        """Return a copy with some of its parts replaced (the origin is kept)."""
+        return replace(self, **changes)
 
     def target(self, database):
         """Return the pymongo object whose method runs this command."""
+        if self.database is not None:
+            database = database.client[self.database]
         return database if self.collection is None else database[self.collection]
 
     def as_mql(self) -> str:
@@ -35,7 +48,9 @@ class Command:
         options = {k: v for k, v in self.kwargs.items() if k != "session"}
         if options:
             parts.append(_render(options))
-        owner = "db" if self.collection is None else f"db.{self.collection}"
+        owner = "db" if self.database is None else f"db.getSiblingDB({_render(self.database)})"
+        if self.collection is not None:
+            owner += f".{self.collection}"
         return f"{owner}.{self.operation}({', '.join(parts)})"
 
 

@@ -37,10 +37,10 @@ def convert_values(editor, model, old_field, new_field):
         editor.collected_sql.append(
             f"// convert every stored {key!r} value of {table} from {old_type} to {new_type}")
         return
-    collection = connection.mongo_database[table]
+    run = connection.executor.run
     stored = {key: {"$ne": None}}
     if key == "_id":
-        if collection.find_one(stored, {"_id": 1}) is not None:
+        if run(Command(table, "find_one", (stored, {"_id": 1}), model=model)) is not None:
             raise NotSupportedError(
                 f"{what}: a document's _id never changes in place. Create a new model, copy "
                 "the documents over in a RunPython step, then delete the old one."
@@ -58,8 +58,12 @@ def convert_values(editor, model, old_field, new_field):
                 "clear such values first (a RunPython step before this migration)."
             ) from error
 
+    def stored_values():
+        return connection.executor.documents(
+            Command(table, "find", (stored, {key: 1}), model=model))
+
     total = 0
-    for document in collection.find(stored, {key: 1}):
+    for document in stored_values():
         converted(document)
         total += 1
     report = getattr(connection, "migration_progress", None)
@@ -67,12 +71,12 @@ def convert_values(editor, model, old_field, new_field):
 
     def write():
         nonlocal batch, done
-        editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}))
+        editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}, model=model))
         done, batch = done + len(batch), []
         if report is not None and total > BATCH_SIZE:
             report(table, key, min(done, total), total)
 
-    for document in collection.find(stored, {key: 1}):
+    for document in stored_values():
         batch.append(UpdateOne({"_id": document["_id"]}, {"$set": {key: converted(document)}}))
         if len(batch) == BATCH_SIZE:
             write()

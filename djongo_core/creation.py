@@ -2,6 +2,8 @@ import sys
 
 from django.db.backends.base.creation import BaseDatabaseCreation
 
+from djongo_core.command import Command
+
 
 class DatabaseCreation(BaseDatabaseCreation):
     """Test databases: created by the first write, dropped whole at the end."""
@@ -13,8 +15,9 @@ class DatabaseCreation(BaseDatabaseCreation):
         # A database exists while it holds a collection. Asking the database itself rather
         # than listing databases also works for users allowed on it alone (Atlas roles), and
         # on the embedded engine whatever the other databases hold (listdatabases-decimal128).
-        database = self.connection.mongo_client[test_database_name]
-        if database.list_collection_names():
+        names = self.connection.executor.run(
+            Command(None, "list_collection_names", database=test_database_name))
+        if names:
             if not autoclobber:
                 confirm = input(
                     f"Type 'yes' if you would like to try deleting the test database "
@@ -33,4 +36,5 @@ class DatabaseCreation(BaseDatabaseCreation):
         self._drop(test_database_name)
 
     def _drop(self, name):
-        self.connection.mongo_client.drop_database(name)
+        self.connection.executor.run(
+            Command(None, "command", ({"dropDatabase": 1},), database=name))

@@ -121,7 +121,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     update_can_self_select = False
 
     # Are there transactions and savepoints? Only when a plugin manages them for this
-    # connection (djongo_transaction_manager, e.g. the transactions plugin); without one each
+    # connection (djongo_provide_transaction_manager, e.g. the transactions plugin); without one each
     # write is atomic on its own and atomic() blocks are not rolled back. The plugin host
     # answers, not the server: Django's TestCase asks before the first query.
     @cached_property

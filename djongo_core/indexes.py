@@ -114,7 +114,7 @@ def _keys_for(model, field_names, what):
 def _condition_filter(editor, model, condition, what):
     if condition is None:
         return None
-    from djongo_core.compiler.partial import compile_partial_filter
+    from djongo_core.compiler.model_expressions import compile_partial_filter
 
     return compile_partial_filter(editor.connection, model, condition, what)
 

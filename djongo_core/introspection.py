@@ -20,6 +20,7 @@ from django.db.backends.base.introspection import (
 )
 
 from djongo_core.catalog import declared_entry
+from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
@@ -68,8 +69,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         """Return the collections (views as "v"), leaving out `__schema__` and system ones."""
         comments = {
             entry["name"]: entry["comment"]
-            for entry in self.connection.mongo_database[SCHEMA_COLLECTION].find(
-                {"comment": {"$exists": True}}, {"name": 1, "comment": 1})
+            for entry in self.connection.executor.documents(Command(
+                SCHEMA_COLLECTION, "find",
+                ({"comment": {"$exists": True}}, {"name": 1, "comment": 1})))
         }
         return [
             TableInfo(info["name"], "v" if info.get("type") == "view" else "t",
@@ -82,8 +84,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         """Describe the declared fields, then the other keys seen in a sample of documents."""
         if not any(info["name"] == table_name for info in self._collections(table_name)):
             raise DatabaseError(f"Collection {table_name!r} does not exist.")
-        database = self.connection.mongo_database
-        declared = declared_entry(database, table_name).get("fields") or {}
+        declared = declared_entry(self.connection, table_name).get("fields") or {}
         pk_column = self._pk_column(table_name, declared)
         description = [
             FieldInfo(column, info.get("db_type") or info["type"], info.get("max_length"), None,
@@ -93,7 +94,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                       info.get("comment"))
             for column, info in declared.items()
         ]
-        for key, seen in sample_fields(database[table_name], self.sample_size).items():
+        for key, seen in sample_fields(self.connection, table_name, self.sample_size).items():
             column = pk_column if key == "_id" else key
             if column in declared:
                 continue
@@ -105,14 +106,14 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_sequences(self, cursor, table_name, table_fields=()):
         """Report the collection's `__schema__` counter as its sequence."""
-        entry = self.connection.mongo_database[SCHEMA_COLLECTION].find_one({"name": table_name})
-        if entry is None or "auto" not in entry:
+        entry = declared_entry(self.connection, table_name)
+        if "auto" not in entry:
             return []
         return [{"table": table_name, "column": column}
                 for column in entry["auto"].get("field_names", [])]
 
     def get_primary_key_columns(self, cursor, table_name):
-        entry = declared_entry(self.connection.mongo_database, table_name)
+        entry = declared_entry(self.connection, table_name)
         if entry.get("primary_key"):
             return list(entry["primary_key"])
         return [self._pk_column(table_name, entry.get("fields") or {})]
@@ -120,7 +121,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
     def get_relations(self, cursor, table_name):
         """Return the relations migrations declared (MongoDB itself has no foreign keys), each
         with the database's own action on delete: none (Django's on_delete does the work)."""
-        declared = declared_entry(self.connection.mongo_database, table_name).get("fields") or {}
+        declared = declared_entry(self.connection, table_name).get("fields") or {}
         return {
             column: (info["references"]["column"], info["references"]["table"], DO_NOTHING)
             for column, info in declared.items() if "references" in info
@@ -133,12 +134,11 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         primary key's field name), their directions, uniqueness, and in "options" what else
         MongoDB holds for it (partialFilterExpression, sparse, expireAfterSeconds, weights...).
         """
-        database = self.connection.mongo_database
-        entry = declared_entry(database, table_name)
+        entry = declared_entry(self.connection, table_name)
         pk_column = self._pk_column(table_name, entry.get("fields") or {})
         composite = entry.get("primary_key")
         constraints = {}
-        for info in database[table_name].list_indexes():
+        for info in self.connection.executor.documents(Command(table_name, "list_indexes")):
             keys = declared_keys(info)
             columns = [pk_column if field == "_id" else field for field, _ in keys]
             if composite:
@@ -166,18 +166,28 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 "check": True, "index": False, "orders": [], "type": None, "definition": None,
                 "options": {},
             }
+        # Constraint kinds of plugins (capped collections...), named in __schema__ with their
+        # class: "type" is the class path.
+        for name, declared in (entry.get("constraints") or {}).items():
+            constraints[name] = {
+                "columns": [], "primary_key": False, "unique": False, "foreign_key": None,
+                "check": False, "index": False, "orders": [], "type": declared["kind"],
+                "definition": None, "options": {},
+            }
         return constraints
 
     def _collections(self, name=None):
         query = {} if name is None else {"name": name}
-        return list(self.connection.mongo_database.list_collections(filter=query))
+        return list(self.connection.executor.documents(
+            Command(None, "list_collections", (), {"filter": query})))
 
     def _pk_column(self, table_name, declared):
         for column, info in declared.items():
             if info.get("primary_key"):
                 return column
-        collection = self.connection.mongo_database[table_name]
-        return "_id" if collection.find_one({"id": {"$exists": True}}, {"_id": 1}) else "id"
+        with_id = self.connection.executor.run(
+            Command(table_name, "find_one", ({"id": {"$exists": True}}, {"_id": 1})))
+        return "_id" if with_id else "id"
 
 
 def _shell_text(value):

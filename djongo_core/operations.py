@@ -59,9 +59,6 @@ class DatabaseOperations(BaseDatabaseOperations):
     def regex_lookup(self, lookup_type):
         raise NotSupportedError("The MongoDB compiler translates regex lookups itself.")
 
-    def explain_query_prefix(self, format=None, **options):
-        return ""
-
     # -- values on the way in -------------------------------------------------------------
 
     def adapt_datefield_value(self, value):

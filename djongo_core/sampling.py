@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from bson import Binary, Decimal128, Int64, ObjectId
 
+from djongo_core.command import Command
+
 DEFAULT_SAMPLE_SIZE = 100
 
 _INT32 = range(-(2**31), 2**31)
@@ -77,10 +79,11 @@ def bson_type(value):
     return "mixed"
 
 
-def sample_fields(collection, size=DEFAULT_SAMPLE_SIZE):
+def sample_fields(connection, table, size=DEFAULT_SAMPLE_SIZE):
     """Return {key: SeenField} for the top-level keys of up to `size` documents, in first-seen
     order (the `_id` first). A key some documents lack is nullable."""
-    documents = list(collection.find({}, limit=size, sort=[("_id", 1)]))
+    documents = list(connection.executor.documents(
+        Command(table, "find", ({},), {"limit": size, "sort": [("_id", 1)]})))
     seen = {}
     for document in documents:
         for key, value in document.items():

@@ -11,6 +11,11 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_no
 from django.db.models import CheckConstraint, CompositePrimaryKey, UniqueConstraint
 
 from djongo_core import catalog
+from djongo_core.collection_options import (
+    collmod_command, record_command, recorded_options, server_options,
+)
+from djongo_core.constraint_kinds import constraint_kind_commands, is_constraint_kind
+from djongo_core.model_state import model_after, with_constraint, without_constraint
 from djongo_core.backfill import fill_command, run_fill
 from djongo_core.conversion import convert_values
 from djongo_core.collations import field_collation
@@ -53,6 +58,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return None
         return self.connection.executor.run(command)
 
+    def read(self, command):
+        """Run a read, even when the editor only collects (sqlmigrate): the commands it
+        collects depend on what exists. Reads are not part of the migration's MQL."""
+        return self.connection.executor.run(command)
+
     def execute(self, sql, params=()):
         # Django's rule for databases that cannot roll DDL back, checked first as it does.
         if (not self.collect_sql and self.connection.in_atomic_block
@@ -76,19 +86,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def create_model(self, model):
         table = model._meta.db_table
-        options = self.connection.plugin_host.collection_options(self, model)
-        checks = _check_constraints(model)
-        if checks:
-            options = {**options, "validator": self._validator(model, checks, options)}
-        self.run(Command(None, "create_collection", (table,), options))
+        options = self._wanted_options(model)
+        self.run(Command(None, "create_collection", (table,), options, model=model))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
         for index in model._meta.indexes:
             if builds_own_index(index):
                 self.add_index(model, index)
         self.run(catalog.declare_model(model, self.connection))
+        checks = _check_constraints(model)
         if checks:
             self.run(catalog.declare_checks(model, checks))
+        if options:
+            self.run(record_command(model, options))
+        for constraint in model._meta.constraints:
+            if is_constraint_kind(constraint):
+                self._run_constraint_kind(model, constraint, "create_sql")
         self._create_counter(model)
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
@@ -105,9 +118,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
-        self.run(Command(old_db_table, "rename", (new_db_table,)))
+        self.run(Command(old_db_table, "rename", (new_db_table,), model=model))
         self.run(Command(SCHEMA_COLLECTION, "update_one",
-                         ({"name": old_db_table}, {"$set": {"name": new_db_table}})))
+                         ({"name": old_db_table}, {"$set": {"name": new_db_table}}), model=model))
+        self._sync_options(model_after(model, db_table=new_db_table))
 
     def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
         self.run(catalog.comment_table(model._meta.db_table, new_db_table_comment))
@@ -147,6 +161,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for spec in field_index_specs(self, model, field):
             self._create_index(model._meta.db_table, spec)
         self.run(catalog.declare_field(model._meta.db_table, field, self.connection))
+        self._sync_options(model_after(model, add=[field]))
 
     def remove_field(self, model, field):
         if field.many_to_many:
@@ -158,8 +173,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         if not generated.is_virtual(field):  # a virtual one was never stored
             self._drop_indexes_on(table, field.column)
-            self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}})))
+            self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}}),
+                             model=model))
         self.run(catalog.forget_field(table, field.column))
+        self._sync_options(model_after(model, remove=[field]))
 
     def alter_field(self, model, old_field, new_field, strict=False):
         if not self._field_should_be_altered(old_field, new_field):
@@ -219,6 +236,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)
+        self._sync_options(model_after(model, add=[new_field], remove=[old_field]))
 
     def _replace_indexes(self, table, old_specs, new_specs):
         old_by_name = {spec.name: spec for spec in old_specs}
@@ -293,7 +311,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if self.collect_sql:
             return
         table = model._meta.db_table
-        if self.connection.mongo_database[table].find_one({}, {"_id": 1}) is not None:
+        if self.read(Command(table, "find_one", ({}, {"_id": 1}), model=model)) is not None:
             raise NotSupportedError(
                 f"{model._meta.label}: {old_field.name} -> {new_field.name} changes which field "
                 f"is stored as _id, and a document's _id never changes in place. Create a new "
@@ -307,7 +325,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if self.collect_sql:
             return
         table = model._meta.db_table
-        count = self.connection.mongo_database[table].count_documents(selector, limit=1)
+        count = self.read(Command(table, "count_documents", (selector,), {"limit": 1},
+                                  model=model))
         if count:
             raise IntegrityError(
                 f"{model._meta.label}.{field.name} cannot become NOT NULL: documents in "
@@ -359,39 +378,63 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.remove_index(model, old_index)
 
     def add_constraint(self, model, constraint):
+        after = with_constraint(model, constraint)
         if isinstance(constraint, CheckConstraint):
             self._refuse_violations(model, constraint)
-            checks = [c for c in _check_constraints(model) if c.name != constraint.name]
-            self._sync_validator(model, [*checks, constraint])
+            self._sync_options(after)
+            self.run(catalog.declare_checks(after, _check_constraints(after)))
+        elif is_constraint_kind(constraint):
+            self._run_constraint_kind(model, constraint, "create_sql")
+            self._sync_options(after)
         elif self._holds(constraint):
             self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
 
     def remove_constraint(self, model, constraint):
+        after = without_constraint(model, constraint)
         if isinstance(constraint, CheckConstraint):
-            self._sync_validator(model, [c for c in _check_constraints(model)
-                                         if c.name != constraint.name])
+            self._sync_options(after)
+            self.run(catalog.declare_checks(after, _check_constraints(after)))
+        elif is_constraint_kind(constraint):
+            self._run_constraint_kind(model, constraint, "remove_sql")
+            self._sync_options(after)
         elif self._holds(constraint):
             self._drop_index(model._meta.db_table, constraint.name)
 
-    # CheckConstraints live in the collection's validator (compiler/check.py), next to what a
-    # plugin puts there; __schema__ keeps their names for introspection.
+    def _run_constraint_kind(self, model, constraint, method):
+        """Run a plugin constraint kind's create_sql or remove_sql, and keep its name (and
+        kind) in __schema__ for introspection."""
+        for command in constraint_kind_commands(self, model, constraint, method):
+            self.run(command)
+        self.run(catalog.declare_constraint_kind(model, constraint, method == "create_sql"))
 
-    def _validator(self, model, checks, options=None):
-        if options is None:
-            options = self.connection.plugin_host.collection_options(self, model)
-        return check.validator([options.get("validator"),
-                                *(check.check_clause(self.connection, model, constraint)
-                                  for constraint in checks)])
+    # -- collection options -------------------------------------------------------------------
 
-    def _sync_validator(self, model, checks):
-        """Give the collection the validator of these checks, when it has another one."""
-        table = model._meta.db_table
-        wanted = self._validator(model, checks)
-        collections = self.connection.mongo_database.list_collections(filter={"name": table})
-        current = next(iter(collections), {}).get("options", {}).get("validator", {})
-        if wanted != current:
-            self.run(Command(None, "command", ({"collMod": table, "validator": wanted},)))
-        self.run(catalog.declare_checks(model, checks))
+    # The plugins' options and the CheckConstraints (clauses of the validator, compiler/
+    # check.py) are given at creation, then kept in step with collMod (collection_options.py).
+
+    def _wanted_options(self, model):
+        """Return the collection options ``model`` (as it is after the change) asks for."""
+        options = self.connection.plugin_host.collection_options(self, model)
+        checks = _check_constraints(model)
+        if checks:
+            options["validator"] = check.validator([
+                options.get("validator"),
+                *(check.check_clause(self.connection, model, constraint) for constraint in checks)
+            ])
+        return options
+
+    def _sync_options(self, model):
+        """Bring the collection's options in line with ``model``, the model after a change."""
+        wanted = self._wanted_options(model)
+        recorded = recorded_options(catalog.declared_entry(self.connection, model._meta.db_table))
+        if not wanted and not recorded:
+            return
+        current = server_options(self.connection, model._meta.db_table)
+        command = collmod_command(model, current, wanted, recorded)
+        if command is not None:
+            self.run(command)
+        if wanted != {k: v for k, v in recorded.items() if v is not None}:
+            self.run(record_command(model, wanted))
 
     def _refuse_violations(self, model, constraint):
         """SQL refuses to add a CHECK that existing rows violate; MongoDB would only check later
@@ -478,8 +521,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(Command(table, "drop_index", (name,)))
 
     def _indexes(self, table):
-        # Read even when only collecting (sqlmigrate): the commands depend on what exists.
-        return self.connection.mongo_database[table].index_information()
+        return self.read(Command(table, "index_information"))
 
     def _drop_indexes_on(self, table, column):
         for name, info in self._indexes(table).items():

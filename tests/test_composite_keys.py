@@ -2,7 +2,7 @@
 
 import pytest
 from django.db import IntegrityError, NotSupportedError, connection, models
-from django.test.utils import CaptureQueriesContext, isolate_apps
+from django.test.utils import isolate_apps
 
 from djongo_core.counters import SCHEMA_COLLECTION
 

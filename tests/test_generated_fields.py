@@ -27,16 +27,20 @@ IS_SQUARE = {"$cond": [
 
 
 class Recorder:
-    """Records every command the backend runs (but the counters')."""
+    """Records every write the backend runs (but the counters'): reads that decide what to
+    write (a count of the documents to fill) are left out."""
 
     def __init__(self):
         self.commands = []
 
     @hookimpl(wrapper=True)
     def djongo_execute(self, connection, command):
-        if command.collection != SCHEMA_COLLECTION:
+        if command.collection != SCHEMA_COLLECTION and command.operation not in READS:
             self.commands.append(command)
         return (yield)
+
+
+READS = {"count_documents", "find_one", "list_collections", "index_information"}
 
 
 @contextmanager

@@ -41,12 +41,19 @@ def undocumented_hooks(doc_text: str) -> list[str]:
 
 def test_the_hook_set_is_small_and_known():
     assert sorted(hook_specs()) == [
-        "djongo_collection_options",
-        "djongo_connection_created",
         "djongo_execute",
-        "djongo_transaction_manager",
+        "djongo_plan_query",
+        "djongo_provide_collection_options",
+        "djongo_provide_transaction_manager",
+        "djongo_setup_connection",
         "djongo_translate_node",
     ]
+
+
+def test_hook_names_are_the_prefix_and_a_verb():
+    verbs = {"execute", "plan", "provide", "setup", "translate"}
+    for name in hook_specs():
+        assert name.split("_")[1] in verbs, f"{name}: name hooks djongo_<verb>_..."
 
 
 @pytest.mark.parametrize("name", sorted(hook_specs()))
@@ -100,13 +107,13 @@ def installed(monkeypatch):
 
 class Greeter:
     @hookimpl
-    def djongo_connection_created(self, connection):
+    def djongo_setup_connection(self, connection):
         connection.greeted_by.append("greeter")
 
 
 class Waver:
     @hookimpl
-    def djongo_connection_created(self, connection):
+    def djongo_setup_connection(self, connection):
         connection.greeted_by.append("waver")
 
 
@@ -118,7 +125,7 @@ def test_for_database_loads_exactly_the_named_plugins_in_settings_order(installe
 
     assert host.names == ("waver", "greeter")
     connection = SimpleNamespace(greeted_by=[])
-    host.hook.djongo_connection_created(connection=connection)
+    host.hook.djongo_setup_connection(connection=connection)
     assert connection.greeted_by == ["waver", "greeter"]
 
 
@@ -255,7 +262,7 @@ def test_each_host_has_its_own_plugins():
     try:
         assert first.names == ("greeter",)
         assert second.names == ()
-        assert not second.hook.djongo_connection_created.get_hookimpls()
+        assert not second.hook.djongo_setup_connection.get_hookimpls()
     finally:
         first.unregister("greeter")
 
@@ -371,7 +378,7 @@ def test_first_listed_plugin_is_the_outermost_wrapper(installed):
     assert calls == ["outer in", "inner in", "inner out", "outer out"]
 
 
-# -- djongo_collection_options ---------------------------------------------------------------------
+# -- djongo_provide_collection_options ---------------------------------------------------------------------
 
 
 Book = SimpleNamespace(_meta=SimpleNamespace(label="shop.Book"))
@@ -380,7 +387,7 @@ Book = SimpleNamespace(_meta=SimpleNamespace(label="shop.Book"))
 def options_plugin(options):
     class Options:
         @hookimpl
-        def djongo_collection_options(self, model):
+        def djongo_provide_collection_options(self, model):
             return options
 
     return Options()
@@ -428,7 +435,7 @@ def test_collection_options_must_be_a_dict():
 def test_collection_options_take_no_wrappers():
     class Wrapper:
         @hookimpl(wrapper=True)
-        def djongo_collection_options(self, model):
+        def djongo_provide_collection_options(self, model):
             return (yield)
 
     with pytest.raises(ImproperlyConfigured, match="takes no wrappers"):

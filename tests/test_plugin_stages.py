@@ -95,7 +95,7 @@ def test_connection_created_hook_runs_when_a_client_is_opened():
         connections = []
 
         @hookimpl
-        def djongo_connection_created(self, connection):
+        def djongo_setup_connection(self, connection):
             self.connections.append(connection.mongo_database.name)
 
     with plugged(Prober()) as plugin:
@@ -107,7 +107,7 @@ def test_connection_created_hook_runs_when_a_client_is_opened():
 def test_migration_hook_adds_collection_options():
     class Validating:
         @hookimpl
-        def djongo_collection_options(self, schema_editor, model):
+        def djongo_provide_collection_options(self, schema_editor, model):
             if model._meta.db_table == "plugin_stage_widget":
                 return {"validator": {"$jsonSchema": {"required": ["name"]}}}
             return None

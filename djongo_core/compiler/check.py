@@ -7,7 +7,7 @@ when its condition is false: unknown (a NULL somewhere) passes. So each constrai
 validator is the `$and` of its constraints' clauses.
 """
 
-from djongo_core.compiler.partial import model_condition
+from djongo_core.compiler.model_expressions import model_condition
 
 
 def check_clause(connection, model, constraint):

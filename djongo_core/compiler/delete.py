@@ -33,7 +33,8 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
                 match = translator.match(query.where)
             except FullResultSet:
                 match = {}
-            return Command(table, "delete_many", (match,), collation_options([query]))
+            return Command(table, "delete_many", (match,), collation_options([query]),
+                           model=query.model)
         # The filter needs joins: find the matching ids with a query, then delete by _id.
         ids_query = query.clone()
         ids_query.__class__ = Query
@@ -43,4 +44,4 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
         ids = [row[0] for chunk in rows for row in chunk]
         if not ids:
             raise EmptyResultSet
-        return Command(table, "delete_many", ({"_id": {"$in": ids}},))
+        return Command(table, "delete_many", ({"_id": {"$in": ids}},), model=query.model)

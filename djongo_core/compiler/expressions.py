@@ -56,6 +56,7 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
     def __init__(self, compiler, prefixes, outer=None):
         self.compiler = compiler
         self.connection = compiler.connection
+        self.query = compiler.query
         self.prefixes = prefixes  # alias -> "" (top level) or "alias." (a joined document)
         self.replacements = {}  # expression -> MQL that already holds its value (after $group)
         self.refs = {}  # annotation name -> MQL, where a Ref must read an inner query's column
@@ -97,10 +98,15 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         """Return a where-tree as a query document; EmptyResultSet/FullResultSet as Django."""
         return where.compile_match(node, self)
 
-    def plugin_node(self, node):
-        """Ask the plugins for a node the core does not translate."""
+    def literal(self, value):
+        """Return a Python value as an aggregation expression that stands for itself."""
+        return literal(value)
+
+    def plugin_node(self, node, form):
+        """Ask the plugins for a node the core does not translate, in the form wanted:
+        "match" (a query document), "expression" or "accumulator" (for $group)."""
         result = self.connection.plugin_host.hook.djongo_translate_node(
-            compiler=self.compiler, node=node
+            compiler=self.compiler, node=node, translator=self, form=form
         )
         if result is None:
             # Django's own wording first, so code that expects it recognizes the refusal.
@@ -124,7 +130,7 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
             return self.replacements[node]
         method = _handler(type(node))
         if method is None:
-            return self.plugin_node(node)
+            return self.plugin_node(node, "expression")
         return method(self, node)
 
     def as_text(self, mql, node):

@@ -125,7 +125,7 @@ class FunctionTranslations:
                 return _guarded([text], {operator: {"input": text}})
         if _named_only(node):
             return self._sql_named_function(node)
-        return self.plugin_node(node)
+        return self.plugin_node(node, "expression")
 
     def _sql_named_function(self, node):
         name = _function_name(node).upper()

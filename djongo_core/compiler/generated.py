@@ -13,7 +13,6 @@ MongoDB has no generated columns of its own.
 from django.core.exceptions import FieldError
 from django.db.models.expressions import Col
 from django.db.models.functions import Cast
-from django.db.models.sql import InsertQuery
 from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
 
@@ -128,11 +127,10 @@ def _needs_cast(expression, field, connection):
 # -- migrations ---------------------------------------------------------------------------------
 
 def _model_translator(model, connection):
-    """Return a Translator for expressions on a model's own documents (no query around)."""
-    from djongo_core.compiler.expressions import Translator
+    # Imported here: model_expressions builds on the Translator, which imports this module.
+    from djongo_core.compiler.model_expressions import model_translator
 
-    compiler = InsertQuery(model).get_compiler(connection=connection)
-    return Translator(compiler, {model._meta.db_table: ""})
+    return model_translator(connection, model)
 
 
 def definition(field, model, connection):

@@ -139,7 +139,9 @@ class GroupStage:
             if isinstance(aggregate, Variance):
                 return {"$pow": [f"${name}", 2]}
             return f"${name}"
-        return self.translator.plugin_node(aggregate)
+        # A plugin's aggregate gives its $group accumulator; the row reads the grouped value.
+        self.accumulators[name] = self.translator.plugin_node(aggregate, "accumulator")
+        return f"${name}"
 
     def _accumulate_distinct(self, name, aggregate, value):
         # $addToSet skips a missing value ($$REMOVE), so null is never a distinct value.

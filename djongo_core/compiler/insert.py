@@ -95,7 +95,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             self.connection.executor.run(Command(opts.db_table, "update_many", (
                 {"$or": [keys[i] for i in updated]},
                 write_stages(regenerated, translator, opts.db_table),
-            )))
+            ), model=opts.model))
         virtual = [field for field in returning_fields or () if is_virtual(field)]
         if read_back is None or not (regenerated or virtual):
             return
@@ -106,7 +106,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             Command(opts.db_table, "aggregate", ([
                 {"$match": {"_id": {"$in": [documents[i]["_id"] for i in updated]}}},
                 {"$project": projection},
-            ],)))}
+            ],), model=opts.model))}
         for i in updated:
             values = found.get(documents[i]["_id"], {})
             documents[i].update({field.column: values.get(field.column) for field in regenerated})
@@ -216,8 +216,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         table = self.query.get_meta().db_table
         ignore = self.query.on_conflict is not None
         if len(documents) == 1 and not ignore:
-            return Command(table, "insert_one", (documents[0],))
-        return Command(table, "insert_many", (documents,), {"ordered": not ignore})
+            return Command(table, "insert_one", (documents[0],), model=self.query.model)
+        return Command(table, "insert_many", (documents,), {"ordered": not ignore},
+                       model=self.query.model)
 
     def _insert(self, opts, documents, counter):
         ignore_conflicts = self.query.on_conflict is not None

@@ -18,7 +18,6 @@ from djongo_core.compiler.lookups import (
     _db_values,
     _regex,
     is_direct,
-    literal,
 )
 
 

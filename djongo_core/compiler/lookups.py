@@ -159,7 +159,7 @@ def lookup_match(lookup, translator):
         return translator.match(tuples.single_column_condition(lookup))
     name = lookup_name(lookup)
     if name not in SUPPORTED:
-        return translator.plugin_node(lookup)
+        return translator.plugin_node(lookup, "match")
     lhs = single_column(lookup.lhs)
     if _is_condition_test(lookup):
         # filter(Exists(...)) arrives as Exact(Exists(...), True): test the condition itself.
@@ -230,7 +230,7 @@ def lookup_expression(lookup, translator):
         return translator.expression(tuples.single_column_condition(lookup))
     name = lookup_name(lookup)
     if name not in SUPPORTED:
-        return translator.plugin_node(lookup)
+        return translator.plugin_node(lookup, "expression")
     lhs = translator.expression(lookup.lhs)
     if _is_condition_test(lookup):
         return lhs if lookup.rhs else {"$not": [lhs]}

@@ -37,8 +37,15 @@ from djongo_core.compiler.grouping import GroupStage
 from djongo_core.compiler.windows import WindowStages, find_windows
 
 
+# A find's options that become stages when it turns into a pipeline (QueryPlan.pipeline()).
+_FIND_STAGE_OPTIONS = ("sort", "skip", "limit")
+
+
 class QueryPlan:
-    """A compiled SELECT: the command to run and how to read rows out of its documents."""
+    """A compiled SELECT: the command to run and how to read rows out of its documents.
+
+    Plugins receive it in djongo_plan_query and return a changed copy (docs/plugin-api.md).
+    """
 
     def __init__(self, command, columns, let=None):
         self.command = command
@@ -46,6 +53,32 @@ class QueryPlan:
         self.columns = columns
         # For a correlated subquery: $lookup variables -> outer column paths.
         self.let = let or {}
+
+    @property
+    def model(self):
+        """The model whose collection the plan reads."""
+        return self.command.model
+
+    def with_first_stages(self, *stages):
+        """Return the plan as a pipeline that starts with ``stages`` ($geoNear, $search...).
+
+        A find becomes the equivalent aggregate; its other options (collation, hint...) are
+        kept, as aggregate accepts them too.
+        """
+        command = self.command
+        options = {k: v for k, v in command.kwargs.items() if k not in _FIND_STAGE_OPTIONS}
+        if command.operation == "aggregate":
+            options = dict(command.kwargs)
+        pipeline = [*stages, *self.pipeline()]
+        return QueryPlan(command.replaced(operation="aggregate", args=(pipeline,),
+                                          kwargs=options), self.columns, self.let)
+
+    def with_options(self, **options):
+        """Return the plan with more options for pymongo's find or aggregate (cursor_type,
+        batch_size, hint, comment, max_await_time_ms...)."""
+        command = self.command
+        return QueryPlan(command.replaced(kwargs={**command.kwargs, **options}),
+                         self.columns, self.let)
 
     def pipeline(self):
         """Return the plan as aggregation stages (a find becomes $match/$sort/... stages)."""
@@ -92,7 +125,7 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def as_sql(self, with_limits=True, with_col_aliases=False):
         """Return the MQL this query runs, for str(queryset.query) and debugging."""
-        return self.build_plan().command.as_mql(), ()
+        return self.plan().command.as_mql(), ()
 
     # -- execution --------------------------------------------------------------------------
 
@@ -100,7 +133,7 @@ class SQLCompiler(compiler.SQLCompiler):
                     chunk_size=GET_ITERATOR_CHUNK_SIZE):
         result_type = result_type or NO_RESULTS
         try:
-            plan = self.build_plan()
+            plan = self.plan()
         except EmptyResultSet:
             return iter([]) if result_type == MULTI else None
         documents = self.connection.executor.documents(plan.command)
@@ -128,7 +161,7 @@ class SQLCompiler(compiler.SQLCompiler):
         options = dict(info.options)
         # Checks the format and options as Django's backends do (ValueError when unknown).
         self.connection.ops.explain_query_prefix(info.format, **options)
-        plan = self.build_plan()
+        plan = self.plan()
         explain = self.connection.executor.run(Command(None, "command", ({
             "explain": _explain_target(plan.command),
             "verbosity": options.get("verbosity", "queryPlanner"),
@@ -147,6 +180,12 @@ class SQLCompiler(compiler.SQLCompiler):
         """Return a number for a subquery's field, unique within this query."""
         self._subqueries = getattr(self, "_subqueries", -1) + 1
         return self._subqueries
+
+    def plan(self):
+        """Return the plan this query runs: the core's, then the plugins' rewrites of it."""
+        plan = self.build_plan()
+        plan.command.model = self.query.model
+        return self.connection.plugin_host.plan_query(self, plan)
 
     def build_plan(self, outer=None):
         """Compile the query into a QueryPlan (raises EmptyResultSet when nothing can match).

@@ -90,7 +90,7 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             if removed:
                 update["$unset"] = dict.fromkeys(removed, "")
         return Command(opts.db_table, "update_many", (match, update),
-                       collation_options([self.query]))
+                       collation_options([self.query]), model=opts.model)
 
 
 def _check_allowed(field, value):

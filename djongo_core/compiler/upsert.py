@@ -43,7 +43,8 @@ class Upsert:
     def command(self, documents=None):
         documents = self.documents if documents is None else documents
         requests = [self.request(document) for document in documents]
-        return Command(self.table, "bulk_write", (requests,), {"ordered": True})
+        return Command(self.table, "bulk_write", (requests,), {"ordered": True},
+                       model=self.opts.model)
 
     def key(self, document):
         """Return the filter that finds the stored document this one conflicts with."""
@@ -140,7 +141,7 @@ class Upsert:
         projection = dict.fromkeys(sorted(names | set(self.target)), 1)
         options = {"collation": self.collation} if self.collation else {}
         found = self.connection.executor.documents(Command(
-            self.table, "find", ({"$or": keys}, projection), options))
+            self.table, "find", ({"$or": keys}, projection), options, model=self.opts.model))
         codec = self.connection.mongo_database.codec_options
         by_key = {}
         for document in found:
@@ -150,7 +151,7 @@ class Upsert:
             document = by_key.get(_encoded(key, self.target, codec))
             if document is None:
                 document = self.connection.executor.run(Command(
-                    self.table, "find_one", (key, projection), options))
+                    self.table, "find_one", (key, projection), options, model=self.opts.model))
             if document is None:
                 raise DatabaseError(
                     f"bulk_create(update_conflicts=True) on {self.opts.label}: the document "

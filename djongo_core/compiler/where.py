@@ -70,7 +70,7 @@ def compile_match(node, translator):
         return {"$nor": [compile_match(node.expression, translator)]}
     if getattr(node, "conditional", False):
         return {"$expr": translator.expression(node)}
-    return translator.plugin_node(node)
+    return translator.plugin_node(node, "match")
 
 
 def _three_valued_negation(node, translator):

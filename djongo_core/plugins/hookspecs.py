@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     from djongo_core.base import DatabaseWrapper
     from djongo_core.command import Command
+    from djongo_core.compiler.expressions import Translator
+    from djongo_core.compiler.select import QueryPlan
     from djongo_core.schema import DatabaseSchemaEditor
 
 PROJECT_NAME = "djongo_core"
@@ -35,22 +37,57 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec(firstresult=True)
-def djongo_translate_node(compiler: SQLCompiler, node: BaseExpression) -> Any | None:
+def djongo_translate_node(
+    compiler: SQLCompiler, node: BaseExpression, translator: Translator, form: str
+) -> Any | None:
     """Translate an expression or lookup node that the core cannot translate.
 
     The compiler calls this for a node (a ``Lookup``, ``Func``, ``Expression``...) only after its
     own translations have declined it, so a plugin can own the lookups and functions it adds
-    (geo lookups, text search). A plugin returns the node's MQL: a filter document usable in
-    ``$match`` or a value usable as an aggregation expression, whichever the compiler asked for.
+    (geo lookups, text search). It may be called more than once for the same node (the compiler
+    asks while deciding between a find and a pipeline), so an implementation must not keep
+    state between calls.
 
     :param compiler: The djongo-core query compiler doing the translation; its ``query`` and
         ``connection`` attributes say what is being compiled and for which database.
     :param node: The expression or lookup node to translate.
+    :param translator: The query's translator (docs/plugin-api.md): ``field_path(col)`` gives
+        a column's path in the documents (the primary key is ``_id``, a joined table's columns
+        sit under its alias), ``expression(node)``, ``match(node)`` and ``literal(value)``
+        translate the node's parts.
+    :param form: What the compiler wants back: ``"match"``, a query document for ``find`` or
+        ``$match``; ``"expression"``, an aggregation expression; ``"accumulator"``, a ``$group``
+        accumulator (``{"$sum": ...}``) for an aggregate function.
 
-    Stops at the first non-None result, which becomes the node's MQL. None means "not mine";
-    when every implementation returns None the compiler raises ``NotSupportedError`` naming the
-    node. A ``{"$meta": ...}`` value (a text score) keeps the query a find, projected and, when
-    ordered descending, sorted by it.
+    Stops at the first non-None result, which becomes the node's MQL in the form asked for.
+    None means "not mine" (or "not in this form"); when every implementation returns None the
+    compiler raises ``NotSupportedError`` naming the node. A ``{"$meta": ...}`` expression (a
+    text score) keeps the query a find, projected and, when ordered descending, sorted by it.
+    """
+
+
+@hookspec
+def djongo_plan_query(
+    compiler: SQLCompiler, plan: QueryPlan, options: dict[str, Any]
+) -> QueryPlan | None:
+    """Rewrite the plan of a query after the core built it and before it runs.
+
+    Called for every query the ORM runs (and for ``str(queryset.query)`` and ``explain()``,
+    which show the plan as it will run), once per evaluation, never for a subquery compiled
+    into another query's pipeline. A plugin puts a stage first (``$geoNear``, ``$search``)
+    with ``plan.with_first_stages(...)``, or sets cursor options on a find (a tailable cursor,
+    a batch size, a hint, a comment) with ``plan.with_options(...)``.
+
+    :param compiler: The query compiler; ``compiler.query.model`` is the model queried.
+    :param plan: The plan so far (``QueryPlan``: ``command``, ``model``, ``pipeline()``,
+        ``with_first_stages()``, ``with_options()``).
+    :param options: The QuerySet's plugin options, set with
+        ``djongo_core.plugins.with_query_options()`` by a QuerySet method or manager of the
+        plugin; empty when none were set.
+
+    Every implementation runs, in call order, and its result is the plan the next one is given:
+    return a replacement ``QueryPlan``, or None to keep the plan as it is. Wrappers are not
+    accepted for this hook.
     """
 
 
@@ -60,8 +97,8 @@ def djongo_translate_node(compiler: SQLCompiler, node: BaseExpression) -> Any | 
 
 
 @hookspec
-def djongo_connection_created(connection: DatabaseWrapper) -> None:
-    """React to a new MongoClient opened for a Django connection.
+def djongo_setup_connection(connection: DatabaseWrapper) -> None:
+    """Set up what a plugin needs on a Django connection that has just opened its MongoClient.
 
     Called once each time the backend connects, after ``connection.mongo_client`` and
     ``connection.mongo_database`` are set, so that a plugin can probe the server and fail early
@@ -101,7 +138,7 @@ def djongo_execute(connection: DatabaseWrapper, command: Command) -> Any:
 
 
 class TransactionManager(Protocol):
-    """What a plugin returns from ``djongo_transaction_manager``; the core calls nothing else.
+    """What a plugin returns from ``djongo_provide_transaction_manager``; the core calls nothing else.
 
     The backend's ``DatabaseWrapper`` forwards Django's transaction calls to these methods one
     to one, and logs each into ``connection.queries`` as Django does on every backend (COMMIT,
@@ -150,7 +187,7 @@ class TransactionManager(Protocol):
 
 
 @hookspec(firstresult=True)
-def djongo_transaction_manager(connection: DatabaseWrapper) -> TransactionManager | None:
+def djongo_provide_transaction_manager(connection: DatabaseWrapper) -> TransactionManager | None:
     """Return the object that runs this connection's transactions, or None.
 
     Asked once per Django connection, lazily, and cached on it as
@@ -161,7 +198,7 @@ def djongo_transaction_manager(connection: DatabaseWrapper) -> TransactionManage
 
     The answer must not need the server: Django's ``TestCase`` reads
     ``features.supports_transactions`` before the first query, so the hook is asked before
-    the connection exists. A plugin that finds at connection time (``djongo_connection_created``)
+    the connection exists. A plugin that finds at connection time (``djongo_setup_connection``)
     that the server cannot run transactions either refuses the connection or makes its manager
     a no-op, as its settings say.
 
@@ -180,18 +217,24 @@ def djongo_transaction_manager(connection: DatabaseWrapper) -> TransactionManage
 
 
 @hookspec
-def djongo_collection_options(
+def djongo_provide_collection_options(
     schema_editor: DatabaseSchemaEditor, model: type[Model]
 ) -> dict[str, Any] | None:
-    """Return options for creating the collection that stores ``model``.
+    """Return the collection options ``model``'s collection should have.
 
-    The schema editor calls this when it creates a model's collection and passes the merged
-    options to pymongo's ``Database.create_collection`` (a ``validator``, ``capped`` and
-    ``size``, a ``collation``...).
+    Asked when the schema editor creates a model's collection (the options go to pymongo's
+    ``Database.create_collection``: a ``validator``, ``capped`` and ``size``...) and again after
+    every change to the model (a field added, altered, removed or renamed, a constraint or index
+    added or removed, the collection renamed). The editor compares the answer with the options
+    the collection has and applies the difference with ``collMod`` (visible in ``sqlmigrate``);
+    an option ``collMod`` cannot change (``capped``, ``collation``, ``timeseries``...) is a
+    ``NotSupportedError`` naming it, unless a constraint kind of the plugin changes it first.
 
-    :param schema_editor: The schema editor creating the collection; its ``connection`` is the
-        Django connection.
-    :param model: The model class whose collection is being created.
+    :param schema_editor: The schema editor; its ``connection`` is the Django connection.
+    :param model: The model as it is *after* the change. Where Django passes the editor the
+        model as it was before (``remove_field``, ``alter_field``), the editor builds the model
+        after it, a throwaway class with the same ``_meta.label`` and ``db_table``: read its
+        ``_meta`` (fields, constraints, indexes), do not keep it.
 
     Every implementation runs and returns a dict of options, or None for "nothing to add". The
     host (``PluginHost.collection_options``) merges the results in call order; two plugins setting

@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from djongo_core.plugins import hookspecs
 from djongo_core.plugins.hookspecs import PROJECT_NAME, hookimpl
+from djongo_core.query_options import query_options
 
 ENTRY_POINT_GROUP = "djongo_core.plugins"
 HOOK_PREFIX = "djongo_"
@@ -90,7 +91,7 @@ class PluginHost:
             self._names.remove(name)
 
     def collection_options(self, schema_editor, model) -> dict[str, Any]:
-        """Return the merged djongo_collection_options of every plugin for ``model``.
+        """Return the merged djongo_provide_collection_options of every plugin for ``model``.
 
         The implementations are called one by one in pluggy's call order, rather than through
         the hook, so that a conflict can name the two plugins behind it.
@@ -98,14 +99,16 @@ class PluginHost:
         merged: dict[str, Any] = {}
         set_by: dict[str, str] = {}
         arguments = {"schema_editor": schema_editor, "model": model}
-        for impl in reversed(self.hook.djongo_collection_options.get_hookimpls()):
+        hook = self.hook.djongo_provide_collection_options
+        for impl in reversed(hook.get_hookimpls()):
             options = impl.function(*(arguments[arg] for arg in impl.argnames))
             if options is None:
                 continue
             if not isinstance(options, dict):
                 raise ImproperlyConfigured(
                     f"Plugin {impl.plugin_name!r} returned {type(options).__name__} from "
-                    f"djongo_collection_options for {model._meta.label}; return a dict or None."
+                    f"djongo_provide_collection_options for {model._meta.label}; return a "
+                    "dict or None."
                 )
             for option, value in options.items():
                 if option in merged and merged[option] != value:
@@ -117,6 +120,31 @@ class PluginHost:
                 merged[option] = value
                 set_by.setdefault(option, impl.plugin_name)
         return merged
+
+    def plan_query(self, compiler, plan):
+        """Return the plan after every djongo_plan_query implementation had its turn.
+
+        Each implementation is given the plan the previous one returned (pytest's
+        collection_modifyitems passes one list along the same way); pluggy's own call would
+        hand every implementation the original plan.
+        """
+        implementations = self.hook.djongo_plan_query.get_hookimpls()
+        if not implementations:
+            return plan
+        options = query_options(compiler.query)
+        for impl in reversed(implementations):
+            arguments = {"compiler": compiler, "plan": plan, "options": options}
+            replaced = impl.function(*(arguments[arg] for arg in impl.argnames))
+            if replaced is None:
+                continue
+            if not isinstance(replaced, type(plan)):
+                raise ImproperlyConfigured(
+                    f"Plugin {impl.plugin_name!r} returned {type(replaced).__name__} from "
+                    f"djongo_plan_query for {plan.model._meta.label if plan.model else 'a query'}"
+                    "; return a QueryPlan or None."
+                )
+            plan = replaced
+        return plan
 
     def _register(self, plugin: object, name: str) -> None:
         """Register and validate one plugin; on failure the host is left as it was."""
@@ -162,13 +190,15 @@ class PluginHost:
             raise ImproperlyConfigured(
                 "; ".join(_describe_unknown(impl, name, self.alias) for impl in unknown) or str(exc)
             ) from exc
-        for impl in self.hook.djongo_collection_options.get_hookimpls():
-            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
-                raise ImproperlyConfigured(
-                    f"Plugin {name!r} wraps djongo_collection_options with "
-                    f"{impl.function.__qualname__}(); this hook takes no wrappers, return a dict "
-                    "of options instead."
-                )
+        for hook, returns in ((self.hook.djongo_provide_collection_options, "a dict of options"),
+                              (self.hook.djongo_plan_query, "a QueryPlan")):
+            for impl in hook.get_hookimpls():
+                if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
+                    raise ImproperlyConfigured(
+                        f"Plugin {name!r} wraps {hook.name} with "
+                        f"{impl.function.__qualname__}(); this hook takes no wrappers, return "
+                        f"{returns} instead."
+                    )
 
     def __repr__(self) -> str:
         return f"<PluginHost {self.alias!r}: {', '.join(self._names) or 'no plugins'}>"

@@ -11,8 +11,7 @@ import datetime
 
 from django.db.models import Index
 
-from djongo_core.command import Command
-from djongo_core.documents import stored_name
+from djongo_core.plugins import Command, compile_partial_filter, stored_name
 from djongo_indexes import checks
 
 # The languages MongoDB's text indexes know, by name and by ISO 639-1 code ("none" turns
@@ -52,8 +51,6 @@ class MongoIndex(Index):
         """Return the createIndexes options besides the key pattern."""
         options = {"name": self.name}
         if self.condition is not None:
-            from djongo_core.compiler.partial import compile_partial_filter
-
             what = f"{type(self).__name__} {self.name!r} on {model._meta.label}"
             partial = compile_partial_filter(schema_editor.connection, model, self.condition,
                                              what)

@@ -152,7 +152,7 @@ def _stages(plan):
 
 
 def scan_message(command, fields, keys, size):
-    model = _model_of(command.collection)
+    model = command.model or _model_of(command.collection)
     names = _field_names(model, keys) if model is not None else list(keys)
     where = f"collection {command.collection!r}"
     if model is not None:
@@ -165,6 +165,7 @@ def scan_message(command, fields, keys, size):
 
 
 def _model_of(collection):
+    # Commands built outside the ORM (a plugin's own, a test's) do not name their model.
     for model in apps.get_models(include_auto_created=True):
         if model._meta.db_table == collection:
             return model

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import OperationalError
 from pymongo.errors import OperationFailure, PyMongoError
 
-from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.plugins import SCHEMA_COLLECTION
 
 #: How servers refuse a transaction: IllegalOperation (a standalone mongod), CommandNotFound,
 #: CommandNotSupported, OperationNotSupportedInTransaction.

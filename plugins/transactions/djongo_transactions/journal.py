@@ -15,7 +15,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
-from djongo_core.command import Command
+from djongo_core.plugins import Command
 
 
 class ReplayMismatch(Exception):

@@ -24,7 +24,7 @@ Failures follow MongoDB's rules, made to look like Django's:
 from django.db import DatabaseError, OperationalError
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
-from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.plugins import SCHEMA_COLLECTION
 from djongo_transactions.journal import Journal, ReplayMismatch, inserted_before_failure
 from djongo_transactions.savepoints import Savepoint, Undo, read_before, restore, undo_for
 

@@ -1,12 +1,12 @@
 """The hook implementations of the transactions plugin (entry point "transactions").
 
-- djongo_transaction_manager: each connection gets a SessionTransactionManager, built from its
-  TRANSACTIONS settings without contacting the server.
-- djongo_connection_created: the server is asked once per client whether it runs transactions
+- djongo_provide_transaction_manager: each connection gets a SessionTransactionManager, built
+  from its TRANSACTIONS settings without contacting the server.
+- djongo_setup_connection: the server is asked once per client whether it runs transactions
   (capability.py); a standalone server is an ImproperlyConfigured error, or, when the settings
   say "standalone": "ignore", the manager is turned off with a warning.
-- djongo_execute: while a transaction is open, commands carry the session, and the manager records what savepoints and rebuilding
-  a transaction need (manager.py).
+- djongo_execute: while a transaction is open, commands carry the session, and the manager
+  records what savepoints and rebuilding a transaction need (manager.py).
 """
 
 from djongo_core.plugins import hookimpl
@@ -21,13 +21,13 @@ def _manager(connection):
 
 
 @hookimpl
-def djongo_transaction_manager(connection):
+def djongo_provide_transaction_manager(connection):
     settings = TransactionSettings.for_database(connection.alias, connection.settings_dict)
     return SessionTransactionManager(connection, settings)
 
 
 @hookimpl
-def djongo_connection_created(connection):
+def djongo_setup_connection(connection):
     manager = _manager(connection)
     if manager is not None:
         manager.enabled = check_server(connection, manager.settings.standalone)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pymongo import DeleteMany, ReplaceOne
 
-from djongo_core.command import Command
+from djongo_core.plugins import Command
 
 #: Writes whose documents are found by the filter in their first argument.
 FILTERED_WRITES = {
