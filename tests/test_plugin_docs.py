@@ -11,7 +11,6 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 from pymongo import CursorType
 
-from djongo_core.plugins import with_query_options
 from tests.testapp.models import Author
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 
 from djongo_core.compiler.lookups import not_null
+from djongo_core.compiler.tree import outermost
 
 
 # Bit aggregates: the MQL operator and the value that leaves the first operand unchanged.
@@ -42,16 +43,6 @@ def literal_document(document):
 def _non_null(value):
     """The value, or nothing at all (for $push/$addToSet) where it is null."""
     return {"$cond": [not_null(value), value, "$$REMOVE"]}
-
-
-def find_aggregates(expression):
-    """Yield the aggregates inside an expression (not descending into aggregates)."""
-    if isinstance(expression, Aggregate):
-        yield expression
-        return
-    for source in expression.get_source_expressions():
-        if source is not None:
-            yield from find_aggregates(source)
 
 
 class GroupStage:
@@ -71,7 +62,7 @@ class GroupStage:
         self.replacements[expression] = f"$_id.{name}"
 
     def add_aggregates(self, expression):
-        for aggregate in find_aggregates(expression):
+        for aggregate in outermost(expression, Aggregate):
             if aggregate not in self.replacements:
                 name = f"a{len(self.accumulators)}"
                 self.replacements[aggregate] = self._accumulate(name, aggregate)

@@ -17,7 +17,7 @@ from itertools import islice
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, NotSupportedError
 from bson import json_util
-from django.db.models.expressions import Col, F, Ref, Value
+from django.db.models.expressions import Col, F, Ref, Value, Window
 from django.db.models.lookups import IsNull
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
@@ -34,7 +34,8 @@ from djongo_core.compiler.generated import is_stored_column
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
-from djongo_core.compiler.windows import WindowStages, find_windows
+from djongo_core.compiler.tree import outermost
+from djongo_core.compiler.windows import WindowStages
 
 
 # A find's options that become stages when it turns into a pipeline (QueryPlan.pipeline()).
@@ -528,7 +529,7 @@ class SQLCompiler(compiler.SQLCompiler):
         windows = WindowStages(translator)
         for expression in [*select, *(e for e, _ in order),
                            *([qualify] if qualify is not None else [])]:
-            for window in find_windows(expression):
+            for window in outermost(expression, Window):
                 windows.add(window)
         stages = [*translator.take_pre_stages(), *windows.stages]
         if qualify is not None:

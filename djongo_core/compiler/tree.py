@@ -4,6 +4,17 @@ from django.db.models.expressions import Col, Subquery
 from django.db.models.sql.query import Query
 
 
+def outermost(expression, kind):
+    """Yield the nodes of type ``kind`` in an expression tree, not descending into them (the
+    aggregates of a HAVING expression, the windows of a select column)."""
+    if isinstance(expression, kind):
+        yield expression
+        return
+    for source in expression.get_source_expressions():
+        if source is not None:
+            yield from outermost(source, kind)
+
+
 def walk(node):
     """Yield every node of a where-tree or expression, not entering subqueries' own trees."""
     stack = [node]

@@ -14,7 +14,7 @@ other ordering the window ends at the current row itself.
 from django.db import NotSupportedError
 from django.db.models import Avg, Count, Max, Min, StdDev, Sum, Variance
 from django.db.models import functions
-from django.db.models.expressions import OrderBy, RowRange, ValueRange, Window
+from django.db.models.expressions import OrderBy, RowRange, ValueRange
 
 from djongo_core.compiler.expressions import INTEGER_FIELDS, TEMPORAL_FIELDS
 from djongo_core.compiler.lookups import not_null
@@ -24,16 +24,6 @@ PREFIX = "__w"
 WHOLE_PARTITION = {"documents": ["unbounded", "unbounded"]}
 # What a `range` window can sort by: numbers and dates.
 _ORDERED_TYPES = INTEGER_FIELDS | TEMPORAL_FIELDS | {"FloatField", "DecimalField"}
-
-
-def find_windows(expression):
-    """Yield the Window nodes inside an expression tree."""
-    if isinstance(expression, Window):
-        yield expression
-        return
-    for source in expression.get_source_expressions():
-        if source is not None:
-            yield from find_windows(source)
 
 
 class WindowStages:
