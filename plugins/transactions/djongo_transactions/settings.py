@@ -6,6 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from djongo_core.embedded import is_embedded_host
+
 SETTINGS_KEY = "TRANSACTIONS"
 READ_CONCERNS = ("snapshot", "majority", "local")
 COUNTER_MODES = ("outside", "inside")
@@ -28,6 +30,7 @@ class TransactionSettings:
     commit_retries: int = 2
     #: Where integer primary keys are taken from their __schema__ counters: "outside" the
     #: transaction (never rolled back, never conflicting, like SQL sequences) or "inside" it.
+    #: Left unset, for_database() picks "inside" on the embedded engine (see there).
     counters: str = "outside"
     #: What to do when the server cannot run transactions: "error" (ImproperlyConfigured at
     #: connection time) or "ignore" (warn, and run atomic() blocks without a transaction).
@@ -50,6 +53,9 @@ class TransactionSettings:
                 f"{where} has unknown key(s) {', '.join(map(repr, unknown))}; the keys are "
                 f"{', '.join(sorted(known))}."
             )
+        host = settings_dict.get("HOST") or ""
+        if is_embedded_host(host):
+            given = _embedded_counters(where, host, given)
         settings = cls(**given)
         settings._check(where)
         return settings
@@ -87,3 +93,24 @@ class TransactionSettings:
         if self.max_commit_time_ms is not None:
             options["max_commit_time_ms"] = self.max_commit_time_ms
         return options
+
+
+def _embedded_counters(where: str, host: str, given: dict) -> dict:
+    """Take ids inside transactions on the embedded engine, the only place they work there.
+
+    Taking an id outside the transaction is a write outside it, which the embedded engine does
+    not allow while a transaction is open: the in-memory engine fails the commit of any
+    transaction during which anything else was written, and the persistent one refuses every
+    command outside the open transaction (docs/engine-deviations.md,
+    #transaction-conflicts-database-wide and #sqlite-transaction-exclusive). A many-to-many
+    set() in a new project would be the first thing to fail, with the engine's own words.
+    """
+    if given.get("counters") == "outside":
+        raise ImproperlyConfigured(
+            f"{where}['counters'] is 'outside', which the embedded engine (HOST {host!r}) "
+            "cannot run: an id taken outside a transaction is a write outside it, and the "
+            "engine then fails the transaction (docs/engine-deviations.md"
+            "#transaction-conflicts-database-wide). Remove the 'counters' key (the embedded "
+            "engine's default is 'inside') or set it to 'inside'."
+        )
+    return {"counters": "inside", **given}

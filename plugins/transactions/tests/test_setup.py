@@ -114,6 +114,32 @@ def test_the_settings_have_documented_defaults():
     assert options["write_concern"].document == {"w": "majority"}
 
 
+@pytest.mark.parametrize("host", ["embedded:", "embedded:///srv/shop-data"])
+def test_ids_are_taken_inside_transactions_by_default_on_the_embedded_engine(host):
+    settings = TransactionSettings.for_database("default", {"HOST": host})
+    assert settings.counters == "inside"
+    # Every other key keeps its default, and an explicit "inside" is accepted as well.
+    assert settings == TransactionSettings(counters="inside")
+    assert TransactionSettings.for_database(
+        "default", {"HOST": host, "TRANSACTIONS": {"counters": "inside"}}).counters == "inside"
+
+
+@pytest.mark.parametrize("host", ["mongodb://db1,db2/?replicaSet=rs0", "db.example.com", ""])
+def test_ids_are_taken_outside_transactions_by_default_on_mongodb(host):
+    assert TransactionSettings.for_database("default", {"HOST": host}).counters == "outside"
+
+
+@pytest.mark.parametrize("host", ["embedded:", "embedded:///srv/shop-data"])
+def test_ids_outside_transactions_on_the_embedded_engine_are_refused_with_the_fix(host):
+    with pytest.raises(ImproperlyConfigured) as raised:
+        TransactionSettings.for_database(
+            "shop", {"HOST": host, "TRANSACTIONS": {"counters": "outside"}})
+    message = str(raised.value)
+    for expected in ("DATABASES['shop']['TRANSACTIONS']['counters']", repr(host),
+                     "Remove the 'counters' key", "set it to 'inside'"):
+        assert expected in message
+
+
 @pytest.mark.parametrize("given, message", [
     ("snapshot", "must be a dict"),
     ({"retries": 3}, "unknown key\\(s\\) 'retries'"),

@@ -9,9 +9,14 @@ class Reporter(models.Model):
         return self.name
 
 
+class Tag(models.Model):
+    name = models.CharField(max_length=50)
+
+
 class Article(models.Model):
     reporter = models.ForeignKey(Reporter, models.CASCADE, related_name="articles")
     title = models.CharField(max_length=50)
+    tags = models.ManyToManyField(Tag, related_name="articles")
 
 
 class Comment(models.Model):
