@@ -6,10 +6,15 @@ import json
 
 import pytest
 from bson import ObjectId
-from django.core import serializers
+from django.apps import apps
+from django.conf import settings
+from django.core import checks, serializers
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection, models
 from django.http import JsonResponse
+from django.test import override_settings
 from django.test.utils import isolate_apps
 
 from djongo_core.encoders import MongoJSONEncoder
@@ -367,3 +372,27 @@ def test_dumpdata_and_loaddata_commands_round_trip(db, tmp_path):
     after = {name: list(connection.mongo_database[name].find()) for name in before}
     assert after == before
     assert Post.objects.get(pk=post.pk).labels_ids == [label.pk]
+
+
+WITHOUT_THE_APP = [app for app in settings.INSTALLED_APPS if app != "djongo_core"]
+
+
+def test_check_fails_when_the_widgets_app_is_missing_naming_each_field_and_the_fix():
+    with override_settings(INSTALLED_APPS=WITHOUT_THE_APP):
+        with pytest.raises(SystemCheckError) as raised:
+            call_command("check", "fieldsapp")
+        errors = {(error.id, str(error.obj)) for error in
+                  checks.run_checks(app_configs=[apps.get_app_config("fieldsapp")])
+                  if error.id == "djongo_core.E141"}
+    assert "djongo_core.E141" in str(raised.value)
+    assert 'Add "djongo_core" to INSTALLED_APPS' in str(raised.value)
+    # The fields whose form widgets render djongo_core's templates; a nested array is edited
+    # as JSON text and a reference list as a multiple choice, which need nothing of the app.
+    assert errors == {("djongo_core.E141", f"fieldsapp.{label}") for label in (
+        "Post.author", "Post.comments", "Post.tags", "Post.scores", "Profile.address")}
+
+
+def test_check_passes_with_the_widgets_app_installed():
+    assert not [error for error in
+                checks.run_checks(app_configs=[apps.get_app_config("fieldsapp")])
+                if error.id == "djongo_core.E141"]

@@ -13,6 +13,7 @@ from django.db.models.lookups import Lookup, Transform
 from django.utils.translation import gettext_lazy as _
 
 from djongo_core.fields.conversion import python_value, serializable_value
+from djongo_core.fields.widgets_app import widgets_app_errors
 
 
 class ArrayField(models.Field):
@@ -57,6 +58,9 @@ class ArrayField(models.Field):
         if self.size is not None and (not isinstance(self.size, int) or self.size < 0):
             errors.append(checks.Error("ArrayField size must be a non-negative integer.",
                                        obj=self, id="djongo_core.E103"))
+        if not isinstance(self.base_field, ArrayField):
+            # A nested array is edited as JSON text, which needs no template of the app.
+            errors.extend(widgets_app_errors(self))
         return errors
 
     def deconstruct(self):

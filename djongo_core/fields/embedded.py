@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from djongo_core.fields.arrays import ArrayField
 from djongo_core.fields.conversion import python_value, serializable_value
+from djongo_core.fields.widgets_app import widgets_app_errors
 
 
 def stored_fields(model):
@@ -51,7 +52,8 @@ class EmbeddedModelField(models.Field):
             models.fields.related.lazy_related_operation(resolve, cls, self.embedded_model)
 
     def check(self, **kwargs):
-        return [*super().check(**kwargs), *embedded_model_errors(self, self.embedded_model)]
+        return [*super().check(**kwargs), *embedded_model_errors(self, self.embedded_model),
+                *widgets_app_errors(self)]
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -167,7 +169,8 @@ class EmbeddedModelArrayField(ArrayField):
             models.fields.related.lazy_related_operation(resolve, cls, self.embedded_model)
 
     def check(self, **kwargs):
-        return models.Field.check(self, **kwargs) + embedded_model_errors(self, self.embedded_model)
+        return [*models.Field.check(self, **kwargs),
+                *embedded_model_errors(self, self.embedded_model), *widgets_app_errors(self)]
 
     def get_internal_type(self):
         return "EmbeddedModelArrayField"
