@@ -231,3 +231,123 @@ def test_managed_models_migrate_with_fake_initial(seeded, project):
     manage(project, "adoptdb")
     assert seeded.shop_product.count_documents({}) == 5
     assert manage(project, "migrate").strip().endswith("No migrations to apply.")
+
+
+BLOG_MODELS = """
+    from django.db import models
+
+    from djongo_core.fields import (ArrayField, ArrayReferenceField, EmbeddedModelArrayField,
+                                    EmbeddedModelField, ObjectIdAutoField, ObjectIdField)
+
+
+    class Address(models.Model):
+        city = models.CharField(max_length=50)
+        since = models.DateField(null=True)
+
+        class Meta:
+            managed = False
+
+
+    class Tag(models.Model):
+        name = models.CharField(max_length=20)
+
+
+    class Post(models.Model):
+        title = models.CharField(max_length=50)
+        address = EmbeddedModelField(Address, null=True)
+        offices = EmbeddedModelArrayField(Address, default=list)
+        tags = ArrayField(models.CharField(max_length=20), default=list)
+        matrix = ArrayField(ArrayField(models.IntegerField()), null=True)
+        labels = ArrayReferenceField(Tag, blank=True)
+        source = ObjectIdField(null=True)
+
+
+    class Note(models.Model):
+        id = ObjectIdAutoField(primary_key=True)
+        text = models.CharField(max_length=50)
+"""
+
+
+@pytest.fixture
+def native(project, server_uri):
+    """The project with an app "blog" whose collections migrate created with native fields."""
+    (project / "blog").mkdir()
+    (project / "blog" / "__init__.py").write_text("")
+    (project / "blog" / "models.py").write_text(textwrap.dedent(BLOG_MODELS))
+    with open(project / "settings.py", "a") as settings:
+        settings.write('INSTALLED_APPS += ["blog"]\n')
+    manage(project, "migrate", "--run-syncdb", "--verbosity", "0")
+    manage(project, script="""
+        import datetime
+        from bson import ObjectId
+        from blog.models import Address, Note, Post, Tag
+
+        tag = Tag.objects.create(name="db")
+        Post.objects.create(title="First", address=Address(city="Oslo",
+                            since=datetime.date(2020, 5, 1)), offices=[Address(city="Rome")],
+                            tags=["a", "b"], matrix=[[1], [2, 3]], labels=[tag],
+                            source=ObjectId("0123456789abcdef01234567"))
+        Note.objects.create(text="hi")
+    """)
+    client = pymongo.MongoClient(server_uri)
+    yield client[DATABASE]
+    client.drop_database(DATABASE)
+    client.close()
+
+
+def test_inspectdb_writes_native_fields_as_fields_that_import_and_read_the_documents(
+        native, project):
+    models = manage(project, "inspectdb", "blog_post", "blog_note")
+    assert "import djongo_core.fields" in models
+    for line in (
+        "address = djongo_core.fields.EmbeddedModelField(embedded_model='BlogPostAddress', "
+        "blank=True, null=True)",
+        "offices = djongo_core.fields.EmbeddedModelArrayField(embedded_model='BlogPostOffices')",
+        "tags = djongo_core.fields.ArrayField(base_field=models.TextField())",
+        "matrix = djongo_core.fields.ArrayField(base_field=djongo_core.fields.ArrayField("
+        "models.IntegerField()), blank=True, null=True)",
+        "labels = djongo_core.fields.ArrayField(base_field=models.IntegerField())  # Written by "
+        "djongo_core.fields.ArrayReferenceField",
+        "source = djongo_core.fields.ObjectIdField(blank=True, null=True)",
+        "id = djongo_core.fields.ObjectIdAutoField(primary_key=True)",
+        # The embedded models, read from the stored subdocuments.
+        "class BlogPostAddress(models.Model):\n    city = models.TextField()\n"
+        "    since = models.DateTimeField()\n\n    class Meta:\n        managed = False",
+        "class BlogPostOffices(models.Model):\n    city = models.TextField()\n"
+        "    since = models.JSONField(blank=True, null=True)\n",
+    ):
+        assert line in models
+    (project / "shop" / "models.py").write_text(models)
+    manage(project, "check")
+    output = manage(project, script="""
+        from blog.models import Post
+        from shop.models import BlogNote, BlogPost
+
+        post = BlogPost.objects.get()
+        print(post.address.city, post.address.since.date(), post.offices[0].city, post.tags,
+              post.matrix, post.labels, post.source, BlogNote.objects.get().text)
+        post.address.city = "Bergen"
+        post.tags.append("c")
+        post.save()
+        first = Post.objects.get()
+        print(first.address.city, first.address.since, first.tags, first.offices[0].city)
+    """)
+    assert output.splitlines() == [
+        "Oslo 2020-05-01 Rome ['a', 'b'] [[1], [2, 3]] [1] 0123456789abcdef01234567 hi",
+        "Bergen 2020-05-01 ['a', 'b', 'c'] Rome"]
+
+
+def test_inspectdb_without_native_fields_adds_no_import(seeded, project):
+    models = manage(project, "inspectdb", "shop_order")
+    assert "import djongo_core.fields" not in models
+
+
+def test_adoptdb_with_an_app_label_touches_only_that_app(seeded, project):
+    adopt(project)  # migrate has created the contrib apps' collections and counters too
+    dry = manage(project, "adoptdb", "--dry-run", "shop").splitlines()
+    assert [line for line in dry if line.startswith("shop.")]
+    assert all(line.startswith(("shop.", "Dry run:")) for line in dry), dry
+    everything = manage(project, "adoptdb", "--dry-run").splitlines()
+    assert any(line.startswith("auth.User (auth_user):") for line in everything)
+    with pytest.raises(AssertionError, match="No installed app with label 'nowhere'"):
+        manage(project, "adoptdb", "nowhere")

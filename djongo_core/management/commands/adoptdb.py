@@ -22,12 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true",
                             help="Print each change without making it.")
 
-    def handle(self, *app_labels, database, dry_run, **options):
+    def handle(self, *, app_label, database, dry_run, **options):
         connection = connections[database]
         if connection.vendor != "mongodb":
             raise CommandError(f"Database {database!r} is not a djongo_core (MongoDB) database.")
         try:
-            models = adoption.adoption_models(connection, app_labels)
+            models = adoption.adoption_models(connection, app_label)
         except LookupError as error:
             raise CommandError(str(error)) from error
         changes = adoption.plan(connection, models)
