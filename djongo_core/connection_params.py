@@ -4,6 +4,7 @@ The keys are the ones the original djongo documented (NAME, HOST, PORT, USER, PA
 AUTH_MECHANISM) plus OPTIONS (passed to MongoClient) and PLUGINS (read by the plugin host).
 """
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
@@ -24,6 +25,9 @@ AUTH_MECHANISMS = (
 )
 # MongoDB refuses these characters in database names (and they would break collection paths).
 _INVALID_DB_NAME = re.compile(r'[/\\. "$*<>:|?\x00]')
+# A scheme at the start of HOST ("embeded:"), told from a host name and port ("db1:27017").
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!\d+$)")
+SCHEMES = ("embedded", "mongodb", "mongodb+srv")
 # Defaults that suit a Django backend; OPTIONS may override any of them.
 CLIENT_DEFAULTS = {
     "appname": "djongo-core",
@@ -76,9 +80,10 @@ def parse_connection_params(alias: str, settings_dict: dict) -> ConnectionParams
     elif host.startswith(URI_SCHEMES):
         _reject_with_uri(alias, settings_dict, "PORT", host)
         name = name or _database_from_uri(host)
-    elif "://" in host:
-        _fail(alias, "HOST", f"has an unsupported scheme in {host!r}",
-              'Use "mongodb://...", "mongodb+srv://..." or "embedded:".')
+    elif "://" in host or _SCHEME.match(host) or host.lower() == "embedded":
+        shown = _redact(host)
+        _fail(alias, "HOST", f"has an unsupported scheme in {shown!r}",
+              _meant(shown) + 'Use "mongodb://...", "mongodb+srv://..." or "embedded:".')
     else:
         port = settings_dict.get("PORT")
         if port not in (None, ""):
@@ -97,6 +102,15 @@ def parse_connection_params(alias: str, settings_dict: dict) -> ConnectionParams
               'For example OPTIONS={"w": "majority"}.')
     kwargs.update(options)
     return ConnectionParams(host=host, database=name, client_kwargs=kwargs)
+
+
+def _meant(host):
+    """Return 'Did you mean "<HOST>"? ' for a misspelt scheme, else an empty string."""
+    scheme, colon, rest = host.partition(":")
+    if not colon:
+        scheme, rest = host, ""
+    close = difflib.get_close_matches(scheme.lower(), SCHEMES, n=1, cutoff=0.6)
+    return f'Did you mean "{close[0]}:{rest}"? ' if close else ""
 
 
 def _reject_with_uri(alias, settings_dict, key, host):

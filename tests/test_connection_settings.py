@@ -64,6 +64,30 @@ def test_wrong_values_raise_improperly_configured_naming_the_key(settings, messa
         parse(**settings)
 
 
+@pytest.mark.parametrize(("host", "meant"), [
+    ("embeded:", "embedded:"),
+    ("embedded", "embedded:"),
+    ("Embedded:", "embedded:"),
+    ("embeded:///srv/shop-data", "embedded:///srv/shop-data"),
+    ("embedd://srv/data", "embedded://srv/data"),
+    ("mongdb://db1/", "mongodb://db1/"),
+    ("mongodb+sr://cluster0.example.net/", "mongodb+srv://cluster0.example.net/"),
+])
+def test_a_misspelt_scheme_in_host_says_what_was_meant(host, meant):
+    with pytest.raises(ImproperlyConfigured) as raised:
+        parse(NAME="shop", HOST=host)
+    message = str(raised.value)
+    assert message.startswith("DATABASES['default']['HOST']")
+    assert f'Did you mean "{meant}"?' in message
+    assert "Port contains" not in message
+
+
+@pytest.mark.parametrize("host", ["localhost:27018", "db1.example.com", "10.0.0.5:27017",
+                                  "[::1]:27017", "embedded-db.internal"])
+def test_host_names_with_or_without_a_port_are_not_taken_for_schemes(host):
+    assert parse(NAME="shop", HOST=host).host == host
+
+
 def test_errors_never_echo_the_password_in_a_uri():
     with pytest.raises(ImproperlyConfigured) as raised:
         parse(NAME="shop", HOST="mongodb://app:hunter2@h/", PORT=1)
