@@ -249,14 +249,54 @@ def _load_plugins(alias: str, names: tuple[str, ...]) -> dict[str, object]:
 
 
 def _missing_plugin_message(alias: str, name: str, installed: dict[str, list]) -> str:
+    """Say how to install a plugin djongo-core ships, or that no plugin of that name is known.
+
+    The shipped plugins are the extras of the installed djongo-core distribution that require
+    the plugin distribution of the same name (djongo-<extra>); others, such as "embedded",
+    install something else.
+    """
+
+    def normalized(project: str) -> str:
+        return project.strip().lower().replace("_", "-").replace(".", "-")
+
+    try:
+        distribution = importlib.metadata.distribution("djongo-core")
+    except importlib.metadata.PackageNotFoundError:
+        shipped = []
+    else:
+        required = set()
+        for requirement in distribution.requires or ():
+            project, _, marker = requirement.partition(";")
+            for stop in "<>=!~[( ":
+                project = project.partition(stop)[0]
+            for extra in distribution.metadata.get_all("Provides-Extra") or ():
+                if f'extra == "{extra}"' in marker:
+                    required.add((extra, normalized(project)))
+        shipped = sorted(extra for extra, project in required
+                         if project == f"djongo-{normalized(extra)}")
+    if name in shipped:
+        message = (
+            f"Database {alias!r} enables plugin {name!r} in PLUGINS, but no installed "
+            f"distribution provides it. Install it with: pip install \"djongo-core[{name}]\""
+        )
+        close = difflib.get_close_matches(name, installed, n=1)
+        if close:
+            message += f" (or did you mean the installed plugin {close[0]!r}?)"
+        return message
+    names = " and ".join([", ".join(map(repr, shipped[:-1])), repr(shipped[-1])]
+                         if len(shipped) > 1 else map(repr, shipped))
     message = (
-        f"Database {alias!r} enables plugin {name!r} in PLUGINS, but no installed distribution "
-        f"provides it. Install it with: pip install \"djongo-core[{name}]\""
+        f"Database {alias!r} enables plugin {name!r} in PLUGINS, but no plugin named {name!r} "
+        f"is known: no installed distribution provides it"
+        + (f", and djongo-core ships the plugins {names}" if shipped else "")
+        + f". Fix the name, install the distribution that provides it, or remove {name!r} "
+        "from PLUGINS"
     )
-    close = difflib.get_close_matches(name, installed, n=1)
-    if close:
-        message += f" (or did you mean the installed plugin {close[0]!r}?)"
-    return message
+    close = difflib.get_close_matches(name, [*installed, *shipped], n=1)
+    if not close:
+        return message + "."
+    where = "the installed plugin " if close[0] in installed else ""
+    return message + f"; did you mean {where}{close[0]!r}?"
 
 
 def _describe_entry_point(entry_point) -> str:

@@ -1,0 +1,60 @@
+"""The error for a plugin name no installed distribution provides: install it, or it is unknown.
+
+Only the plugins djongo-core ships (its distribution's extras that name a plugin distribution,
+djongo-<name>) are offered as `pip install "djongo-core[<name>]"`; for any other name the
+message says no such plugin is known, instead of an install command that cannot work.
+"""
+
+import email.message
+import importlib.metadata
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from djongo_core.plugins import PluginHost, manager
+
+
+@pytest.fixture
+def nothing_installed(monkeypatch):
+    monkeypatch.setattr(manager, "installed_entry_points", lambda: [])
+
+
+def refusal(names):
+    with pytest.raises(ImproperlyConfigured) as raised:
+        PluginHost.for_database("default", names)
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("name", ["indexes", "transactions"])
+def test_a_shipped_plugin_that_is_not_installed_says_how_to_install_it(nothing_installed, name):
+    message = refusal([name])
+    assert f'pip install "djongo-core[{name}]"' in message
+
+
+@pytest.mark.parametrize("name", ["geo", "embedded", "bulk"])
+def test_a_plugin_djongo_core_does_not_ship_is_not_offered_for_install(nothing_installed, name):
+    message = refusal([name])
+    assert "pip install" not in message
+    assert f"no plugin named {name!r} is known" in message
+    assert "djongo-core ships the plugins 'indexes' and 'transactions'" in message
+    assert f"remove {name!r} from PLUGINS" in message
+
+
+def test_a_misspelt_shipped_plugin_is_suggested(nothing_installed):
+    assert "did you mean 'transactions'?" in refusal(["transaction"])
+
+
+def test_the_shipped_plugins_come_from_the_distribution_metadata(nothing_installed,
+                                                                 monkeypatch):
+    real = importlib.metadata.distribution("djongo-core")
+    metadata = email.message.Message()
+    for key, value in real.metadata.items():
+        metadata[key] = value
+    metadata["Provides-Extra"] = "geo"
+    # djongo-core as it would be once it ships a geo plugin (an extra naming djongo-geo).
+    with_geo = SimpleNamespace(metadata=metadata,
+                               requires=[*real.requires, 'djongo-geo>=0.1; extra == "geo"'])
+    monkeypatch.setattr(importlib.metadata, "distribution",
+                        lambda name: with_geo if name == "djongo-core" else real)
+    assert 'pip install "djongo-core[geo]"' in refusal(["geo"])
