@@ -244,3 +244,74 @@ def test_an_article_with_nested_data_is_edited_in_the_admin(example_server, page
     snapshot(page, "14-deleted")
     assert articles.find_one({"_id": article_id}) is None
     assert [document["title"] for document in articles.find()] == ["Arrays"]
+
+
+ERROR_RED = "rgb(186, 33, 33)"  # the admin's --error-fg (#ba2121) in the light theme
+
+
+def border_colors(page, selector):
+    """Return {name: [top border colour of each input]} for the inputs under selector."""
+    return page.eval_on_selector_all(
+        f"{selector} input:not([type=hidden]), {selector} textarea, {selector} select",
+        """inputs => inputs.reduce((colors, input) => {
+            (colors[input.name] = colors[input.name] || []).push(
+                getComputedStyle(input).borderTopColor);
+            return colors;
+        }, {})""")
+
+
+def invalid_inputs(page, selector):
+    return page.eval_on_selector_all(f"{selector} [aria-invalid=true]",
+                                     "inputs => inputs.map(input => input.name)")
+
+
+def test_only_the_wrong_inputs_of_a_document_or_a_list_are_marked(example_server, page):
+    url, articles = example_server
+    page.goto(url + "/admin/login/?next=/admin/library/article/add/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin")
+    page.click("input[type=submit]")
+    page.wait_for_url(url + "/admin/library/article/add/")
+
+    # One mistake in the byline, one in a comment row, one in a tag; the rest is right.
+    page.fill("#id_title", "Marked")
+    page.fill("input[name=byline-name]", "Ada Lovelace")
+    page.fill("input[name=byline-email]", "not an email")
+    page.fill("textarea[name=byline-bio]", "Wrote the first program.")
+    for author, text, rating in [("Grace", "Fine.", "5"), ("Alan", "Off the scale.", "-3")]:
+        page.click(".djongo-list[data-djongo-name=comments] [data-djongo-action=add-row]")
+        row = comment_rows(page).last
+        row.locator("input[name$=-author]").fill(author)
+        row.locator("textarea[name$=-text]").fill(text)
+        row.locator("input[name$=-rating]").fill(rating)
+    page.locator(".djongo-blank input[name=tags]").fill("fine")
+    page.click(".djongo-items[data-djongo-name=tags] [data-djongo-action=add-item]")
+    too_long = page.locator("input[name=tags]").nth(1)
+    too_long.evaluate("input => input.removeAttribute('maxlength')")
+    too_long.fill("x" * 40)
+    page.click("input[name=_continue]")
+    page.wait_for_load_state()
+    snapshot(page, "20-only-wrong-inputs-marked")
+    assert articles.count_documents({}) == 0
+
+    byline = ".djongo-embedded[data-djongo-name=byline]"
+    assert "Enter a valid email address." in page.locator(byline).inner_text()
+    assert invalid_inputs(page, byline) == ["byline-email"]
+    colors = border_colors(page, byline)
+    assert colors["byline-email"] == [ERROR_RED]
+    assert ERROR_RED not in colors["byline-name"] + colors["byline-bio"]
+
+    comments = ".djongo-list[data-djongo-name=comments]"
+    assert "greater than or equal to 0" in page.locator(comments).inner_text()
+    assert invalid_inputs(page, comments) == ["comments-1-rating"]
+    colors = border_colors(page, comments)
+    assert colors.pop("comments-1-rating") == [ERROR_RED]
+    assert not [name for name, found in colors.items() if ERROR_RED in found]
+
+    tags = ".djongo-items[data-djongo-name=tags]"
+    assert "Item 2:" in page.locator(".field-tags").inner_text()
+    colors = border_colors(page, tags)["tags"]  # the two items, then the blank input
+    assert [color == ERROR_RED for color in colors] == [False, True, False]
+    assert page.eval_on_selector_all(f"{tags} input[name=tags]",
+                                     "inputs => inputs.map(input => input.ariaInvalid)") == [
+        None, "true", None]

@@ -2,6 +2,7 @@
 scalar lists as one input per item, ObjectIds as 24 hex digits; and DRF serializer fields."""
 
 import datetime
+import re
 
 import pytest
 from bson import ObjectId
@@ -66,6 +67,22 @@ def test_errors_inside_documents_show_at_their_own_inputs():
     html = str(form["author"]) + str(form["comments"])
     assert "This field is required." in html and "Enter a whole number." in html
     assert 'name="author-name"' in html and 'value="Oslo"' in html
+
+
+def invalid_inputs(html):
+    """The names (and values) of the inputs marked aria-invalid in rendered HTML."""
+    return [(tag_name, value) for tag_name, value in re.findall(
+        r'<(?:input|textarea|select)(?=[^>]*aria-invalid="true")[^>]*name="([^"]+)"'
+        r'(?:[^>]*value="([^"]*)")?', html)]
+
+
+def test_only_the_wrong_inputs_inside_documents_and_lists_are_marked_invalid():
+    form = PostForm(post_data(**{"author-email": "nope", "comments-1-votes": "many",
+                                 "tags": ["mongo", "x" * 30, "django"]}))
+    assert not form.is_valid()
+    assert invalid_inputs(str(form["author"])) == [("author-email", "nope")]
+    assert invalid_inputs(str(form["comments"])) == [("comments-1-votes", "many")]
+    assert invalid_inputs(str(form["tags"])) == [("tags", "x" * 30)]
 
 
 def test_an_optional_embedded_document_left_empty_is_none():

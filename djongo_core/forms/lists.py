@@ -10,11 +10,14 @@ from djongo_core.forms.embedded import MEDIA
 
 class ListWidget(forms.Widget):
     """One input of the item field's own widget per item, all under the same name; without
-    JavaScript an empty input is always offered for one more item."""
+    JavaScript an empty input is always offered for one more item. After an error only the
+    inputs of the wrong items are marked invalid (aria-invalid), as Django marks fields."""
 
     template_name = "djongo_core/widgets/list.html"
     media = MEDIA
     item_widget = None  # set by ListFormField
+    #: Positions of the items the last cleaning found wrong (set by ListFormField).
+    invalid_items = frozenset()
 
     def value_from_datadict(self, data, files, name):
         getlist = getattr(data, "getlist", None)
@@ -28,9 +31,14 @@ class ListWidget(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        attrs = {key: item for key, item in context["widget"]["attrs"].items() if key != "id"}
+        # The field's aria-invalid belongs to the wrong items only.
+        attrs = {key: item for key, item in context["widget"]["attrs"].items()
+                 if key not in ("id", "aria-invalid")}
         render = self.item_widget.render
-        context["widget"]["items"] = [render(name, item, attrs) for item in value or []]
+        context["widget"]["items"] = [
+            render(name, item, {**attrs, "aria-invalid": "true"}
+                   if position in self.invalid_items else attrs)
+            for position, item in enumerate(value or [])]
         context["widget"]["empty_item"] = render(name, None, attrs)
         return context
 
@@ -59,14 +67,16 @@ class ListFormField(forms.Field):
             return []
         if isinstance(value, str):
             value = [value]
-        items, errors = [], []
+        items, errors, invalid = [], [], set()
         for nth, item in enumerate(value, start=1):
             try:
                 items.append(self.base_field.clean(item))
             except ValidationError as error:
+                invalid.add(nth - 1)
                 errors.extend(ValidationError(
                     self.error_messages["item_invalid"], code="item_invalid",
                     params={"nth": nth, "message": message}) for message in error.messages)
+        self.widget.invalid_items = frozenset(invalid)
         if errors:
             raise ValidationError(errors)
         return items
