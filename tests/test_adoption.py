@@ -342,6 +342,15 @@ def test_inspectdb_without_native_fields_adds_no_import(seeded, project):
     assert "import djongo_core.fields" not in models
 
 
+def test_inspectdb_writes_a_third_party_field_as_the_django_field_of_its_values(seeded, project):
+    # As migrations record a field whose get_internal_type() is its own class name.
+    seeded[SCHEMA_COLLECTION].update_one({"name": "shop_order"}, {"$set": {"fields": {
+        "total": {"type": "MoneyField", "db_type": "int", "null": False}}}})
+    models = manage(project, "inspectdb", "shop_order")
+    assert ("total = models.IntegerField()  # Written by a MoneyField, which is not a Django "
+            "field; IntegerField reads its stored values.") in models
+
+
 def test_adoptdb_with_an_app_label_touches_only_that_app(seeded, project):
     adopt(project)  # migrate has created the contrib apps' collections and counters too
     dry = manage(project, "adoptdb", "--dry-run", "shop").splitlines()
