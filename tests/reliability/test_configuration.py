@@ -81,8 +81,8 @@ CASES = {
         r"\['PASSWORD'\] is set without USER.*Set USER as well"),
     "plugin that is not installed": (
         {"HOST": "127.0.0.1", "PLUGINS": ["transactionz"]}, ImproperlyConfigured,
-        r"enables plugin 'transactionz' in PLUGINS, but no installed distribution provides it"
-        r".*pip install"),
+        r"enables plugin 'transactionz' in PLUGINS, but no plugin named 'transactionz' is "
+        r"known.*did you mean the installed plugin 'transactions'\?"),
     "PLUGINS that is a string": (
         {"HOST": "127.0.0.1", "PLUGINS": "transactions"}, ImproperlyConfigured, r"PLUGINS"),
     "unknown key of a plugin's settings": (
