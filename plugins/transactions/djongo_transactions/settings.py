@@ -6,12 +6,13 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from djongo_core.embedded import is_embedded_host
-
 SETTINGS_KEY = "TRANSACTIONS"
 READ_CONCERNS = ("snapshot", "majority", "local")
 COUNTER_MODES = ("outside", "inside")
 STANDALONE_POLICIES = ("error", "ignore")
+# HOST of the core's embedded engine: "embedded:" or "embedded:///dir" (read here from the
+# setting, as plugins use nothing of the core but djongo_core.plugins).
+EMBEDDED_HOST_PREFIX = "embedded:"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class TransactionSettings:
                 f"{', '.join(sorted(known))}."
             )
         host = settings_dict.get("HOST") or ""
-        if is_embedded_host(host):
+        if isinstance(host, str) and host.startswith(EMBEDDED_HOST_PREFIX):
             given = _embedded_counters(where, host, given)
         settings = cls(**given)
         settings._check(where)
