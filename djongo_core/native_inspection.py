@@ -11,6 +11,7 @@ arrays and subdocuments.
 
 import re
 
+from djongo_core.command import Command
 from djongo_core.sampling import SeenField
 
 FIELDS = "djongo_core.fields."
@@ -75,9 +76,9 @@ class NativeFieldWriter:
 
         Returns None when nothing stored tells what the field holds.
         """
-        documents = self.connection.mongo_database[table_name].find(
-            {column: {"$exists": True}}, {column: 1, "_id": 0}, limit=self.sample_size,
-            sort=[("_id", 1)])
+        documents = self.connection.executor.documents(Command(
+            table_name, "find", ({column: {"$exists": True}}, {column: 1, "_id": 0}),
+            {"limit": self.sample_size, "sort": [("_id", 1)]}))
         shape = Shape.of(document.get(column) for document in documents)
         name = self.command.normalize_table_name(table_name) + _camel(column)
         items = shape.items

@@ -92,6 +92,8 @@ def test_the_wheels_install_the_core_and_its_plugins_by_their_extras(wheels, tmp
                       "DJONGO_EMBEDDED_IDLE_SECONDS": "2"})
     assert output.strip() == "['kitchen', 'steel']"
     # Nothing of this checkout leaked into the environment: the package came from the wheel.
-    location = run([python, "-c", "import djongo_core; print(djongo_core.__file__)"])
+    # (Run outside the checkout: `python -c` puts the working directory first on sys.path.)
+    location = run([python, "-c", "import djongo_core; print(djongo_core.__file__)"],
+                   cwd=project)
     assert str(environment) in location and str(ROOT) not in location
     assert sys.prefix not in location

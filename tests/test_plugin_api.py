@@ -221,9 +221,11 @@ def test_commands_carry_the_model_they_serve():
 
 
 # Where the backend may touch pymongo objects without the executor: the connection's own
-# properties, the executor's built-in implementation, and reading codec options (no I/O).
+# properties, the executor's built-in implementation, reading codec options (no I/O), and
+# dbshell's Python shell, which hands the user the database as mongosh would.
 DIRECT_ACCESS_ALLOWED = {
     "djongo_core/base.py",
+    "djongo_core/client.py",
     "djongo_core/plugins/manager.py",
 }
 
