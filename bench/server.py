@@ -15,10 +15,10 @@ async def serve():
     from mongoeco.engines.memory import MemoryEngine
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
-    from djongo_core import embedded_shims
+    from djongo_core.embedded import shims
 
     # As every user of the embedded engine gets it: the shims fill gaps of the engine only.
-    embedded_shims.install()
+    shims.install()
     proxy = AsyncMongoEcoProxyServer(engine=MemoryEngine(), host="127.0.0.1", port=0)
     address = await proxy.start()
     print(address.uri, flush=True)

@@ -1,4 +1,4 @@
-"""The embedded engine's server lifecycle: djongo_core.embedded and djongo_core.embedded_server.
+"""The embedded engine's server lifecycle: djongo_core.embedded and djongo_core.embedded.server.
 
 These tests start real servers (a thread for "embedded:", detached processes for
 "embedded:///dir") and real client processes; no Django settings are involved.
@@ -21,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo import MongoClient
 
 from djongo_core.embedded import EmbeddedServerError, embedded_server_uri, is_embedded_host
-from djongo_core.embedded_server import read_advertisement
+from djongo_core.embedded.directory import read_advertisement
 
 # The tests that start servers; the others check errors raised before any server starts.
 needs_mongoeco = pytest.mark.skipif(

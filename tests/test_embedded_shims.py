@@ -9,15 +9,15 @@ import pymongo
 from bson import Decimal128
 import pytest
 
-from djongo_core import embedded_shims
+from djongo_core.embedded import shims
 from djongo_core.embedded import embedded_server_uri
 
 
-@pytest.mark.parametrize("shim", embedded_shims.SHIMS, ids=lambda shim: shim.operator)
+@pytest.mark.parametrize("shim", shims.SHIMS, ids=lambda shim: shim.operator)
 def test_shim_is_still_needed(shim):
-    assert embedded_shims.still_needed(shim), (
+    assert shims.still_needed(shim), (
         f"mongoeco now handles {shim.operator} itself: delete its shim from "
-        "djongo_core/embedded_shims/ and its entry from docs/engine-deviations.md."
+        "djongo_core/embedded/shims/ and its entry from docs/engine-deviations.md."
     )
 
 
@@ -131,9 +131,9 @@ def embedded_client():
 
 
 def test_rename_shim_is_still_needed(embedded_client):
-    assert embedded_shims.rename_still_needed(embedded_client), (
+    assert shims.rename_still_needed(embedded_client), (
         "mongoeco now runs renameCollection on the admin database itself: delete "
-        "djongo_core/embedded_shims/rename.py and its entry in docs/engine-deviations.md."
+        "djongo_core/embedded/shims/rename.py and its entry in docs/engine-deviations.md."
     )
 
 
@@ -160,9 +160,9 @@ def test_rename_collection_to_another_database_is_still_refused(embedded_client)
 
 
 def test_documents_shim_is_still_needed(embedded_client):
-    assert embedded_shims.documents_still_needed(embedded_client), (
+    assert shims.documents_still_needed(embedded_client), (
         "mongoeco now runs database-level $documents aggregates itself: delete "
-        "djongo_core/embedded_shims/documents_stage.py and its entry in "
+        "djongo_core/embedded/shims/documents_stage.py and its entry in "
         "docs/engine-deviations.md."
     )
 
@@ -172,7 +172,7 @@ def test_database_level_documents_pipeline(embedded_client):
     result = database.aggregate([{"$documents": [{"x": 1}, {"x": 5}]},
                                  {"$match": {"x": {"$gt": 2}}}, {"$project": {"_id": 0}}])
     assert list(result) == [{"x": 5}]
-    assert embedded_shims.documents_stage.STAND_IN_COLLECTION not in (
+    assert shims.documents_stage.STAND_IN_COLLECTION not in (
         database.list_collection_names())
 
 
@@ -268,9 +268,9 @@ def test_bitwise_operators_refuse_doubles(database):
 
 
 def test_index_signature_shim_is_still_needed(embedded_client):
-    assert embedded_shims.index_signature_still_needed(embedded_client), (
+    assert shims.index_signature_still_needed(embedded_client), (
         "mongoeco now keeps indexes of different signatures on the same keys itself: delete "
-        "djongo_core/embedded_shims/index_signature.py and its entry in "
+        "djongo_core/embedded/shims/index_signature.py and its entry in "
         "docs/engine-deviations.md."
     )
 

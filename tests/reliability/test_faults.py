@@ -29,7 +29,7 @@ from django.http import JsonResponse
 from django.test import override_settings
 from django.urls import path
 
-from djongo_core.embedded_server import read_advertisement
+from djongo_core.embedded.directory import read_advertisement
 from tests.reliability.databases import add_alias, close_alias, running, stop_servers
 from tests.testapp.models import Author
 

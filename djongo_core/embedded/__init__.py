@@ -7,7 +7,7 @@ pymongo exactly as it talks to MongoDB; :func:`embedded_server_uri` turns the HO
 - ``embedded:`` keeps the data in memory, in a server running in a daemon thread of this
   process: one per process, stopped at interpreter exit.
 - ``embedded:///abs/dir`` keeps the data in a SQLite file in that directory, in a server
-  running as its own detached process (:mod:`djongo_core.embedded_server`), which every
+  running as its own detached process (:mod:`djongo_core.embedded.server`), which every
   process pointing at the directory joins. It stops by itself when idle.
 
 See docs/embedded-engine.md.
@@ -31,7 +31,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from djongo_core.embedded_server import LOCK_FILE, LOG_FILE, read_advertisement
+from djongo_core.embedded.directory import LOCK_FILE, LOG_FILE, read_advertisement
 
 SCHEME = "embedded:"
 # A cold start imports mongoeco (about a second) and may share a busy machine.
@@ -106,9 +106,9 @@ class _MemoryServer:
         from mongoeco.engines.memory import MemoryEngine
         from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
-        from djongo_core import embedded_shims
+        from djongo_core.embedded import shims
 
-        embedded_shims.install()
+        shims.install()
         self.pid = os.getpid()
         # Built here rather than in the server's event loop, which the first import of
         # mongoeco (about a second) would block; it binds to that loop when started.
@@ -240,11 +240,11 @@ def _start_server(directory: Path) -> int:
     log_path = directory / LOG_FILE
     # The server must run this same djongo_core, even if it was found on a path (a source
     # checkout) that the server, started in the data directory, would not search.
-    package_parent = str(Path(__file__).resolve().parent.parent)
+    package_parent = str(Path(__file__).resolve().parents[2])
     python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "djongo_core.embedded_server", str(directory)],
+            [sys.executable, "-m", "djongo_core.embedded.server", str(directory)],
             cwd=directory,
             env={**os.environ, "PYTHONPATH": python_path},
             stdin=subprocess.DEVNULL,

@@ -19,7 +19,7 @@ from mongoeco.core.aggregation import (
     unregister_aggregation_expression_operator,
 )
 
-from djongo_core.embedded_shims import (
+from djongo_core.embedded.shims import (
     bitwise, conversions, date_arithmetic, documents_stage, index_signature, logic,
     math_operators, rename, timezones,
 )

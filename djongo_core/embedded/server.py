@@ -1,24 +1,18 @@
 """The embedded engine's server process, for the persistent HOST form ``embedded:///DIR``.
 
 :func:`djongo_core.embedded.embedded_server_uri` starts it detached, as
-``python -m djongo_core.embedded_server DIR``, while holding DIR's lock (do not start it
+``python -m djongo_core.embedded.server DIR``, while holding DIR's lock (do not start it
 by hand: nothing would then stop a second server on the same files).
 It serves the MongoDB wire protocol with mongoeco over a SQLite file in DIR, so that every
 process of a project (runserver and its reloader child, shell, migrate, tests) shares the
-same data through ordinary pymongo connections.
-
-Its files in DIR:
-
-- ``mongoeco.sqlite``: the data.
-- ``embedded.json``: the advertisement ``{"pid": ..., "port": ...}``, present while it serves.
-- ``embedded.lock``: flock()ed by whoever starts, joins or stops a server, so those never
-  interleave: exactly one server per DIR, and never one advertising while it shuts down.
-- ``embedded.log``: its output.
+same data through ordinary pymongo connections. Its files in DIR are described in
+:mod:`djongo_core.embedded.directory`.
 
 It stops by itself once no client has been connected for DJONGO_EMBEDDED_IDLE_SECONDS
 (default 60), and on SIGTERM.
 
-This module imports no Django: the server starts faster without it.
+It needs no Django settings; of Django it imports only django.core.exceptions (through
+its package), so that it starts fast.
 """
 
 import asyncio
@@ -30,23 +24,14 @@ import sys
 
 from pathlib import Path
 
-DATA_FILE = "mongoeco.sqlite"
-ADVERTISEMENT_FILE = "embedded.json"
-LOCK_FILE = "embedded.lock"
-LOG_FILE = "embedded.log"
+from djongo_core.embedded.directory import (
+    ADVERTISEMENT_FILE, DATA_FILE, LOCK_FILE, read_advertisement,
+)
+
 IDLE_SECONDS_ENV = "DJONGO_EMBEDDED_IDLE_SECONDS"
 DEFAULT_IDLE_SECONDS = 60.0
 
-log = logging.getLogger("djongo_core.embedded_server")
-
-
-def read_advertisement(directory: Path) -> dict | None:
-    """The ``{"pid", "port"}`` a server in ``directory`` advertises, or None."""
-    try:
-        advertised = json.loads((directory / ADVERTISEMENT_FILE).read_text())
-        return {"pid": int(advertised["pid"]), "port": int(advertised["port"])}
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
+log = logging.getLogger("djongo_core.embedded.server")
 
 
 def _advertise(directory: Path, port: int) -> None:
@@ -135,7 +120,7 @@ async def _serve(proxy, directory: Path, idle_seconds: float) -> None:
 
 def main(argv: list[str]) -> None:
     if len(argv) != 1:
-        sys.exit("usage: python -m djongo_core.embedded_server DIRECTORY")
+        sys.exit("usage: python -m djongo_core.embedded.server DIRECTORY")
     raw_idle = os.environ.get(IDLE_SECONDS_ENV, str(DEFAULT_IDLE_SECONDS))
     try:
         idle_seconds = float(raw_idle)
@@ -146,14 +131,14 @@ def main(argv: list[str]) -> None:
     logging.basicConfig(format="%(asctime)s pid %(process)d %(message)s", level=logging.INFO)
     directory = Path(argv[0]).resolve()
 
-    # Imported here, not at the top: clients import this module for its file names and
-    # need no mongoeco. Not in the event loop either, which the import would block.
+    # Imported here, not at the top: importing this module needs no mongoeco, and the slow
+    # import (about a second) is done before the event loop starts, which it would block.
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
-    from djongo_core import embedded_shims
+    from djongo_core.embedded import shims
 
-    embedded_shims.install()
+    shims.install()
 
     engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
     # diagnostic_capacity=1: enough for _activity() to see the connections.
