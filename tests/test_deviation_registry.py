@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from djongo_core.features import ENGINE_DEVIATION_FAILURES
+from djongo_core.django_test_skips import ENGINE_DEVIATION_FAILURES
 
 DEVIATIONS = Path(__file__).resolve().parent.parent / "docs" / "engine-deviations.md"
 
