@@ -662,14 +662,6 @@ DJANGO_TEST_SKIPS = {
 # Django's own tests that fail on the embedded engine only, by the docs/engine-deviations.md
 # entry that explains why (features.django_test_expected_failures).
 ENGINE_DEVIATION_FAILURES = {
-    # AddConstraint/RemoveConstraint of a CheckConstraint change the validator with collMod.
-    "collmod-missing": {
-        "migrations.test_operations.OperationTests.test_add_constraint",
-        "migrations.test_operations.OperationTests.test_add_constraint_combinable",
-        "migrations.test_operations.OperationTests.test_add_constraint_percent_escaping",
-        "migrations.test_operations.OperationTests.test_add_or_constraint",
-        "migrations.test_operations.OperationTests.test_remove_constraint",
-    },
     # Collations of locales other than "en" (and "simple") are refused.
     "collation-locales": {
         "db_functions.comparison.test_collate.CollateTests.test_language_collation_order_by",

@@ -320,3 +320,133 @@ def test_a_failed_build_keeps_the_other_indexes(any_engine_client):
     with pytest.raises(pymongo.errors.OperationFailure):
         ranks.create_index("rank", name="rank_unique", unique=True)
     assert {index["name"] for index in ranks.list_indexes()} == {"_id_", "rank_plain"}
+
+
+def test_collmod_shim_is_still_needed(embedded_client):
+    assert shims.collmod_still_needed(embedded_client), (
+        "mongoeco now runs collMod itself: delete djongo_core/embedded/shims/collmod.py and "
+        "collection_catalog.py, and their entry in docs/engine-deviations.md."
+    )
+
+
+@pytest.fixture(scope="module", params=["memory", "directory"])
+def engine_database(request, tmp_path_factory):
+    """A database on each of mongoeco's engines, one server each for this module's tests."""
+    directory = tmp_path_factory.mktemp("collmod")
+    host = "embedded:" if request.param == "memory" else f"embedded://{directory}"
+    client = pymongo.MongoClient(embedded_server_uri(host))
+    yield client.shim_collmod
+    client.drop_database("shim_collmod")
+    client.close()
+
+
+@pytest.fixture
+def priced(engine_database):
+    """A collection with a validator and one document."""
+    engine_database.drop_collection("items")
+    engine_database.create_collection("items", validator={"price": {"$gt": 0}})
+    engine_database.items.insert_one({"_id": 1, "price": 5})
+    return engine_database.items
+
+
+def coll_mod(collection, **options):
+    return collection.database.command({"collMod": collection.name, **options})
+
+
+def test_collmod_validator_holds_for_the_writes_that_follow(priced):
+    assert coll_mod(priced, validator={"price": {"$gt": 10}}) == {"ok": 1.0}
+    assert priced.options() == {"validator": {"price": {"$gt": 10}}}
+    with pytest.raises(pymongo.errors.WriteError) as refused:
+        priced.insert_one({"_id": 2, "price": 5})
+    assert refused.value.code == 121
+    priced.insert_one({"_id": 3, "price": 50})
+    # Stored documents are not checked again, as in MongoDB.
+    assert [d["_id"] for d in priced.find(sort=[("_id", 1)])] == [1, 3]
+
+
+def test_collmod_validation_level_and_action_keep_the_validator(priced):
+    assert coll_mod(priced, validationLevel="moderate", validationAction="warn") == {"ok": 1.0}
+    assert priced.options() == {"validator": {"price": {"$gt": 0}},
+                                "validationLevel": "moderate", "validationAction": "warn"}
+    priced.insert_one({"_id": 2, "price": -1})  # warn: logged by MongoDB, let through
+
+
+def test_collmod_empty_validator_removes_it(priced):
+    assert coll_mod(priced, validator={}) == {"ok": 1.0}
+    assert "validator" not in priced.options()
+    priced.insert_one({"_id": 2, "price": -1})
+
+
+def test_collmod_without_options_changes_nothing(priced):
+    assert coll_mod(priced, comment="touch") == {"ok": 1.0}
+    assert priced.options() == {"validator": {"price": {"$gt": 0}}}
+
+
+@pytest.mark.parametrize(("options", "code"), [
+    ({"collMod": "missing", "validator": {}}, 26),  # NamespaceNotFound
+    ({"collMod": "items", "validator": {"price": 1}, "bogus": 1}, 40415),  # IDLUnknownField
+    ({"collMod": "items", "validator": "price > 0"}, 14),  # TypeMismatch
+    ({"collMod": "items", "validationLevel": "lenient"}, 2),  # BadValue
+    ({"collMod": "items", "validationAction": 1}, 14),
+    ({"collMod": "items", "validator": {"$bogus": 1}}, 2),
+    ({"collMod": "items", "index": {"name": "price_1"}}, 72),  # InvalidOptions
+    ({"collMod": "items", "index": {"name": "price_1", "keyPattern": {"price": 1},
+                                    "hidden": True}}, 72),
+    ({"collMod": "items", "index": {"hidden": True}}, 72),
+    ({"collMod": "items", "index": {"name": "price_1", "expireAfterSeconds": -1}}, 72),
+    ({"collMod": "items", "index": {"name": "price_name", "expireAfterSeconds": 60}}, 72),
+    ({"collMod": "items", "index": {"name": "_id_", "expireAfterSeconds": 60}}, 72),
+    ({"collMod": "items", "index": {"name": "_id_", "hidden": True}}, 2),
+    ({"collMod": "items", "index": {"name": "nope", "hidden": True}}, 27),  # IndexNotFound
+    ({"collMod": "items", "index": {"keyPattern": {"nope": 1}, "hidden": True}}, 27),
+    ({"collMod": "items", "index": {"name": "price_1", "hidden": True, "bogus": 1}}, 40415),
+    # MongoDB options the shim does not implement: NotImplemented, naming the option.
+    ({"collMod": "items", "cappedSize": 4096}, 238),
+    ({"collMod": "items", "index": {"name": "price_1", "prepareUnique": True}}, 238),
+])
+def test_collmod_refuses_what_mongodb_refuses_and_changes_nothing(priced, options, code):
+    priced.create_index("price", name="price_1")
+    priced.create_index([("price", 1), ("name", 1)], name="price_name")
+    with pytest.raises(pymongo.errors.OperationFailure) as refused:
+        priced.database.command(options)
+    assert refused.value.code == code
+    assert priced.options() == {"validator": {"price": {"$gt": 0}}}
+    assert not any(i.get("hidden") or "expireAfterSeconds" in i for i in priced.list_indexes())
+
+
+def test_collmod_hides_and_shows_an_index(priced):
+    priced.create_index("price", name="price_1")
+    assert coll_mod(priced, index={"name": "price_1", "hidden": True}) == {
+        "hidden_old": False, "hidden_new": True, "ok": 1.0}
+    assert priced.index_information()["price_1"]["hidden"] is True
+    with pytest.raises(pymongo.errors.OperationFailure, match="hint"):
+        list(priced.find().hint("price_1"))
+    # Hiding a hidden index is a no-op MongoDB does not report.
+    assert coll_mod(priced, index={"name": "price_1", "hidden": True}) == {"ok": 1.0}
+    assert coll_mod(priced, index={"keyPattern": {"price": 1}, "hidden": False}) == {
+        "hidden_old": True, "hidden_new": False, "ok": 1.0}
+    assert [d["_id"] for d in priced.find().hint("price_1")] == [1]
+
+
+def test_collmod_makes_an_index_ttl_and_changes_its_expiry(priced):
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    priced.create_index("at", name="at_1")
+    priced.insert_many([{"_id": 2, "price": 1, "at": now - datetime.timedelta(hours=2)},
+                        {"_id": 3, "price": 1, "at": now - datetime.timedelta(minutes=10)}])
+    assert coll_mod(priced, index={"name": "at_1", "expireAfterSeconds": 3600}) == {
+        "expireAfterSeconds_new": 3600, "ok": 1.0}
+    assert priced.index_information()["at_1"]["expireAfterSeconds"] == 3600
+    # The embedded engine removes expired documents as soon as it reads the collection;
+    # MongoDB's TTL monitor runs every minute.
+    assert sorted(d["_id"] for d in priced.find()) == [1, 3]
+    assert coll_mod(priced, index={"name": "at_1", "expireAfterSeconds": 60}) == {
+        "expireAfterSeconds_old": 3600, "expireAfterSeconds_new": 60, "ok": 1.0}
+    assert [d["_id"] for d in priced.find()] == [1]
+
+
+def test_collmod_is_refused_inside_a_transaction(priced):
+    with priced.database.client.start_session() as session:
+        with session.start_transaction():
+            with pytest.raises(pymongo.errors.OperationFailure) as refused:
+                priced.database.command({"collMod": "items", "validator": {}}, session=session)
+    assert refused.value.code == 263  # OperationNotSupportedInTransaction

@@ -1,8 +1,9 @@
 """Fixes for embedded-engine (mongoeco) gaps that would hurt its users, and only for it.
 
 The backend always sends the MQL MongoDB 7.0+ expects. Where mongoeco lacks something that MQL
-needs, a shim teaches the embedded engine, through mongoeco's public extension API, inside the
-embedded server only; a real MongoDB never sees any of this. Each shim is listed in
+needs, a shim teaches the embedded engine, through mongoeco's public extension API (or, where it
+has none, by wrapping one of its functions), inside the embedded server only; a real MongoDB
+never sees any of this. Each shim is listed in
 docs/engine-deviations.md, tested in tests/test_embedded_shims.py, and reported obsolete by those
 tests as soon as mongoeco handles the case itself (then delete the shim).
 """
@@ -20,7 +21,7 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, conversions, date_arithmetic, documents_stage, index_signature, logic,
+    bitwise, collmod, conversions, date_arithmetic, documents_stage, index_signature, logic,
     math_operators, rename, timezones,
 )
 
@@ -145,6 +146,25 @@ def index_signature_still_needed(client):
         client.drop_database("index_signature_probe")
 
 
+def collmod_still_needed(client):
+    """Return whether mongoeco itself still refuses collMod's validator or index changes.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    database = client.collmod_probe
+
+    def probe():
+        database.create_collection("one")
+        database.one.create_index("rank", name="rank")
+        database.command({"collMod": "one", "validator": {"rank": {"$gt": 0}}})
+        database.command({"collMod": "one", "index": {"name": "rank", "hidden": True}})
+
+    try:
+        return _refused_without(collmod, probe)
+    finally:
+        client.drop_database("collmod_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -157,6 +177,10 @@ def install():
     # Deviation "collection-rename": mongoeco 4.11 refuses renameCollection on the admin
     # database, where MongoDB (and pymongo's Collection.rename) run it.
     rename.install()
+    # Deviation "collmod-missing": mongoeco 4.11 refuses collMod, which changes a validator
+    # (AddConstraint/RemoveConstraint of a CheckConstraint, generated schemas) or an index's
+    # hidden and expireAfterSeconds settings in place.
+    collmod.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
