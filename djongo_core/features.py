@@ -1,4 +1,4 @@
-"""What the backend and MongoDB support, as Django asks it: each flag under the question it answers."""
+"""What the backend supports, as Django asks it: each flag under the question it answers."""
 
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.utils.functional import cached_property

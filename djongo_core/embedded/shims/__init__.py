@@ -3,9 +3,9 @@
 The backend always sends the MQL MongoDB 7.0+ expects. Where mongoeco lacks something that MQL
 needs, a shim teaches the embedded engine, through mongoeco's public extension API (or, where it
 has none, by wrapping one of its functions), inside the embedded server only; a real MongoDB
-never sees any of this. Each shim is listed in
-docs/engine-deviations.md, tested in tests/test_embedded_shims.py, and reported obsolete by those
-tests as soon as mongoeco handles the case itself (then delete the shim).
+never sees any of this. Each shim is listed in docs/engine-deviations.md, tested in
+tests/test_embedded_shims.py, and reported obsolete by those tests as soon as mongoeco handles
+the case itself (then delete the shim).
 """
 
 import datetime
