@@ -1,8 +1,12 @@
 """Aggregates with order_by= (StringAgg): $push with sort keys, then $sortArray."""
 
 import pytest
-from django.db import NotSupportedError, connection
-from django.db.models import Aggregate, F, IntegerField, Q, StringAgg, Value, Window
+from django.db import NotSupportedError, connection, models
+
+if not hasattr(models, "StringAgg"):
+    pytest.skip("StringAgg and Aggregate(order_by=...) are Django 6.0's.", allow_module_level=True)
+
+from django.db.models import Aggregate, F, IntegerField, Q, StringAgg, Value, Window  # noqa: E402
 from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 

@@ -6,31 +6,28 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 """
 
 from django.db import NotSupportedError
-from django.db.models.aggregates import BitAggregate
+from django.db.models import aggregates
 from django.db.models.expressions import OrderBy
 from django.db.models.lookups import IsNull
-from django.db.models import (
-    Aggregate,
-    AnyValue,
-    Avg,
-    BitAnd,
-    BitOr,
-    BitXor,
-    Count,
-    Max,
-    Min,
-    StdDev,
-    StringAgg,
-    Sum,
-    Variance,
-)
+from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
 from djongo_core.compiler.lookups import not_null
 from djongo_core.compiler.tree import outermost
+from djongo_core.django_compat import django_class
 
+# Aggregates newer than Django 5.2 (AnyValue and StringAgg came in 6.0, the bit aggregates in
+# 6.1): where Django lacks one, no query can hold it, and isinstance() never matches it.
+AnyValue = django_class(aggregates, "AnyValue")
+StringAgg = django_class(aggregates, "StringAgg")
+BitAggregate = django_class(aggregates, "BitAggregate")
 
 # Bit aggregates: the MQL operator and the value that leaves the first operand unchanged.
-_BIT_OPERATORS = {BitAnd: ("$bitAnd", -1), BitOr: ("$bitOr", 0), BitXor: ("$bitXor", 0)}
+_BIT_OPERATORS = {
+    getattr(aggregates, name): operator
+    for name, operator in (("BitAnd", ("$bitAnd", -1)), ("BitOr", ("$bitOr", 0)),
+                           ("BitXor", ("$bitXor", 0)))
+    if hasattr(aggregates, name)
+}
 # What each accumulator gives over no documents.
 _EMPTY_ACCUMULATOR = {"$sum": 0, "$push": [], "$addToSet": []}
 

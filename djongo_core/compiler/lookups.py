@@ -10,12 +10,17 @@ import functools
 
 from django.core.exceptions import EmptyResultSet
 from django.db import NotSupportedError
-from django.db.models.expressions import Col, ColPairs, JSONNull, Value
+from django.db.models import expressions
+from django.db.models.expressions import Col, ColPairs, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
 from djongo_core.compiler import json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
+from djongo_core.django_compat import django_class
+
+# JSONNull() (Django 6.1) is JSON null; before it, Value(None, JSONField()) said it.
+JSONNull = django_class(expressions, "JSONNull")
 
 BUILTIN_LOOKUPS = "django.db.models.lookups"
 RANGE_OPERATORS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
