@@ -16,6 +16,11 @@ from django.utils import timezone
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
 
+# From Django 6.1 on, Trunc* hand their value to ops.convert_trunc_expression(). Before, they
+# convert it themselves, reading it as wall time in their time zone, while $dateTrunc gives a UTC
+# instant: the backend then converts it first (get_db_converters), to the wall time they expect.
+DJANGO_CONVERTS_TRUNC_THROUGH_OPS = hasattr(BaseDatabaseOperations, "convert_trunc_expression")
+
 
 class FlushStatement(str):
     """A flush step: prints as MQL (for `sqlflush`), carries the Command to run."""
@@ -119,6 +124,8 @@ class DatabaseOperations(BaseDatabaseOperations):
         converters = super().get_db_converters(expression)
         if isinstance(expression, TruncBase):
             # Truncated values are converted as a whole by convert_trunc_expression().
+            if not DJANGO_CONVERTS_TRUNC_THROUGH_OPS:
+                converters.append(self._convert_truncated)
             return converters
         converter = self._converters.get(expression.output_field.get_internal_type())
         if converter is not None:
@@ -222,6 +229,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         "FloatField": convert_float,
         "DurationField": convert_duration,
     }
+
+    def _convert_truncated(self, value, expression, connection):
+        return self.convert_trunc_expression(value, expression)
 
     def convert_trunc_expression(self, value, expression):
         """Return a $dateTrunc result (a UTC instant) in the expression's time zone and type."""

@@ -2,6 +2,7 @@
 
 import datetime
 
+import django
 import pytest
 from django.db import NotSupportedError
 from django.db.models import CharField, F, Func, IntegerField, Value
@@ -125,8 +126,13 @@ def test_integer_division_truncates_like_sql(books):
 
 def test_insert_of_an_expression_is_computed_by_the_server_and_read_back():
     author = Author.objects.create(name=f.Lower(Value("UPPER")), age=Value(3) + 4)
-    assert (author.name, author.age) == ("upper", 7)
-    assert Author.objects.get(pk=author.pk).name == "upper"
+    # Django 6.0 and later read the computed values back into the instance; 5.2 leaves the
+    # expressions on it.
+    if hasattr(author.name, "resolve_expression"):
+        assert django.VERSION < (6, 0)
+    else:
+        assert (author.name, author.age) == ("upper", 7)
+    assert Author.objects.values_list("name", "age").get(pk=author.pk) == ("upper", 7)
 
 
 def test_date_arithmetic_with_durations(books):

@@ -3,6 +3,7 @@ computed wherever their column is read."""
 
 from contextlib import contextmanager
 
+import django
 import pytest
 from django.db import NotSupportedError, connection, models
 from django.db.models import F, Sum
@@ -130,10 +131,14 @@ def test_save_writes_and_recomputes_then_reloads_generated_values_on_access():
     rectangle = Rectangle.objects.create(width=2, height=3)
     rectangle.width = 10
     rectangle.save()
-    # MongoDB's update returns no documents: the values are deferred and read once.
-    with CaptureQueriesContext(connection) as queries:
-        assert rectangle.area == 30
-    assert len(queries) == 1
+    # MongoDB's update returns no documents: the values are deferred and read once. (Django 5.2
+    # leaves them stale on the instance until refresh_from_db(), as its documentation says.)
+    if "area" in rectangle.get_deferred_fields():
+        with CaptureQueriesContext(connection) as queries:
+            assert rectangle.area == 30
+        assert len(queries) == 1
+    else:
+        assert django.VERSION < (6, 0)
     rectangle.refresh_from_db()
     assert (rectangle.area, rectangle.perimeter) == (30, 26)
 

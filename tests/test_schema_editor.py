@@ -6,6 +6,7 @@ import io
 import pytest
 from django.db import DataError, IntegrityError, NotSupportedError, connection, models
 from django.core.management.base import OutputWrapper
+from django.db.backends.base.features import BaseDatabaseFeatures
 from django.db.models.functions import Now
 from django.db.migrations.operations import RunSQL
 from django.db.migrations.state import ProjectState
@@ -238,6 +239,11 @@ def test_conversion_of_a_large_collection_reports_progress(gadget_model, monkeyp
         ("Converting", 0), ("Converting", 2), ("Converting", 4), ("Converting", 5)]
 
 
+NO_PRECISION_OR_20_10 = (
+    {} if hasattr(BaseDatabaseFeatures, "supports_no_precision_decimalfield")
+    else {"max_digits": 20, "decimal_places": 10})
+
+
 def test_expression_db_defaults_pass_checks_and_are_computed_by_the_server():
     from decimal import Decimal
 
@@ -247,8 +253,9 @@ def test_expression_db_defaults_pass_checks_and_are_computed_by_the_server():
         class Stamp(models.Model):
             made = models.DateTimeField(db_default=Now())
             ratio = models.FloatField(db_default=Pi() + 1)
-            # Decimal128 needs no declared precision (supports_no_precision_decimalfield).
-            amount = models.DecimalField(null=True)
+            # Decimal128 needs no declared precision (supports_no_precision_decimalfield), where
+            # Django asks (6.1 on).
+            amount = models.DecimalField(null=True, **NO_PRECISION_OR_20_10)
 
             class Meta:
                 app_label = "testapp"

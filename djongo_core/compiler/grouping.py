@@ -20,6 +20,9 @@ from djongo_core.django_compat import django_class
 AnyValue = django_class(aggregates, "AnyValue")
 StringAgg = django_class(aggregates, "StringAgg")
 BitAggregate = django_class(aggregates, "BitAggregate")
+# From 6.0 on, an aggregate's filter= is an AggregateFilter holding the condition; before, the
+# condition itself.
+AggregateFilter = django_class(aggregates, "AggregateFilter")
 
 # Bit aggregates: the MQL operator and the value that leaves the first operand unchanged.
 _BIT_OPERATORS = {
@@ -89,7 +92,10 @@ class GroupStage:
         source = aggregate.get_source_expressions()[0]
         value = self.translator.expression(source)
         if aggregate.filter is not None:
-            condition = self.translator.condition(aggregate.filter.condition)
+            condition = aggregate.filter
+            if isinstance(condition, AggregateFilter):
+                condition = condition.condition
+            condition = self.translator.condition(condition)
             if condition is not True:
                 value = {"$cond": [condition, value, None]}
         return value

@@ -1,7 +1,8 @@
 """System checks of the index kinds: misuse reported before migrate sends anything.
 
 Django runs ``Index.check(model, connection)`` for every database a model migrates to (migrate
-does, and ``manage.py check --database <alias>``). Each problem is a check with an id, naming
+does, and ``manage.py check --database <alias>``); Django 5.2, which has no Index.check(), runs
+the same checks through ``check_all_model_indexes``, a system check of the models. Each problem is a check with an id, naming
 the model and the index and saying how to fix it:
 
 - djongo_indexes.E001: a second text index on one collection.
@@ -51,6 +52,33 @@ def check_index(index, model, connection):
     errors.extend(_kind_checks(index, model, where))
     errors.extend(_version_check(index, model, connection, where))
     return errors
+
+
+def check_model_indexes(model, databases):
+    """Return the check messages of a model's MongoDB indexes on each database it migrates to,
+    as Django 6.0 and later gather them through Index.check()."""
+    from django.db import connections, router
+
+    from djongo_indexes.indexes import MongoIndex
+
+    errors = []
+    for alias in databases or ():
+        if not router.allow_migrate_model(alias, model):
+            continue
+        for index in model._meta.indexes:
+            if isinstance(index, MongoIndex):
+                errors.extend(index.check(model, connections[alias]))
+    return errors
+
+
+def check_all_model_indexes(app_configs=None, databases=None, **kwargs):
+    """The system check that runs the index checks on Django 5.2, which never calls
+    Index.check() (indexes.py registers it there only)."""
+    from django.apps import apps
+
+    configs = apps.get_app_configs() if app_configs is None else app_configs
+    return [error for config in configs for model in config.get_models()
+            for error in check_model_indexes(model, databases)]
 
 
 def _kind_checks(index, model, where):

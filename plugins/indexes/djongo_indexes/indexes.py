@@ -9,6 +9,7 @@ runs for every database a model migrates to (see checks.py).
 
 import datetime
 
+from django.core.checks import Tags, register
 from django.db.models import Index
 
 from djongo_core.plugins import Command, compile_partial_filter, stored_name
@@ -77,7 +78,10 @@ class MongoIndex(Index):
         return f"djongo_indexes.{type(self).__name__}", (), kwargs
 
     def check(self, model, connection):
-        return [*super().check(model, connection), *checks.check_index(self, model, connection)]
+        # Index.check() is Django 6.0's; on 5.2 there is nothing of Django's to add.
+        inherited = getattr(super(), "check", None)
+        return [*(inherited(model, connection) if inherited else ()),
+                *checks.check_index(self, model, connection)]
 
     @staticmethod
     def _stored(model, field_name):
@@ -309,3 +313,7 @@ class WildcardIndex(MongoIndex):
             kwargs["wildcard_projection"] = self.wildcard_projection
         return path, args, kwargs
 
+
+# Django 5.2 never calls Index.check(): there, the same checks run as a system check of the models.
+if not hasattr(Index, "check"):
+    register(checks.check_all_model_indexes, Tags.models)

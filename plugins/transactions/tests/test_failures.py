@@ -10,6 +10,9 @@ from pymongo.errors import ConnectionFailure, OperationFailure
 
 from transactions_testapp.models import Account, Reporter
 
+# Django 6.1 names it savepoint_create() (savepoint() is deprecated there); 5.2 and 6.0 savepoint().
+savepoint_create = getattr(transaction, "savepoint_create", None) or transaction.savepoint
+
 pytestmark = pytest.mark.usefixtures("db")
 
 ACCOUNTS = Account._meta.db_table
@@ -206,7 +209,7 @@ def test_a_transaction_too_large_to_remember_fails_cleanly_when_it_must_be_rebui
     Reporter.objects.create(name="Ann")
     with transaction.atomic():
         Reporter.objects.bulk_create([Reporter(name=f"R{i}") for i in range(3)])
-        sid = transaction.savepoint_create()
+        sid = savepoint_create()
         with pytest.raises(IntegrityError):
             Reporter.objects.create(name="Ann")
         transaction.set_rollback(False)

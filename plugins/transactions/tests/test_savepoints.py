@@ -9,6 +9,9 @@ from django.db.models import F
 from djongo_core.command import Command
 from transactions_testapp.models import Account, Article, Comment, Reporter
 
+# Django 6.1 names it savepoint_create() (savepoint() is deprecated there); 5.2 and 6.0 savepoint().
+savepoint_create = getattr(transaction, "savepoint_create", None) or transaction.savepoint
+
 pytestmark = pytest.mark.usefixtures("db")
 
 
@@ -99,11 +102,11 @@ def test_three_levels_roll_back_to_the_level_that_failed():
 def test_the_savepoint_api_rolls_back_to_a_savepoint():
     with transaction.atomic():
         Reporter.objects.create(name="Ann")
-        sid = transaction.savepoint_create()
+        sid = savepoint_create()
         Reporter.objects.create(name="Bob")
         transaction.savepoint_rollback(sid)
         Reporter.objects.create(name="Cid")
-        sid = transaction.savepoint_create()
+        sid = savepoint_create()
         Reporter.objects.create(name="Dee")
         transaction.savepoint_commit(sid)
     assert sorted(Reporter.objects.using("other").values_list("name", flat=True)) == [
