@@ -1,9 +1,10 @@
 """What the backend supports, as Django asks it: each flag under the question it answers."""
 
+import django
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.utils.functional import cached_property
 
-from djongo_core.django_test_skips import DJANGO_TEST_SKIPS, ENGINE_DEVIATION_FAILURES
+from djongo_core.django_test_skips import ENGINE_DEVIATION_FAILURES, skips_for_django
 from djongo_core.embedded import is_embedded_host
 
 
@@ -174,7 +175,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # is not listed.
     @property
     def django_test_skips(self):
-        return DJANGO_TEST_SKIPS
+        return skips_for_django(django.VERSION)
 
     # Which of Django's own tests fail only because of the embedded engine? Expected failures
     # there, each pointing at its docs/engine-deviations.md entry; on MongoDB they must pass.

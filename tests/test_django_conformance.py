@@ -3,8 +3,9 @@
 It runs `python -m tests.django_suite run --fast --check` (a few minutes; the first run also
 downloads Django's source distribution) and fails when a module passes fewer tests than
 tests/django_suite/results.json records, or a test listed as passing in
-tests/django_suite/outcomes/ no longer passes. Skip it for quick local runs:
-`./dev test -m "not conformance"`. See docs/conformance.md.
+tests/django_suite/outcomes/ no longer passes; on another Django version than uv.lock's
+(DJANGO_VERSION=5.2 ./dev test), against tests/django_suite/versions/<version>/. Skip it for
+quick local runs: `./dev test -m "not conformance"`. See docs/conformance.md.
 """
 
 import subprocess
@@ -27,7 +28,7 @@ def test_fast_subset_keeps_every_passing_test():
     )
     if completed.returncode != 0:
         pytest.fail(
-            "Django's test suite regressed against tests/django_suite/results.json "
+            "Django's test suite regressed against its committed results "
             "(the REGRESSED lines name the module and the tests; if the change is intended, "
             "rerun with `./dev conformance run --fast --write` and commit the result):\n"
             + completed.stdout + completed.stderr[-4000:],

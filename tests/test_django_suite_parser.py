@@ -255,8 +255,16 @@ def test_a_timed_out_run_names_the_test_it_stopped_in():
     assert (counts["tests"], counts["passed"], counts["not_run"]) == (3, 1, 2)
 
 
+def test_each_django_version_keeps_its_own_record():
+    # uv.lock's Django keeps results.json and outcomes/ where they are; another under versions/.
+    locked = results.locked_series()
+    assert results.directory(f"{locked}.3") == results.HERE
+    other = "5.2" if locked != "5.2" else "6.0"
+    assert results.directory(f"{other}.19") == results.HERE / "versions" / other
+
+
 def test_check_names_the_tests_that_stopped_passing(tmp_path, monkeypatch):
-    monkeypatch.setattr(results, "OUTCOMES", tmp_path)
+    monkeypatch.setattr(results, "outcomes_directory", lambda: tmp_path)
     (tmp_path / "basic.txt").write_text("basic.tests.A.test_a passed\nbasic.tests.A.test_b passed\n"
                                         "basic.tests.A.test_c error\n")
     committed = {"modules": {"basic": {"passed": 2}}}

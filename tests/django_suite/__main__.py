@@ -22,7 +22,8 @@ def main(argv=None):
     run.add_argument("--migrations", action="store_true", help="the migrations work's modules")
     run.add_argument("--fast", action="store_true", help="the quick subset the pytest gate runs")
     run.add_argument("--write", action="store_true",
-                     help="merge the results into results.json, outcomes/ and docs/conformance.md")
+                     help="merge the results into the installed Django's results.json, outcomes/ "
+                          "and page of docs/")
     run.add_argument("--check", action="store_true",
                      help="fail when a module passes fewer tests than committed, or a test that "
                           "passed no longer does")
@@ -39,6 +40,11 @@ def main(argv=None):
     if not modules:
         run.error("name modules, or pass --all, --migrations or --fast")
 
+    if options.check and not results.results_path().exists():
+        # Nothing to compare with would pass every check: a Django version needs its record.
+        print(f"check: FAILED, no committed results for Django {results.series()} "
+              f"({results.results_path()}); record them with `run --fast --write`")
+        return 1
     committed = results.load()
     tests = tests_directory()
     runs = []
@@ -57,8 +63,8 @@ def main(argv=None):
         print("check: " + ("FAILED" if status else "no module lost a passing test"))
     if options.write:
         command = shlex.join(["python", "-m", "tests.django_suite", *argv])
-        report.write(results.save(runs, command))
-        print(f"wrote {results.RESULTS}, {results.OUTCOMES}/ and {report.DOC}")
+        page = report.write(results.save(runs, command))
+        print(f"wrote {results.results_path()}, {results.outcomes_directory()}/ and {page}")
     return status
 
 

@@ -1,8 +1,10 @@
 """docs/conformance.md: a hand-written introduction, kept as it is, then the tables generated from
-results.json below a marker line."""
+results.json below a marker line. Another Django version's results have a page of their own,
+docs/conformance-django-<major.minor>.md, generated whole."""
 
 from collections import defaultdict
 
+from . import results as record
 from .modules import FAST, SQLITE_REFERENCE, TARGET_PASSED, YARDSTICK
 from .source import REPO_ROOT
 
@@ -12,12 +14,34 @@ MARKER = ("<!-- Everything below is generated from tests/django_suite/results.js
 COLUMNS = ("tests", "passed", "failures", "errors", "skipped", "expected_failures")
 
 
+def page(version=None):
+    """Return the page that shows a Django version's results (the installed one's by default)."""
+    series = record.series(version)
+    if series == record.locked_series():
+        return DOC
+    return REPO_ROOT / "docs" / f"conformance-django-{series}.md"
+
+
 def write(results):
-    intro = DOC.read_text().split(MARKER)[0] if DOC.exists() else "# Conformance\n\n"
-    DOC.write_text(intro + MARKER + "\n\n" + render(results))
+    """Regenerate the installed Django's page from its results; return the page's path."""
+    path = page()
+    if path == DOC:
+        intro = DOC.read_text().split(MARKER)[0] if DOC.exists() else "# Conformance\n\n"
+        DOC.write_text(intro + MARKER + "\n\n" + render(results))
+        return path
+    series = record.series()
+    path.write_text(
+        f"# Conformance on Django {series}\n\n"
+        f"<!-- Generated from tests/django_suite/versions/{series}/results.json by "
+        f"`DJANGO_VERSION={series} ./dev conformance run --write`; do not edit. -->\n\n"
+        f"Django {series}'s own test suite against djongo-core, run and counted as "
+        "[conformance.md](conformance.md) describes for the Django version uv.lock pins. "
+        "The sqlite3 reference there was measured on that version's suite, so it is not "
+        "repeated here.\n\n" + render(results, reference=False))
+    return path
 
 
-def render(results):
+def render(results, reference=True):
     modules = results["modules"]
     meta = results["metadata"]
     lines = [
@@ -30,11 +54,11 @@ def render(results):
         f"The fast subset (`--fast`, which `./dev test` checks): {', '.join(FAST)}.",
         "",
     ]
-    lines += _totals(modules) + _per_module(modules) + _skips(modules)
+    lines += _totals(modules, reference) + _per_module(modules) + _skips(modules)
     return "\n".join(lines) + "\n"
 
 
-def _totals(modules):
+def _totals(modules, reference):
     recorded = [name for name in YARDSTICK if name in modules]
     total = {column: sum(modules[name][column] for name in recorded) for column in COLUMNS}
     lines = [
@@ -44,11 +68,14 @@ def _totals(modules):
         "|---|---:|---:|---:|---:|",
         f"| djongo-core | {len(recorded)} of {len(YARDSTICK)} | {total['tests']:,} "
         f"| {total['passed']:,} | {total['skipped']:,} |",
-        f"| sqlite3 (reference) | {len(YARDSTICK)} | {SQLITE_REFERENCE['tests']:,} "
-        f"| {SQLITE_REFERENCE['passed']:,} | {SQLITE_REFERENCE['skipped']:,} |",
-        f"| target | {len(YARDSTICK)} | | {TARGET_PASSED:,} | |",
-        "",
     ]
+    if reference:
+        lines += [
+            f"| sqlite3 (reference) | {len(YARDSTICK)} | {SQLITE_REFERENCE['tests']:,} "
+            f"| {SQLITE_REFERENCE['passed']:,} | {SQLITE_REFERENCE['skipped']:,} |",
+            f"| target | {len(YARDSTICK)} | | {TARGET_PASSED:,} | |",
+        ]
+    lines += [""]
     missing = [name for name in YARDSTICK if name not in modules]
     if missing:
         lines += ["Not recorded yet, so the djongo-core total is not comparable: "

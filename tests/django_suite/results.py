@@ -1,28 +1,59 @@
 """The committed record: results.json (counts per module) and outcomes/<module>.txt (one
-`test_id outcome` line per test, so a change shows up in a diff), and the comparison with it."""
+`test_id outcome` line per test, so a change shows up in a diff), and the comparison with it.
+
+Each supported Django version (5.2, 6.0, 6.1) has its own record, since each runs its own test
+suite: the Django that uv.lock pins keeps its record here (results.json, outcomes/), any other
+under versions/<major.minor>/. The record read and written is always the installed Django's.
+"""
 
 import datetime
 import importlib.metadata
 import json
 import os
+import tomllib
 from pathlib import Path
 
-from .source import django_version
+from .source import REPO_ROOT, django_version
 
 HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results.json"
-OUTCOMES = HERE / "outcomes"
 LISTED = 50  # tests named per module in a report; the rest are in the outcome files
 
 
+def series(version=None):
+    """Return a Django version's feature release: "5.2" for 5.2.19."""
+    return ".".join((version or django_version()).split(".")[:2])
+
+
+def locked_series():
+    """Return the feature release of the Django that uv.lock pins."""
+    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
+    (version,) = [package["version"] for package in lock["package"]
+                  if package["name"] == "django"]
+    return series(version)
+
+
+def directory(version=None):
+    """Return the folder holding a Django version's record (the installed one's by default)."""
+    wanted = series(version)
+    return HERE if wanted == locked_series() else HERE / "versions" / wanted
+
+
+def results_path():
+    return directory() / "results.json"
+
+
+def outcomes_directory():
+    return directory() / "outcomes"
+
+
 def load():
-    if RESULTS.exists():
-        return json.loads(RESULTS.read_text())
+    if results_path().exists():
+        return json.loads(results_path().read_text())
     return {"metadata": {}, "modules": {}}
 
 
 def load_outcomes(module):
-    path = OUTCOMES / f"{module}.txt"
+    path = outcomes_directory() / f"{module}.txt"
     if not path.exists():
         return {}
     return dict(line.split(" ", 1) for line in path.read_text().splitlines() if line)
@@ -39,13 +70,14 @@ def save(runs, command):
         "date": now,
         "command": command,
     }
-    OUTCOMES.mkdir(exist_ok=True)
+    outcomes = outcomes_directory()
+    outcomes.mkdir(parents=True, exist_ok=True)
     for run in runs:
         results["modules"][run.module] = {**run.counts, "date": now}
         lines = sorted(f"{test_id} {outcome}\n" for test_id, outcome in run.outcomes.items())
-        (OUTCOMES / f"{run.module}.txt").write_text("".join(lines))
+        (outcomes / f"{run.module}.txt").write_text("".join(lines))
     results["modules"] = dict(sorted(results["modules"].items()))
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    results_path().write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 

@@ -1,5 +1,6 @@
 """Run modules of Django's test suite: one runtests.py process per module, each with a time limit
-and its whole output kept in .cache/django-suite-logs/<module>.log."""
+and its whole output kept in .cache/django-suite-logs/<module>.log (for a Django version other
+than uv.lock's, in .cache/django-suite-logs/django-<major.minor>/)."""
 
 import os
 import re
@@ -11,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import browser
+from . import browser, results
 from .listing import LIST_ENV
 from .parse import merge, parse, tally
 from .source import REPO_ROOT
@@ -32,8 +33,9 @@ class ModuleRun:
 
 def run_module(module, tests_directory, timeout):
     """Run one module; a module with Selenium tests gets a second pass in Chromium (browser.py)."""
-    LOGS.mkdir(parents=True, exist_ok=True)
-    log = LOGS / f"{module}.log"
+    logs = LOGS if results.directory() == results.HERE else LOGS / f"django-{results.series()}"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{module}.log"
     started = time.monotonic()
     parsed, collected, timed_out = _runtests(module, tests_directory, timeout, log)
     counts, outcomes = tally(parsed, collected)
