@@ -10,7 +10,7 @@ import pytest
 from djongo_core.plugin_testing import PluginTests
 
 HARNESS = PluginTests(__file__, settings="geo_testapp.settings",
-                      child_runner="test_in_own_process.py")
+                      child_runner="test_geo_in_own_process.py")
 
 
 def pytest_configure(config):
