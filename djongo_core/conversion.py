@@ -71,7 +71,7 @@ def convert_values(editor, model, old_field, new_field):
 
     def write():
         nonlocal batch, done
-        editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}, model=model))
+        editor.rewrite(Command(table, "bulk_write", (batch,), {"ordered": False}, model=model))
         done, batch = done + len(batch), []
         if report is not None and total > BATCH_SIZE:
             report(table, key, min(done, total), total)
