@@ -6,6 +6,8 @@ from django.db import IntegrityError
 from django.db.models import CheckConstraint
 from pymongo.errors import BulkWriteError, OperationFailure
 
+from djongo_schema_validation.evaluation import violations
+from djongo_schema_validation.generator import collection_schema
 from djongo_schema_validation.reasons import field_label, from_error_details
 from djongo_schema_validation.settings import model_validation
 
@@ -48,7 +50,7 @@ def schema_violation(connection, command, error):
     pk = info.get("failingDocumentId")
     names = clause_names(connection, model) if model is not None else []
     found = []
-    for violation in from_error_details(info.get("details"), names):
+    for violation in _violations(connection, command, model, write_error, info, names):
         if model is None:
             field, label = None, ".".join(map(str, violation.path)) or "the document"
         else:
@@ -69,6 +71,44 @@ def schema_violation(connection, command, error):
         f"{command.operation}; the rule comes from the model's fields (manage.py showschema "
         f"{model._meta.label if model is not None else '<app.Model>'} prints it).",
         model=model, pk=pk, violations=found, details=info)
+
+
+def _violations(connection, command, model, write_error, info, names):
+    """The server's reasons; where they are vague (the embedded engine names the property and a
+    reason, not the value or the rule: deviation jsonschema-errinfo-generic), the plugin's
+    reading of the schema over the refused document, when the command shows it."""
+    reported = from_error_details(info.get("details"), names)
+    if all(violation.rule != "$jsonSchema" for violation in reported):
+        return reported
+    validation = model_validation(connection, model) if model is not None else None
+    document = _refused_document(connection, command, model, write_error, info.get(
+        "failingDocumentId")) if validation is not None else None
+    if document is not None:
+        schema = collection_schema(connection, model, validation.additional_properties)
+        local = violations(schema, document)
+        if local:
+            return local
+    return reported
+
+
+def _refused_document(connection, command, model, write_error, pk):
+    """The document the refused write would have stored: an inserted one, or a stored one
+    with a plain $set applied (None when neither is known)."""
+    if command.operation == "insert_one" and command.args:
+        return command.args[0]
+    if command.operation == "insert_many" and command.args:
+        documents = list(command.args[0])
+        index = write_error.get("index", 0)
+        return documents[index] if index < len(documents) else None
+    if command.operation in ("update_one", "update_many") and len(command.args) >= 2:
+        update = command.args[1]
+        if pk is None or not isinstance(update, dict) or set(update) != {"$set"}:
+            return None
+        if any("." in key for key in update["$set"]):
+            return None
+        stored = connection.mongo_database[model._meta.db_table].find_one({"_id": pk})
+        return None if stored is None else {**stored, **update["$set"]}
+    return None
 
 
 def clause_names(connection, model):

@@ -75,3 +75,17 @@ class Unchecked(models.Model):
 
     class Meta:
         constraints = [SchemaValidation(name="unchecked_schema", enabled=False)]
+
+
+class Order(models.Model):
+    """Checks its references on write and runs full_clean() before each save."""
+
+    supplier = models.ForeignKey(Supplier, models.CASCADE)
+    backup = models.ForeignKey(Supplier, models.SET_NULL, null=True, related_name="+")
+    loose = models.ForeignKey(Supplier, models.DO_NOTHING, null=True, db_constraint=False,
+                              related_name="+")
+    code = models.CharField(max_length=8, validators=[RegexValidator(r"^[A-Z]{3}-\d+\Z")])
+
+    class Meta:
+        constraints = [SchemaValidation(name="order_schema", check_references=True,
+                                        validate_on_save=True)]
