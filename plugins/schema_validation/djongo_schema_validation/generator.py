@@ -73,7 +73,8 @@ def embedded_keys(embedded_model):
 
 def _object_schema(connection, keyed_fields, additional_properties, nullable):
     schema = {"bsonType": ["object", "null"] if nullable else "object"}
-    required = [key for key, field in keyed_fields if not field.null and key != "_id"]
+    # Sorted: a list compares in order, and a field moved in the model is no change to apply.
+    required = sorted(key for key, field in keyed_fields if not field.null and key != "_id")
     if required:
         schema["required"] = required
     schema["properties"] = {key: field_schema(connection, field, additional_properties)

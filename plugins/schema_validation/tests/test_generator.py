@@ -22,8 +22,8 @@ ADDRESS = {
 
 PRODUCT = {"$jsonSchema": {
     "bsonType": "object",
-    "required": ["name", "sku", "description", "price", "stock", "views", "active", "size",
-                 "tags", "addresses", "alternatives"],
+    "required": ["active", "addresses", "alternatives", "description", "name", "price", "size",
+                 "sku", "stock", "tags", "views"],
     "properties": {
         "_id": {"bsonType": ["int", "long"], **INT32},
         "name": {"bsonType": "string", "maxLength": 50},
@@ -75,7 +75,7 @@ def test_a_declared_schema_validation_sets_level_and_refuses_unknown_keys():
     assert options("validation_testapp_shipment") == {
         "validator": {"$jsonSchema": {
             "bsonType": "object",
-            "required": ["quantity", "note", "product_id"],
+            "required": ["note", "product_id", "quantity"],
             "properties": {
                 "_id": {"bsonType": "objectId"},
                 "quantity": {"bsonType": ["int", "long"], **INT32},
