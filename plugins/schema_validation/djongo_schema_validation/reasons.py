@@ -55,8 +55,10 @@ def shown(value):
     """A value as a message shows it: short, and as the user wrote it."""
     if isinstance(value, Decimal128):
         value = value.to_decimal()
-    if isinstance(value, (str, Decimal)):
-        text = repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
+    if isinstance(value, Decimal):
+        text = str(value)
     elif isinstance(value, (list, dict)):
         text = repr(value)
     else:

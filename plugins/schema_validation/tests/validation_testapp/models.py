@@ -81,8 +81,10 @@ class Order(models.Model):
     """Checks its references on write and runs full_clean() before each save."""
 
     supplier = models.ForeignKey(Supplier, models.CASCADE)
-    backup = models.ForeignKey(Supplier, models.SET_NULL, null=True, related_name="+")
-    loose = models.ForeignKey(Supplier, models.DO_NOTHING, null=True, db_constraint=False,
+    backup = models.ForeignKey(Supplier, models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+    loose = models.ForeignKey(Supplier, models.DO_NOTHING, null=True, blank=True,
+                              db_constraint=False,
                               related_name="+")
     code = models.CharField(max_length=8, validators=[RegexValidator(r"^[A-Z]{3}-\d+\Z")])
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=100,
                             help="References listed per relation (default 100; 0: all).")
 
-    def handle(self, *labels, database, limit, **options):
+    def handle(self, *args, labels, database, limit, **options):
         connection = connections[database]
         if not is_enabled(connection):
             raise CommandError(f"Database {database!r} does not enable the schema_validation "

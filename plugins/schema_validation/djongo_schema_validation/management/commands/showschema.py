@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("labels", nargs="+", metavar="app_label[.ModelName]")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
-    def handle(self, *labels, database, **options):
+    def handle(self, *args, labels, database, **options):
         connection = connections[database]
         if not is_enabled(connection):
             raise CommandError(f"Database {database!r} does not enable the schema_validation "
