@@ -255,6 +255,6 @@ def djongo_check_constraints(connection: DatabaseWrapper, table_names: list[str]
     :param connection: The Django connection.
     :param table_names: The collections to check, or None for every collection of the models.
 
-    Every implementation runs; return values are ignored. Raise ``IntegrityError`` naming the
+    Every implementation runs; their results are ignored. Raise ``IntegrityError`` naming the
     collection, the document, the field and the missing value to refuse what was loaded.
     """

@@ -141,3 +141,29 @@ def test_the_plugins_reading_of_the_schema_agrees_with_the_server(changes):
         assert error.code == 121
         server_accepts = False
     assert (violations(schema, document) == []) == server_accepts
+
+
+@pytest.mark.engine_deviation("jsonschema-errinfo-generic")
+def test_mongodb_names_the_failed_keyword_in_errinfo():
+    lamp = product()
+    collection = connection.mongo_database["validation_testapp_product"]
+    with pytest.raises(WriteError) as refused:
+        collection.update_one({"_id": lamp.pk}, {"$set": {"name": "x" * 51}})
+    failed = refused.value.details["errInfo"]["details"]["schemaRulesNotSatisfied"][0]
+    detail = failed["propertiesNotSatisfied"][0]["details"][0]
+    assert detail["operatorName"] == "maxLength"
+    assert detail["specifiedAs"] == {"maxLength": 50}
+
+
+@pytest.mark.engine_deviation("jsonschema-pattern-python-re")
+def test_a_pcre_end_of_string_pattern_is_accepted():
+    database = connection.mongo_database
+    database.drop_collection("pcre_probe")
+    try:
+        database.create_collection("pcre_probe", validator={
+            "$jsonSchema": {"properties": {"s": {"pattern": r"^a\z"}}}})
+        database.pcre_probe.insert_one({"s": "a"})
+        with pytest.raises(WriteError):
+            database.pcre_probe.insert_one({"s": "a\n"})
+    finally:
+        database.drop_collection("pcre_probe")
