@@ -13,8 +13,12 @@ _KNOWN_INTERNAL = {"JSONField", "EmbeddedModelField", "GeneratedField"}
 
 
 def check_settings(app_configs=None, databases=None, **kwargs):
+    return settings_errors(settings.DATABASES)
+
+
+def settings_errors(database_settings):
     errors = []
-    for alias, entry in settings.DATABASES.items():
+    for alias, entry in database_settings.items():
         if "schema_validation" not in (entry.get("PLUGINS") or []):
             if entry.get(SETTINGS_KEY) is not None:
                 errors.append(checks.Warning(
