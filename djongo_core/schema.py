@@ -58,6 +58,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return None
         return self.connection.executor.run(command)
 
+    def rewrite(self, command):
+        """Run (or record) a migration's rewrite of stored documents: a backfill, a conversion,
+        an $unset or $rename. When the collection has a validator the rewrite bypasses it: the
+        validator still describes the model before the change, and is brought in line with the
+        model after it (_sync_options) once the documents are."""
+        if command.collection and server_options(self.connection, command.collection).get(
+                "validator"):
+            command = command.replaced(
+                kwargs={**command.kwargs, "bypass_document_validation": True})
+        return self.run(command)
+
     def read(self, command):
         """Run a read, even when the editor only collects (sqlmigrate): the commands it
         collects depend on what exists. Reads are not part of the migration's MQL."""
@@ -173,8 +184,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         if not generated.is_virtual(field):  # a virtual one was never stored
             self._drop_indexes_on(table, field.column)
-            self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}}),
-                             model=model))
+            self.rewrite(Command(table, "update_many", ({}, {"$unset": {field.column: ""}}),
+                                 model=model))
         self.run(catalog.forget_field(table, field.column))
         self._sync_options(model, remove=[field])
 
@@ -224,14 +235,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             for spec in old_specs:
                 self._drop_existing(table, spec)
             old_specs = []
-            self.run(Command(table, "update_many", (
+            self.rewrite(Command(table, "update_many", (
                 {old_name: {"$exists": True}}, {"$rename": {old_name: new_name}},
             )))
             self._move_indexes(table, old_name, new_name)
         if fill is not None:
             run_fill(self, fill)
         if recompute is not None:
-            self.run(recompute)
+            self.rewrite(recompute)
         self._replace_indexes(table, old_specs, new_specs)
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
