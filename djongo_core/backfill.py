@@ -63,13 +63,13 @@ def run_fill(editor, command):
     table = command.collection
     selector, update = command.args
     if editor.collect_sql:
-        editor.run(command)
+        editor.rewrite(command)
         return
     run = editor.connection.executor.run
     total = run(Command(table, "count_documents", (selector,), model=command.model))
     if total <= BATCH_SIZE:
         if total:
-            editor.run(command)
+            editor.rewrite(command)
         return
     field = next(iter(update[0]["$set"] if isinstance(update, list) else update["$set"]))
     label = f"Filling {table}.{field}"
@@ -82,7 +82,7 @@ def run_fill(editor, command):
             table, "find", (selector, {"_id": 1}), {"limit": BATCH_SIZE}, model=command.model))]
         if not ids:
             break
-        result = editor.run(command.replaced(
+        result = editor.rewrite(command.replaced(
             args=({"$and": [selector, {"_id": {"$in": ids}}]}, update)))
         if result.modified_count == 0:
             break  # nothing more can change: never loop on documents the update leaves alone

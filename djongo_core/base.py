@@ -247,6 +247,22 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         with debug_transaction(self, f"RELEASE SAVEPOINT {sid}"):
             self.transaction_manager.savepoint_commit(sid)
 
+    #: True between disable_constraint_checking() and enable_constraint_checking() (loaddata's
+    #: constraint_checks_disabled()): a plugin checking references on write holds back then.
+    constraint_checking_disabled = False
+
+    def disable_constraint_checking(self):
+        self.constraint_checking_disabled = True
+        return True
+
+    def enable_constraint_checking(self):
+        self.constraint_checking_disabled = False
+
+    def check_constraints(self, table_names=None):
+        """Django's loaddata asks this after loading: MongoDB has no foreign keys to check, a
+        plugin that keeps referential integrity does (djongo_check_constraints)."""
+        self.plugin_host.hook.djongo_check_constraints(connection=self, table_names=table_names)
+
     def is_usable(self):
         # Bounded: pymongo would wait its whole server selection timeout (30 s by default) for
         # a server that is gone, and Django asks this at the end of a request.

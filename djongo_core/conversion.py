@@ -77,7 +77,7 @@ def convert_values(editor, model, old_field, new_field):
 
     def write():
         nonlocal batch, done
-        editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}, model=model))
+        editor.rewrite(Command(table, "bulk_write", (batch,), {"ordered": False}, model=model))
         done, batch = done + len(batch), []
         progress.report(connection, label, min(done, total), total)
 

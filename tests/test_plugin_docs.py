@@ -171,3 +171,24 @@ def test_every_public_name_is_documented():
     page = (ROOT / "docs" / "plugin-api.md").read_text()
     for name in djongo_core.plugins.__all__:
         assert f"`{name}" in page, f"docs/plugin-api.md does not document {name}"
+
+
+@pytest.mark.usefixtures("db")
+def test_the_check_constraints_example_refuses_a_dangling_author():
+    from django.db import IntegrityError
+
+    from tests.testapp.models import Book
+
+    module = example("### djongo_check_constraints(connection, table_names)")
+    ann = Author.objects.create(name="Ann")
+    Book.objects.create(title="Kept", author=ann)
+    with plugged(module):
+        connection.check_constraints(table_names=["testapp_book"])
+        connection.mongo_database["testapp_book"].update_many({}, {"$set": {"author_id": 999}})
+        with pytest.raises(IntegrityError, match="names a missing author"):
+            connection.check_constraints(table_names=["testapp_book"])
+        connection.check_constraints(table_names=["testapp_author"])
+    assert connection.disable_constraint_checking() is True
+    assert connection.constraint_checking_disabled
+    connection.enable_constraint_checking()
+    assert not connection.constraint_checking_disabled

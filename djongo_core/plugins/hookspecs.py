@@ -241,3 +241,20 @@ def djongo_provide_collection_options(
     the same option to different values is an ``ImproperlyConfigured`` naming both. Wrappers are
     not accepted for this hook, because the merge needs to know which plugin gave each option.
     """
+
+
+@hookspec
+def djongo_check_constraints(connection: DatabaseWrapper, table_names: list[str] | None) -> None:
+    """Check the stored documents against the constraints the database does not enforce itself
+    on every write (a ForeignKey's target existing), as Django asks after ``loaddata``.
+
+    Called by the backend's ``check_constraints(table_names)``, which Django's ``loaddata`` (and
+    test fixtures) call after loading with constraint checks disabled. SQL databases check their
+    foreign keys there; MongoDB has none, so without a plugin nothing is checked.
+
+    :param connection: The Django connection.
+    :param table_names: The collections to check, or None for every collection of the models.
+
+    Every implementation runs; their results are ignored. Raise ``IntegrityError`` naming the
+    collection, the document, the field and the missing value to refuse what was loaded.
+    """

@@ -21,7 +21,7 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, collmod, conversions, date_arithmetic, documents_stage, index_signature, logic,
+    bitwise, collmod, conversions, date_arithmetic, documents_stage, geo, index_signature, logic,
     math_operators, rename, timezones,
 )
 
@@ -165,6 +165,33 @@ def collmod_still_needed(client):
         client.drop_database("collmod_probe")
 
 
+def geo_still_needed(client):
+    """Return (geoNear, centerSphere): whether mongoeco itself still measures $geoNear in planar
+    degrees, and still refuses $geoWithin with $centerSphere.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.geo_probe.places
+    paris = {"type": "Point", "coordinates": [2.3522, 48.8566]}
+    london = {"type": "Point", "coordinates": [-0.1276, 51.5072]}
+
+    def near():
+        collection.insert_one({"_id": "london", "loc": london})
+        collection.create_index([("loc", "2dsphere")])
+        found = list(collection.aggregate([{"$geoNear": {
+            "near": paris, "distanceField": "d", "key": "loc", "spherical": True}}]))
+        # MongoDB: 343,9xx m.
+        assert abs(found[0]["d"] - 343_900) < 1_000, found
+
+    def center_sphere():
+        list(collection.find({"loc": {"$geoWithin": {"$centerSphere": [[2.35, 48.86], 0.1]}}}))
+
+    try:
+        return _refused_without(geo, near), _refused_without(geo, center_sphere)
+    finally:
+        client.drop_database("geo_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -181,6 +208,10 @@ def install():
     # (AddConstraint/RemoveConstraint of a CheckConstraint, generated schemas) or an index's
     # hidden and expireAfterSeconds settings in place.
     collmod.install()
+    # Deviations "geonear-planar" and "centersphere-refused": mongoeco 4.11 sorts $geoNear by
+    # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
+    # ordering and distance filters send.
+    geo.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
