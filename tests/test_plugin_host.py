@@ -42,7 +42,9 @@ def undocumented_hooks(doc_text: str) -> list[str]:
 def test_the_hook_set_is_small_and_known():
     assert sorted(hook_specs()) == [
         "djongo_execute",
+        "djongo_intercept_command",
         "djongo_plan_query",
+        "djongo_prepare_transaction_step",
         "djongo_provide_collection_options",
         "djongo_provide_transaction_manager",
         "djongo_setup_connection",
@@ -51,7 +53,7 @@ def test_the_hook_set_is_small_and_known():
 
 
 def test_hook_names_are_the_prefix_and_a_verb():
-    verbs = {"execute", "plan", "provide", "setup", "translate"}
+    verbs = {"execute", "intercept", "plan", "prepare", "provide", "setup", "translate"}
     for name in hook_specs():
         assert name.split("_")[1] in verbs, f"{name}: name hooks djongo_<verb>_..."
 
