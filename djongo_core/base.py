@@ -239,6 +239,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             self._prepare_transaction_step("rollback")
             with debug_transaction(self, "ROLLBACK"):
                 self.transaction_manager.rollback()
+            # Counter values drawn ahead inside the transaction are drawn no more.
+            self.counters.forget_ahead()
 
     def _savepoint(self, sid):
         self._prepare_transaction_step("savepoint", sid)
@@ -249,6 +251,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         self._prepare_transaction_step("savepoint_rollback", sid)
         with debug_transaction(self, f"ROLLBACK TO SAVEPOINT {sid}"):
             self.transaction_manager.savepoint_rollback(sid)
+        self.counters.forget_ahead()
 
     def _savepoint_commit(self, sid):
         self._prepare_transaction_step("savepoint_commit", sid)

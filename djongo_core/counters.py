@@ -64,6 +64,12 @@ class CounterAllocator:
                     # server): the values stay unused, which is harmless.
                     pass
 
+    def forget_ahead(self):
+        """Drop the values drawn ahead and not handed out (a rollback undid the draws that a
+        transaction made, so the counter may hand them out again)."""
+        for pool in self._ahead.values():
+            pool.values, pool.first, pool.last = [], None, None
+
     def reserve(self, collection, column, count):
         """Reserve count values for collection and return them, in increasing order (a range
         unless reserving_ahead() joined a rest of one call to the next)."""

@@ -75,6 +75,10 @@ class Outcome:
 
     def fail(self, operation, write_error):
         message, key_value, details = describe_failure(write_error)
+        if operation.kind == "insertOne" and " index: _id_ " in write_error.get("errmsg", ""):
+            message += (". If the key came from the model's __schema__ counter, the counter is "
+                        "behind the stored documents (written outside Django): run manage.py "
+                        "adoptdb, or save one object outside a block, which moves it past them")
         self.errors.append(BulkError(operation, write_error.get("code"), message, key_value,
                                      details))
 

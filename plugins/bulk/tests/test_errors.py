@@ -167,3 +167,17 @@ def test_many_failures_are_listed_up_to_five_and_all_kept():
                 Product.objects.create(sku=f"T{n}")
     assert len(raised.value.errors) == 8
     assert "... and 3 more (see the exception's errors)." in str(raised.value)
+
+
+def test_a_counter_behind_the_stored_documents_is_named_with_its_fix():
+    first = Product.objects.create(sku="A")
+    # Another program stored the next id; the counter does not know.
+    connection.mongo_database["bulk_testapp_product"].insert_one(
+        {"_id": first.pk + 1, "sku": "OUTSIDE", "name": "", "price": 0, "stock": 0})
+    with pytest.raises(BulkIntegrityError) as raised:
+        with bulk_writes():
+            clash = Product.objects.create(sku="B")
+    (failure,) = raised.value.errors
+    assert (failure.obj, failure.key_value) == (clash, {"_id": first.pk + 1})
+    assert "the counter is behind the stored documents" in str(raised.value)
+    assert "manage.py adoptdb" in str(raised.value)

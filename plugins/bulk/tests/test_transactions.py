@@ -106,3 +106,20 @@ def test_deletes_in_a_block_outside_atomic_stay_atomic_each():
     assert sorted(bulk) == sorted(["db.bulk_testapp_product.bulk_write",
                                    "db.bulk_testapp_supplier.bulk_write"] * 2)
     assert stored_skus() == [] and not Supplier.objects.using("tx").exists()
+
+
+def test_ids_drawn_inside_a_rolled_back_transaction_are_not_handed_out_again():
+    connection = connections["tx"]
+    with bulk_writes(using="tx"):
+        with pytest.raises(RuntimeError):
+            with transaction.atomic(using="tx"):
+                lost = Product.objects.using("tx").create(sku="LOST")
+                raise RuntimeError("abandon")
+        kept = Product.objects.using("tx").create(sku="KEPT")
+    counter = connection.mongo_database["__schema__"].find_one({"name": "bulk_testapp_product"})
+    # With ids drawn inside the transaction ("counters": "inside") the rollback undid the
+    # draw, so the block draws again and the counter, given back what was not used, ends at
+    # the last id handed out; drawn outside, the rolled-back ids are a gap.
+    assert counter["auto"]["seq"] == kept.pk
+    assert kept.pk != lost.pk or connection.settings_dict["TRANSACTIONS"].get("counters") == "inside"
+    assert stored_skus() == ["KEPT"]
