@@ -10,7 +10,7 @@ import pytest
 from djongo_core.plugin_testing import PluginTests
 
 HARNESS = PluginTests(__file__, settings="bulk_testapp.settings",
-                      child_runner="test_in_own_process.py")
+                      child_runner="test_bulk_in_own_process.py")
 KEPT_COLLECTIONS = {"django_migrations", "django_content_type", "__schema__"}
 
 
