@@ -272,7 +272,9 @@ def _missing_plugin_message(alias: str, name: str, installed: dict[str, list]) -
             for extra in distribution.metadata.get_all("Provides-Extra") or ():
                 if f'extra == "{extra}"' in marker:
                     required.add((extra, normalized(project)))
-        shipped = sorted(extra for extra, project in required
+        # Metadata normalizes extras (PEP 685: "schema_validation" is listed as
+        # "schema-validation"); plugin names, like the plugin folders, use underscores.
+        shipped = sorted(extra.replace("-", "_") for extra, project in required
                          if project == f"djongo-{normalized(extra)}")
     if name in shipped:
         message = (
