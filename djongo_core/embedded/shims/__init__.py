@@ -21,7 +21,7 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, collmod, conversions, date_arithmetic, documents_stage, index_signature, logic,
+    bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, index_signature, logic,
     math_operators, rename, timezones,
 )
 
@@ -181,6 +181,10 @@ def install():
     # (AddConstraint/RemoveConstraint of a CheckConstraint, generated schemas) or an index's
     # hidden and expireAfterSeconds settings in place.
     collmod.install()
+    # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
+    # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
+    # the tailable plugin's capped models and tail() need.
+    capped.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
