@@ -87,7 +87,6 @@ class TailState:
     projection: dict | None
     last_id: object
     session: object                  # the request context of the find that opened it
-    buffered: list = field(default_factory=list)
 
 
 @dataclass
@@ -317,12 +316,12 @@ async def _tailable_find(self, context):
     if documents:
         # MongoDB keeps a tailable cursor open only when its first find matched something.
         cursor_id = next(_ids)
+        # Nothing is kept for later batches: each getMore reads on from the last document
+        # returned, so one that rolled out of the collection is noticed (CappedPositionLost).
         _state(self).cursors[cursor_id] = TailState(
             namespace=namespace, filter=body.get("filter") or {},
             projection=body.get("projection"), last_id=batch[-1]["_id"] if batch else None,
-            session=context, buffered=documents[len(batch):])
-        if not batch:
-            _state(self).cursors[cursor_id].last_id = None
+            session=context)
     reply["cursor"] = {"id": cursor_id, "ns": namespace, "firstBatch": batch}
     return reply
 
@@ -337,19 +336,18 @@ async def _get_more(self, context):
     batch_size = int(unwrap_bson_numeric(body.get("batchSize") or 0))
     wait_ms = unwrap_bson_numeric(body.get("maxTimeMS", DEFAULT_AWAIT_MS))
     deadline = time.monotonic() + wait_ms / 1000
-    seen_writes = None
-    while not tail.buffered:
+    seen_writes, documents = None, []
+    while True:
         writes = state.writes.get(tail.namespace, 0)
         if writes != seen_writes:
             seen_writes = writes
-            tail.buffered = await _after_last(self, tail, cursor_id)
-            if tail.buffered:
+            documents = await _after_last(self, tail, cursor_id)
+            if documents:
                 break
         if time.monotonic() >= deadline:
             break
         await asyncio.sleep(0.01)
-    batch = tail.buffered if not batch_size else tail.buffered[:batch_size]
-    tail.buffered = tail.buffered[len(batch):]
+    batch = documents if not batch_size else documents[:batch_size]
     if batch:
         tail.last_id = batch[-1]["_id"]
     return {"cursor": {"id": cursor_id, "ns": tail.namespace, "nextBatch": batch}, "ok": 1.0}

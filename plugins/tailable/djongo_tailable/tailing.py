@@ -269,6 +269,9 @@ class TailCursor:
                        self.command.collection, error)
         self.tail.wait(min(0.1 * 2 ** self.failures, 2.0))
 
+    def close(self):
+        self._drop()
+
     def _drop(self):
         cursor, self.cursor = self.cursor, None
         if cursor is not None:
