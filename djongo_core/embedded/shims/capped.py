@@ -13,7 +13,7 @@ answers, inside the embedded server, with MongoDB 7.0's behaviour:
   rounded up as MongoDB rounds it (at least 4096, a multiple of 256), and listCollections shows
   that.
 - after every write to a capped collection the oldest documents (in natural order: insertion
-  order on both of mongoeco's engines) are removed until at most ``max`` documents and ``size``
+  order in memory, _id order on the SQLite engine) are removed until at most ``max`` documents and ``size``
   bytes of BSON are left, as MongoDB removes them to make room;
 - ``convertToCapped`` keeps the newest documents that fit and only the ``_id`` index;
   ``collMod`` with ``cappedSize``/``cappedMax`` changes the bounds (and trims);

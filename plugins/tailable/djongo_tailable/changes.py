@@ -135,27 +135,53 @@ def watch_queryset(queryset, *, full_document=None, full_document_before_change=
                        ("batch_size", batch_size)):
         if value is not None:
             options[key] = value
-    return _changes(connection, model, pipeline, options, timeout, stop)
+    return Changes(connection, model, pipeline, options, timeout, stop)
 
 
-def _changes(connection, model, pipeline, options, timeout, stop):
-    stream = connection.executor.run(
-        Command(model._meta.db_table, "watch", (pipeline,), options, model=model))
-    names = {stored_name(f): f.name for f in model._meta.concrete_fields}
-    last = time.monotonic()
-    try:
-        while stream.alive:
-            if stop is not None and stop.is_set():
-                return
-            event = stream.try_next()
+class Changes:
+    """The iterator watch() returns; the change stream is open from the start, so changes made
+    after watch() returned are reported even before the first next()."""
+
+    def __init__(self, connection, model, pipeline, options, timeout, stop):
+        self.connection = connection
+        self.model = model
+        self.timeout = timeout
+        self.stop = stop
+        self.stream = connection.executor.run(
+            Command(model._meta.db_table, "watch", (pipeline,), options, model=model))
+        self.names = {stored_name(f): f.name for f in model._meta.concrete_fields}
+        self.last = time.monotonic()
+
+    @property
+    def resume_token(self):
+        """Where to resume after the last change read (or after the last empty wait)."""
+        return self.stream.resume_token
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while self.stream.alive:
+            if self.stop is not None and self.stop.is_set():
+                break
+            event = self.stream.try_next()
             if event is None:
-                if timeout is not None and time.monotonic() - last >= timeout:
-                    return
+                if self.timeout is not None and time.monotonic() - self.last >= self.timeout:
+                    break
                 continue
-            last = time.monotonic()
-            yield _change(connection, model, names, event)
-    finally:
-        stream.close()
+            self.last = time.monotonic()
+            return _change(self.connection, self.model, self.names, event)
+        self.close()
+        raise StopIteration
+
+    def close(self):
+        self.stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 def _change(connection, model, names, event):

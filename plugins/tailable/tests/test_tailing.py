@@ -183,3 +183,36 @@ def test_the_tail_command_prints_new_documents_as_json():
 def test_the_tail_command_refuses_a_model_that_is_not_capped():
     with pytest.raises(CommandError, match="needs a capped collection"):
         call_command("tail", "tailable_testapp.Order", "--timeout", "0.1", stdout=io.StringIO())
+
+
+def test_a_tail_whose_cursor_the_server_killed_reopens_after_the_last_document():
+    from djongo_core.plugins import hookimpl
+    from djongo_tailable.tailing import TailCursor
+
+    cursors = []
+
+    class Recorder:
+        @hookimpl(wrapper=True)
+        def djongo_execute(self, command):
+            result = yield
+            if isinstance(result, TailCursor):
+                cursors.append(result)
+            return result
+
+    host = connection.plugin_host
+    host.register(Recorder(), "recorder")
+    try:
+        for number in range(2):
+            LogEntry.objects.create(message=f"stored {number}")
+        tail = LogEntry.objects.tail(start="beginning", await_ms=100, timeout=10, batch_size=1)
+        first = next(tail)
+        cursor_id = cursors[0].cursor.cursor_id
+        connection.mongo_database.command(
+            {"killCursors": LogEntry._meta.db_table, "cursors": [cursor_id]})
+        LogEntry.objects.create(message="after the kill")
+        rest = read(tail, 2)
+        tail.close()
+    finally:
+        host.unregister("recorder")
+    assert [first.message, *(entry.message for entry in rest)] == [
+        "stored 0", "stored 1", "after the kill"]
