@@ -98,3 +98,55 @@ def test_watch_reports_changes_made_with_pymongo_and_resumes_after_a_token():
                              await_ms=200) as resumed:
         again = read(resumed, 1)
     assert [(c.operation, c.pk) for c in again] == [("update", 1001)]
+
+
+# -- manage.py watch: changes as signals ---------------------------------------------------------
+
+
+@pytest.mark.skipif(ON_MONGODB, reason="the embedded engine's refusal")
+def test_the_watch_worker_refuses_the_embedded_engine_naming_the_deviation():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="change-streams-missing"):
+        call_command("watch", "tailable_testapp.Order", "--timeout", "0.1")
+
+
+@pytest.mark.engine_deviation("change-streams-missing")
+def test_the_watch_worker_sends_signals_and_resumes_from_its_token_file(tmp_path):
+    import io
+    import threading
+    import time
+
+    from django.core.management import call_command
+
+    from djongo_tailable.signals import change_received
+
+    received = []
+
+    def receiver(sender, change, **kwargs):
+        received.append((sender, change.operation, change.pk))
+
+    token_file = tmp_path / "token.json"
+    change_received.connect(receiver)
+    try:
+        def make_changes():
+            time.sleep(1)
+            collection = connection.mongo_database[Order._meta.db_table]
+            collection.insert_one({"_id": 2000, "status": "new", "total": 1})
+            collection.delete_one({"_id": 2000})
+
+        thread = threading.Thread(target=make_changes)
+        thread.start()
+        call_command("watch", "tailable_testapp.Order", "--timeout", "3", "--token-file",
+                     str(token_file), stdout=io.StringIO())
+        thread.join(10)
+        assert received == [(Order, "insert", 2000), (Order, "delete", 2000)]
+        assert token_file.exists()
+        # A restarted worker resumes after the last change it delivered: nothing again.
+        received.clear()
+        call_command("watch", "tailable_testapp.Order", "--timeout", "1", "--token-file",
+                     str(token_file), stdout=io.StringIO())
+        assert received == []
+    finally:
+        change_received.disconnect(receiver)
