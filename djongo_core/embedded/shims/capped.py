@@ -194,6 +194,10 @@ async def _write(self, context):
         namespace = f"{db_name}.{coll_name}"
         state = _state(self)
         state.writes[namespace] = state.writes.get(namespace, 0) + 1
+        if getattr(context.session, "transaction_active", False):
+            # MongoDB refuses writes to capped collections in a transaction; the engines allow
+            # no catalog read outside the transaction's session meanwhile. Not trimmed here.
+            return reply
         options = await _options(self, db_name, coll_name)
         if options and options.get("capped"):
             await trim(self, db_name, coll_name, options)
