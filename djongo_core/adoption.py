@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db import router
 
-from djongo_core import catalog
+from djongo_core import catalog, progress
 from djongo_core.command import Command
 from djongo_core.counters import raise_command
 
@@ -57,7 +57,8 @@ def plan(connection, models):
     """Return the changes adoption makes for models, reading the database only."""
     collections = set(connection.executor.run(Command(None, "list_collection_names")))
     changes = []
-    for model in models:
+    for number, model in enumerate(models):
+        progress.report(connection, "Reading collections", number, len(models), "models")
         table = model._meta.db_table
         if table not in collections:
             continue  # nothing stored yet: migrate creates it, counter included
@@ -68,6 +69,7 @@ def plan(connection, models):
                                   "the declared fields of the model",
                                   catalog.declare_model(model, connection)))
         changes.extend(_counter_changes(connection, model, entry))
+    progress.report(connection, "Reading collections", len(models), len(models), "models")
     return changes
 
 

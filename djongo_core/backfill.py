@@ -5,17 +5,18 @@ value, or an expression the server evaluates for each row), else Django's defaul
 no column defaults, so the schema editor writes that value into the documents, as one
 `update_many` (an update pipeline when the db_default is an expression such as Now()).
 
-A large collection is filled in batches of BATCH_SIZE documents, so that no single write holds
-the server for long, and each batch is reported to `connection.migration_progress` when set
-(djongo_core's `migrate` command draws a progress bar from it).
+A collection of more than BATCH_SIZE documents is filled in batches, so that no single write
+holds the server for long and each batch can be reported (progress.py: djongo_core's `migrate`
+draws a bar when the fill runs for more than a moment).
 """
 
 from django.db.models.expressions import Value
 from django.db.models.sql import InsertQuery
 
+from djongo_core import progress
 from djongo_core.command import Command
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 1_000
 
 
 def db_default_literal(field, connection):
@@ -70,8 +71,9 @@ def run_fill(editor, command):
         if total:
             editor.run(command)
         return
-    report = getattr(editor.connection, "migration_progress", None)
     field = next(iter(update[0]["$set"] if isinstance(update, list) else update["$set"]))
+    label = f"Filling {table}.{field}"
+    progress.report(editor.connection, label, 0, total)
     done = 0
     while True:
         # By ids, not by _id ranges: adopted collections may mix _id types, which ranges
@@ -85,5 +87,5 @@ def run_fill(editor, command):
         if result.modified_count == 0:
             break  # nothing more can change: never loop on documents the update leaves alone
         done += len(ids)
-        if report is not None:
-            report(table, field, min(done, total), total)
+        progress.report(editor.connection, label, min(done, total), total)
+    progress.report(editor.connection, label, total, total)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, NotSupportedError
 from pymongo import UpdateOne
 
+from djongo_core import progress
 from djongo_core.command import Command
 from djongo_core.documents import stored_name
 
@@ -62,19 +63,23 @@ def convert_values(editor, model, old_field, new_field):
         return connection.executor.documents(
             Command(table, "find", (stored, {key: 1}), model=model))
 
-    total = 0
-    for document in stored_values():
+    total = run(Command(table, "count_documents", (stored,), model=model))
+    checking = f"Checking {table}.{key}"
+    progress.report(connection, checking, 0, total)
+    for checked, document in enumerate(stored_values(), 1):
         converted(document)
-        total += 1
-    report = getattr(connection, "migration_progress", None)
+        if checked % BATCH_SIZE == 0:
+            progress.report(connection, checking, checked, total)
+    progress.report(connection, checking, total, total)
+    label = f"Converting {table}.{key}"
+    progress.report(connection, label, 0, total)
     batch, done = [], 0
 
     def write():
         nonlocal batch, done
         editor.run(Command(table, "bulk_write", (batch,), {"ordered": False}, model=model))
         done, batch = done + len(batch), []
-        if report is not None and total > BATCH_SIZE:
-            report(table, key, min(done, total), total)
+        progress.report(connection, label, min(done, total), total)
 
     for document in stored_values():
         batch.append(UpdateOne({"_id": document["_id"]}, {"$set": {key: converted(document)}}))

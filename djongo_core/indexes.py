@@ -82,6 +82,11 @@ def field_index_specs(editor, model, field):
         partial = _non_null_filter(editor.connection, [field]) if field.null else None
         name = editor._create_index_name(table, [column], suffix="_uniq")
         return [_spec(name, [(column, 1)], unique=True, partial=partial, collation=collation)]
+    kind = getattr(field, "mongo_index_kind", None)
+    if field.db_index and kind is not None:
+        # A plugin's field naming its index kind ("2dsphere" for a GeoJSON field) gets that
+        # index, under MongoDB's own name for it (location_2dsphere).
+        return [_spec(f"{column}_{kind}", [(column, kind)])]
     if field.db_index:
         # Django's own name for a field's index (no suffix), so its tests and tools find it.
         name = editor._create_index_name(table, [column])

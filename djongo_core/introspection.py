@@ -19,6 +19,7 @@ from django.db.backends.base.introspection import (
     TableInfo as BaseTableInfo,
 )
 
+from djongo_core import progress
 from djongo_core.catalog import declared_entry
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
@@ -67,23 +68,35 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_table_list(self, cursor):
         """Return the collections (views as "v"), leaving out `__schema__` and system ones."""
+        self._described, self._listed = 0, None
         comments = {
             entry["name"]: entry["comment"]
             for entry in self.connection.executor.documents(Command(
                 SCHEMA_COLLECTION, "find",
                 ({"comment": {"$exists": True}}, {"name": 1, "comment": 1})))
         }
-        return [
+        tables = [
             TableInfo(info["name"], "v" if info.get("type") == "view" else "t",
                       comments.get(info["name"]))
             for info in sorted(self._collections(), key=lambda info: info["name"])
             if info["name"] != SCHEMA_COLLECTION and not info["name"].startswith("system.")
         ]
+        self._listed = len(tables)
+        return tables
+
+    def _report_sampling(self):
+        """Report inspectdb's walk through the listed collections (progress.py)."""
+        listed = getattr(self, "_listed", None)
+        if listed:
+            self._described += 1
+            progress.report(self.connection, "Sampling collections", min(self._described, listed),
+                            listed, "collections")
 
     def get_table_description(self, cursor, table_name):
         """Describe the declared fields, then the other keys seen in a sample of documents."""
         if not any(info["name"] == table_name for info in self._collections(table_name)):
             raise DatabaseError(f"Collection {table_name!r} does not exist.")
+        self._report_sampling()
         declared = declared_entry(self.connection, table_name).get("fields") or {}
         pk_column = self._pk_column(table_name, declared)
         description = [

@@ -49,8 +49,12 @@ class PluginTests:
         if self.runs_alone(config):
             import django
 
+            from djongo_core.embedded import stop_started_servers
+
             os.environ["DJANGO_SETTINGS_MODULE"] = self.settings
             django.setup()
+            # Leave no persistent embedded server of the tests running after them.
+            config.add_cleanup(stop_started_servers)
 
     def ignore_collect(self, collection_path, config):
         """pytest_ignore_collect: the child runner in a combined run, the rest when alone."""

@@ -121,7 +121,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(Command(old_db_table, "rename", (new_db_table,), model=model))
         self.run(Command(SCHEMA_COLLECTION, "update_one",
                          ({"name": old_db_table}, {"$set": {"name": new_db_table}}), model=model))
-        self._sync_options(model_after(model, db_table=new_db_table))
+        self._sync_options(model, db_table=new_db_table)
 
     def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
         self.run(catalog.comment_table(model._meta.db_table, new_db_table_comment))
@@ -161,7 +161,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for spec in field_index_specs(self, model, field):
             self._create_index(model._meta.db_table, spec)
         self.run(catalog.declare_field(model._meta.db_table, field, self.connection))
-        self._sync_options(model_after(model, add=[field]))
+        self._sync_options(model, add=[field])
 
     def remove_field(self, model, field):
         if field.many_to_many:
@@ -176,7 +176,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.run(Command(table, "update_many", ({}, {"$unset": {field.column: ""}}),
                              model=model))
         self.run(catalog.forget_field(table, field.column))
-        self._sync_options(model_after(model, remove=[field]))
+        self._sync_options(model, remove=[field])
 
     def alter_field(self, model, old_field, new_field, strict=False):
         if not self._field_should_be_altered(old_field, new_field):
@@ -236,7 +236,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)
-        self._sync_options(model_after(model, add=[new_field], remove=[old_field]))
+        self._sync_options(model, add=[new_field], remove=[old_field])
 
     def _replace_indexes(self, table, old_specs, new_specs):
         old_by_name = {spec.name: spec for spec in old_specs}
@@ -378,25 +378,25 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.remove_index(model, old_index)
 
     def add_constraint(self, model, constraint):
-        after = with_constraint(model, constraint)
         if isinstance(constraint, CheckConstraint):
             self._refuse_violations(model, constraint)
-            self._sync_options(after)
+            after = with_constraint(model, constraint)
+            self._sync_options(after, always=True)
             self.run(catalog.declare_checks(after, _check_constraints(after)))
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "create_sql")
-            self._sync_options(after)
+            self._sync_options(with_constraint(model, constraint))
         elif self._holds(constraint):
             self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
 
     def remove_constraint(self, model, constraint):
-        after = without_constraint(model, constraint)
         if isinstance(constraint, CheckConstraint):
-            self._sync_options(after)
+            after = without_constraint(model, constraint)
+            self._sync_options(after, always=True)
             self.run(catalog.declare_checks(after, _check_constraints(after)))
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "remove_sql")
-            self._sync_options(after)
+            self._sync_options(without_constraint(model, constraint))
         elif self._holds(constraint):
             self._drop_index(model._meta.db_table, constraint.name)
 
@@ -423,8 +423,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             ])
         return options
 
-    def _sync_options(self, model):
-        """Bring the collection's options in line with ``model``, the model after a change."""
+    def _sync_options(self, model, always=False, **changes):
+        """Bring the collection's options in line with the model after a change (``model``
+        with ``changes``: model_state.model_after).
+
+        Nothing is read or sent when nothing can manage options: no plugin provides any and the
+        model has no CheckConstraint (``always``: a CheckConstraint is being added or removed).
+        A plugin disabled since it set options leaves them as they are.
+        """
+        if not (always or _check_constraints(model)
+                or self.connection.plugin_host.hook.djongo_provide_collection_options
+                .get_hookimpls()):
+            return
+        model = model_after(model, **changes)
         wanted = self._wanted_options(model)
         recorded = recorded_options(catalog.declared_entry(self.connection, model._meta.db_table))
         if not wanted and not recorded:

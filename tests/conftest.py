@@ -19,11 +19,18 @@ django.setup()
 from django.db import connection  # noqa: E402  (needs django.setup())
 
 from djongo_core.counters import SCHEMA_COLLECTION  # noqa: E402
+from djongo_core.embedded import stop_started_servers  # noqa: E402
 
 ON_REAL_MONGODB = bool(os.environ.get("MONGODB_URI"))
 KEPT_COLLECTIONS = {"django_migrations", "django_content_type", "auth_permission",
                     SCHEMA_COLLECTION}
 DEVIATIONS_DOC = "docs/engine-deviations.md"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Stop the persistent embedded servers the tests started in temporary directories, rather
+    # than leave them running (and their Popen objects to a ResourceWarning at exit).
+    stop_started_servers()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -68,7 +68,8 @@ def wheels(tmp_path_factory):
 
 def test_the_wheels_install_the_core_and_its_plugins_by_their_extras(wheels, tmp_path):
     built = sorted(path.name.split("-")[0] for path in wheels.glob("*.whl"))
-    assert built == ["djongo_core", "djongo_indexes", "djongo_transactions"]
+    assert built == ["djongo_core", "djongo_geo", "djongo_indexes", "djongo_tailable",
+                     "djongo_transactions"]
 
     environment = tmp_path / "env"
     venv.EnvBuilder(with_pip=True).create(environment)

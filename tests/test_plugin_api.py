@@ -8,6 +8,7 @@ import pytest
 from django.db import NotSupportedError, connection, migrations, models
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.models import Aggregate, BaseConstraint, ExpressionWrapper, Lookup, Q
+from django.test.utils import register_lookup
 from pymongo import CursorType
 
 from djongo_core.plugins import Command, hookimpl, query_options, with_query_options
@@ -97,6 +98,27 @@ def test_a_condition_used_as_a_value_is_asked_for_as_an_expression(within):
     assert within.forms == ["expression"]
 
 
+def test_a_plugin_lookup_under_a_built_in_name_is_the_plugin_s():
+    class Divides(Lookup):
+        lookup_name = "contains"  # a built-in's name, with another meaning
+
+        def as_sql(self, compiler, connection):
+            raise NotImplementedError
+
+    class TranslatesDivides:
+        @hookimpl
+        def djongo_translate_node(self, node, translator, form):
+            if isinstance(node, Divides) and form == "match":
+                return {translator.field_path(node.lhs): {"$mod": [node.rhs, 0]}}
+            return None
+
+    Author.objects.create(name="Ann", age=30)
+    Author.objects.create(name="Kid", age=8)
+    with register_lookup(models.IntegerField, Divides), plugged(TranslatesDivides()):
+        assert list(Author.objects.filter(age__contains=3)
+                    .values_list("name", flat=True)) == ["Ann"]
+
+
 class LongestName(Aggregate):
     """An aggregate only a plugin translates: the length of the longest value."""
 
@@ -150,6 +172,25 @@ def test_a_plugin_puts_a_first_stage_into_the_plan_of_the_queryset_that_asked():
         # The option rides on the QuerySet it was set on and its clones only.
         assert query_options(names.query) == {"adults_only": True}
         assert sorted(Author.objects.values_list("name", flat=True)) == ["Ann", "Kid"]
+
+
+def test_a_plugin_rewrites_the_whole_pipeline_keeping_the_projection():
+    class MatchInsideFirstStage:
+        @hookimpl
+        def djongo_plan_query(self, plan):
+            match, *rest = plan.pipeline()
+            return plan.with_pipeline([{"$facet": {"rows": [match]}}, {"$unwind": "$rows"},
+                                       {"$replaceWith": "$rows"}, *rest])
+
+    Author.objects.create(name="Ann", age=30)
+    Author.objects.create(name="Kid", age=8)
+    with plugged(MatchInsideFirstStage()):
+        names = Author.objects.filter(age__gt=18).values_list("name", flat=True)
+        assert str(names.query) == (
+            'db.testapp_author.aggregate([{"$facet": {"rows": [{"$match": {"age": {"$gt": 18}}}]}}, '
+            '{"$unwind": "$rows"}, {"$replaceWith": "$rows"}, '
+            '{"$project": {"_id": 0, "c0": "$name"}}, {"$sort": {"c0": 1}}])')
+        assert list(names) == ["Ann"]
 
 
 def test_plan_rewrites_chain_in_plugin_order():

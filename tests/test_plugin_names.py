@@ -26,18 +26,18 @@ def refusal(names):
     return str(raised.value)
 
 
-@pytest.mark.parametrize("name", ["indexes", "transactions"])
+@pytest.mark.parametrize("name", ["geo", "indexes", "tailable", "transactions"])
 def test_a_shipped_plugin_that_is_not_installed_says_how_to_install_it(nothing_installed, name):
     message = refusal([name])
     assert f'pip install "djongo-core[{name}]"' in message
 
 
-@pytest.mark.parametrize("name", ["geo", "embedded", "bulk"])
+@pytest.mark.parametrize("name", ["maps", "embedded", "bulk"])
 def test_a_plugin_djongo_core_does_not_ship_is_not_offered_for_install(nothing_installed, name):
     message = refusal([name])
     assert "pip install" not in message
     assert f"no plugin named {name!r} is known" in message
-    assert "djongo-core ships the plugins 'indexes' and 'transactions'" in message
+    assert "djongo-core ships the plugins 'geo', 'indexes', 'tailable' and 'transactions'" in message
     assert f"remove {name!r} from PLUGINS" in message
 
 
@@ -51,10 +51,10 @@ def test_the_shipped_plugins_come_from_the_distribution_metadata(nothing_install
     metadata = email.message.Message()
     for key, value in real.metadata.items():
         metadata[key] = value
-    metadata["Provides-Extra"] = "geo"
-    # djongo-core as it would be once it ships a geo plugin (an extra naming djongo-geo).
-    with_geo = SimpleNamespace(metadata=metadata,
-                               requires=[*real.requires, 'djongo-geo>=0.1; extra == "geo"'])
+    metadata["Provides-Extra"] = "maps"
+    # djongo-core as it would be once it ships a maps plugin (an extra naming djongo-maps).
+    with_maps = SimpleNamespace(metadata=metadata,
+                               requires=[*real.requires, 'djongo-maps>=0.1; extra == "maps"'])
     monkeypatch.setattr(importlib.metadata, "distribution",
-                        lambda name: with_geo if name == "djongo-core" else real)
-    assert 'pip install "djongo-core[geo]"' in refusal(["geo"])
+                        lambda name: with_maps if name == "djongo-core" else real)
+    assert 'pip install "djongo-core[maps]"' in refusal(["maps"])

@@ -5,12 +5,14 @@ import io
 
 import pytest
 from django.db import DataError, IntegrityError, NotSupportedError, connection, models
+from django.core.management.base import OutputWrapper
 from django.db.models.functions import Now
 from django.db.migrations.operations import RunSQL
 from django.db.migrations.state import ProjectState
 from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from djongo_core import backfill, conversion
+from djongo_core.progress import ProgressBar, reporting
 from djongo_core.counters import SCHEMA_COLLECTION
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -143,31 +145,72 @@ def test_large_collection_is_filled_in_batches_with_progress(gadget_model, monke
     connection.mongo_database.testapp_gadget.insert_many(
         [{"_id": i, "name": str(i)} for i in range(1, 6)])
     reports = []
-    connection.migration_progress = lambda *report: reports.append(report)
-    try:
-        with CaptureQueriesContext(connection) as captured, \
-                connection.schema_editor() as editor:
-            editor.add_field(gadget_model, field(models.IntegerField, "size", default=1))
-    finally:
-        del connection.migration_progress
+    with CaptureQueriesContext(connection) as captured, \
+            reporting(connection, lambda *report: reports.append(report)), \
+            connection.schema_editor() as editor:
+        editor.add_field(gadget_model, field(models.IntegerField, "size", default=1))
     assert [d["size"] for d in stored("testapp_gadget")] == [1] * 5
-    assert reports == [("testapp_gadget", "size", 2, 5), ("testapp_gadget", "size", 4, 5),
-                       ("testapp_gadget", "size", 5, 5)]
+    label = "Filling testapp_gadget.size"
+    assert reports == [(label, 0, 5, "documents"), (label, 2, 5, "documents"),
+                       (label, 4, 5, "documents"), (label, 5, 5, "documents"),
+                       (label, 5, 5, "documents")]
     fills = [q for q in captured.captured_queries
              if q["sql"].startswith("db.testapp_gadget.update_many")]
     assert len(fills) == 3
 
 
-def test_migrate_draws_the_progress_bar():
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_progress_bar_appears_only_for_work_that_takes_a_while_on_its_own_line():
+    out, clock, ended = Terminal(), Clock(), []
+    bar = ProgressBar(OutputWrapper(out), clock=clock, before_first=lambda: ended.append(True))
+    bar("Filling shop_book.height", 0, 4)
+    clock.now = 1.0
+    bar("Filling shop_book.height", 1, 4)
+    assert out.getvalue() == "" and not ended  # quick work prints nothing
+    clock.now = 2.5
+    bar("Filling shop_book.height", 2, 4)
+    bar("Filling shop_book.height", 4, 4)
+    assert ended == [True]
+    assert out.getvalue() == (
+        "\r    Filling shop_book.height: [###############               ] 2 of 4 documents"
+        "\r    Filling shop_book.height: [##############################] 4 of 4 documents\n")
+
+
+def test_the_progress_bar_is_quiet_when_the_output_is_not_a_terminal():
+    out, clock = io.StringIO(), Clock()
+    bar = ProgressBar(OutputWrapper(out), clock=clock)
+    bar("Filling shop_book.height", 0, 4)
+    clock.now = 10
+    bar("Filling shop_book.height", 4, 4)
+    assert out.getvalue() == ""
+
+
+def test_migrate_keeps_the_applying_line_whole_when_a_bar_is_drawn():
     from djongo_core.management.commands.migrate import Command
 
-    out = io.StringIO()
+    out = Terminal()
     command = Command(stdout=out)
-    command.progress("shop_book", "height", 1, 4)
-    command.progress("shop_book", "height", 4, 4)
+    command.verbosity = 1
+    command.migration_progress_callback("apply_start", "shop.0002_height")
+    command._end_open_line()  # what the bar does before its first frame
+    out.write("    Filling shop_book.height: [###] 4 of 4 documents\n")
+    command.migration_progress_callback("apply_success", "shop.0002_height")
     assert out.getvalue().splitlines() == [
-        "  Filling shop_book.height: [#######                       ] 1 of 4 documents",
-        "  Filling shop_book.height: [##############################] 4 of 4 documents",
+        "  Applying shop.0002_height...",
+        "    Filling shop_book.height: [###] 4 of 4 documents",
+        "  Applying shop.0002_height... OK",
     ]
 
 
@@ -185,15 +228,14 @@ def test_conversion_of_a_large_collection_reports_progress(gadget_model, monkeyp
     connection.mongo_database.testapp_gadget.insert_many(
         [{"_id": i, "name": str(i)} for i in range(1, 6)])
     reports = []
-    connection.migration_progress = lambda *report: reports.append(report)
-    try:
-        with connection.schema_editor() as editor:
-            editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
-                               field(models.IntegerField, "name"))
-    finally:
-        del connection.migration_progress
+    with reporting(connection, lambda *report: reports.append(report)), \
+            connection.schema_editor() as editor:
+        editor.alter_field(gadget_model, gadget_model._meta.get_field("name"),
+                           field(models.IntegerField, "name"))
     assert [d["name"] for d in stored("testapp_gadget")] == [1, 2, 3, 4, 5]
-    assert [report[2] for report in reports] == [2, 4, 5]
+    assert [(label.split()[0], done) for label, done, _, _ in reports] == [
+        ("Checking", 0), ("Checking", 2), ("Checking", 4), ("Checking", 5),
+        ("Converting", 0), ("Converting", 2), ("Converting", 4), ("Converting", 5)]
 
 
 def test_expression_db_defaults_pass_checks_and_are_computed_by_the_server():

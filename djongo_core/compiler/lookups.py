@@ -40,7 +40,11 @@ def _builtin_name(lookup_class):
     # Only a subclass that keeps Django's SQL for the lookup means the same thing: one that
     # writes its own as_sql() may mean anything, and is left to the plugins.
     sql_owner = next((k for k in lookup_class.__mro__ if "as_sql" in vars(k)), None)
-    if sql_owner is None or sql_owner.__module__ != BUILTIN_LOOKUPS:
+    if sql_owner is not None and not sql_owner.__module__.startswith("django."):
+        # A project's or plugin's own lookup: even under a built-in's name (a geo plugin's
+        # "contains"), it is not the built-in.
+        return None
+    if sql_owner is None:
         return lookup_class.lookup_name
     for klass in lookup_class.__mro__:
         if klass.__module__ == BUILTIN_LOOKUPS and getattr(klass, "lookup_name", None):

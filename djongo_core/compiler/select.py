@@ -66,12 +66,19 @@ class QueryPlan:
         A find becomes the equivalent aggregate; its other options (collation, hint...) are
         kept, as aggregate accepts them too.
         """
+        return self.with_pipeline([*stages, *self.pipeline()])
+
+    def with_pipeline(self, stages):
+        """Return the plan as an aggregate running ``stages``, a rewrite of ``pipeline()``
+        (a plugin moving the opening $match into its $geoNear's query, say).
+
+        The rows are read as before, so the stages must end with the plan's projection.
+        """
         command = self.command
         options = {k: v for k, v in command.kwargs.items() if k not in _FIND_STAGE_OPTIONS}
         if command.operation == "aggregate":
             options = dict(command.kwargs)
-        pipeline = [*stages, *self.pipeline()]
-        return QueryPlan(command.replaced(operation="aggregate", args=(pipeline,),
+        return QueryPlan(command.replaced(operation="aggregate", args=(list(stages),),
                                           kwargs=options), self.columns, self.let)
 
     def with_options(self, **options):

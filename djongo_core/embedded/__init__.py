@@ -167,7 +167,32 @@ def _memory_server_uri() -> str:
 _started_servers: list[subprocess.Popen] = []
 
 
+def stop_started_servers(timeout: float = 10.0) -> None:
+    """Stop the persistent servers this process started, cleanly (SIGTERM), and wait for them.
+
+    For test harnesses, which start servers in temporary directories and should leave nothing
+    running: a project's processes leave theirs to stop when idle, as other processes (a shell,
+    a second runserver) may be using them.
+    """
+    for process in _started_servers:
+        if process.poll() is None:
+            process.terminate()
+    for process in _started_servers:
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    _started_servers.clear()
+
+
+def _forget_stopped_servers() -> None:
+    # poll() reaps a server that stopped when idle, so that it leaves no zombie behind.
+    _started_servers[:] = [process for process in _started_servers if process.poll() is None]
+
+
 def _persistent_server_uri(directory: Path) -> str:
+    _forget_stopped_servers()
     with _directory_lock(directory):
         advertised = read_advertisement(directory)
         if advertised is not None and _answers(**advertised):

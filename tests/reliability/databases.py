@@ -18,7 +18,11 @@ def add_alias(monkeypatch, alias, **settings):
 
 
 def close_alias(alias):
-    connections[alias].close()
+    connection = connections[alias]
+    connection.close()
+    if connection.connection is not None:
+        # Django's SQLite backend keeps an in-memory database open through close().
+        connection.connection.close()
     del connections[alias]
 
 

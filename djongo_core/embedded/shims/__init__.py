@@ -23,8 +23,8 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, index_signature, logic,
-    math_operators, rename, timezones,
+    bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
+    index_signature, logic, math_operators, rename, timezones,
 )
 
 
@@ -167,6 +167,33 @@ def collmod_still_needed(client):
         client.drop_database("collmod_probe")
 
 
+def geo_still_needed(client):
+    """Return (geoNear, centerSphere): whether mongoeco itself still measures $geoNear in planar
+    degrees, and still refuses $geoWithin with $centerSphere.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.geo_probe.places
+    paris = {"type": "Point", "coordinates": [2.3522, 48.8566]}
+    london = {"type": "Point", "coordinates": [-0.1276, 51.5072]}
+
+    def near():
+        collection.insert_one({"_id": "london", "loc": london})
+        collection.create_index([("loc", "2dsphere")])
+        found = list(collection.aggregate([{"$geoNear": {
+            "near": paris, "distanceField": "d", "key": "loc", "spherical": True}}]))
+        # MongoDB: 343,9xx m.
+        assert abs(found[0]["d"] - 343_900) < 1_000, found
+
+    def center_sphere():
+        list(collection.find({"loc": {"$geoWithin": {"$centerSphere": [[2.35, 48.86], 0.1]}}}))
+
+    try:
+        return _refused_without(geo, near), _refused_without(geo, center_sphere)
+    finally:
+        client.drop_database("geo_probe")
+
+
 def capped_still_needed(client):
     """Return whether mongoeco itself still fails to bound a capped collection, to run
     convertToCapped, or to sort on $natural descending, or still refuses $out (the capped shim
@@ -227,6 +254,12 @@ def install():
     # (AddConstraint/RemoveConstraint of a CheckConstraint, generated schemas) or an index's
     # hidden and expireAfterSeconds settings in place.
     collmod.install()
+    # Deviations "geonear-planar" and "centersphere-refused": mongoeco 4.11 sorts $geoNear by
+    # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
+    # ordering and distance filters send.
+    geo.install()
+
+
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.

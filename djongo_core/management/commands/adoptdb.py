@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from djongo_core import adoption
+from djongo_core.progress import ProgressBar, reporting
 
 
 class Command(BaseCommand):
@@ -30,7 +31,8 @@ class Command(BaseCommand):
             models = adoption.adoption_models(connection, app_label)
         except LookupError as error:
             raise CommandError(str(error)) from error
-        changes = adoption.plan(connection, models)
+        with reporting(connection, ProgressBar(self.stderr)):
+            changes = adoption.plan(connection, models)
         for change in changes:
             style = self.style.WARNING if change.action == "warning" else (
                 self.style.SUCCESS if change.command is not None else str)

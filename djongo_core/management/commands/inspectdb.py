@@ -13,6 +13,7 @@ from django.db import connections, models
 from djongo_core import fields
 from djongo_core.native_inspection import NativeFieldWriter
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE
+from djongo_core.progress import ProgressBar, reporting
 
 _IMPORT = "from django.db import models"
 # Written after a field's name, as in "    tags = djongo_core.fields.ArrayField(...)".
@@ -51,8 +52,10 @@ class Command(inspectdb.Command):
             raise CommandError("--sample-size must be a positive number of documents.")
         introspection.sample_size = options["sample_size"]
         self.native_fields = NativeFieldWriter(self, connection, options["sample_size"])
+        # The models go to stdout (often a file); the progress of sampling to stderr.
         try:
-            lines = list(super().handle_inspection(options))
+            with reporting(connection, ProgressBar(self.stderr)):
+                lines = list(super().handle_inspection(options))
         finally:
             del introspection.sample_size  # back to the class default
         lines += self.native_fields.class_lines

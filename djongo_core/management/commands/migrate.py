@@ -1,9 +1,14 @@
-"""`manage.py migrate`, with a progress bar while a migration fills a large collection."""
+"""`manage.py migrate`, with a progress bar while a migration fills or converts many documents.
+
+Django prints "  Applying app.0002_x..." and leaves the line open until " OK". When a bar is
+drawn meanwhile, it goes on a line of its own below, and the migration's name is repeated before
+" OK", so that no line is overwritten.
+"""
 
 from django.core.management.commands import migrate
 from django.db import connections
 
-_WIDTH = 30
+from djongo_core.progress import ProgressBar, reporting
 
 
 class Command(migrate.Command):
@@ -11,18 +16,22 @@ class Command(migrate.Command):
         connection = connections[options["database"]]
         if connection.vendor != "mongodb" or options["verbosity"] < 1:
             return super().handle(*args, **options)
-        connection.migration_progress = self.progress
-        try:
+        self._open_line = None
+        with reporting(connection, ProgressBar(self.stdout, before_first=self._end_open_line)):
             return super().handle(*args, **options)
-        finally:
-            del connection.migration_progress
 
-    def progress(self, collection, field, done, total):
-        """Draw one line of the bar (redrawn in place on a terminal)."""
-        filled = _WIDTH * done // total
-        bar = "#" * filled + " " * (_WIDTH - filled)
-        line = f"  Filling {collection}.{field}: [{bar}] {done:,} of {total:,} documents"
-        interactive = getattr(self.stdout, "isatty", lambda: False)()
-        ending = "\n" if done == total or not interactive else "\r"
-        self.stdout.write(line, ending=ending)
-        self.stdout.flush()
+    def migration_progress_callback(self, action, migration=None, fake=False):
+        if action in ("apply_start", "unapply_start"):
+            verb = "Applying" if action == "apply_start" else "Unapplying"
+            self._open_line = f"  {verb} {migration}..."
+            self._reopen = False
+        elif action in ("apply_success", "unapply_success") and self._reopen:
+            self.stdout.write(self._open_line, ending="")
+        super().migration_progress_callback(action, migration, fake)
+        if action in ("apply_success", "unapply_success"):
+            self._open_line = None
+
+    def _end_open_line(self):
+        if getattr(self, "_open_line", None) is not None:
+            self.stdout.write("")
+            self._reopen = True
