@@ -86,7 +86,11 @@ def tail_queryset(queryset, *, start="now", await_ms=1000, timeout=None, stop=No
     if batch_size is not None:
         options["batch_size"] = batch_size
     tailing = with_query_options(queryset.order_by(), **{OPTION: options})
-    iterator = tailing.iterator(chunk_size=1)
+    # The checks and "now" happen when tail() is called; the documents when they are asked for.
+    return _instances(tail, tailing.iterator(chunk_size=1), model)
+
+
+def _instances(tail, iterator, model):
     try:
         while True:
             token = _active.set(tail)
@@ -323,7 +327,10 @@ class _AsyncTail:
         from concurrent.futures import ThreadPoolExecutor
 
         self.stop = options.pop("stop", None) or threading.Event()
-        self.generator = tail_queryset(queryset, stop=self.stop, **options)
+        # tail() itself queries ("now" is the newest document): in the worker thread, at the
+        # first __anext__, as async code may not query.
+        self.start = lambda: tail_queryset(queryset, stop=self.stop, **options)
+        self.generator = None
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atail")
 
     def __aiter__(self):
@@ -343,6 +350,8 @@ class _AsyncTail:
             raise
 
     def _next(self):
+        if self.generator is None:
+            self.generator = self.start()
         try:
             return next(self.generator)
         except StopIteration:
@@ -362,5 +371,6 @@ class _AsyncTail:
     def _close_in_thread(self):
         from django.db import connections
 
-        self.generator.close()
+        if self.generator is not None:
+            self.generator.close()
         connections.close_all()

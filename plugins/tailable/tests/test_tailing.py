@@ -62,9 +62,11 @@ def test_a_tail_runs_a_tailable_await_data_find_in_natural_order():
 
 def test_tail_receives_in_order_what_another_thread_inserts_after_it_started():
     LogEntry.objects.create(message="before")
-    thread = insert_later("one", "two", "three")
+    tail = LogEntry.objects.tail(await_ms=200, timeout=10)   # "now" is when tail() is called
+    LogEntry.objects.create(message="one")
+    thread = insert_later("two", "three")
     started = time.monotonic()
-    entries = read(LogEntry.objects.tail(await_ms=200, timeout=10), 3)
+    entries = read(tail, 3)
     thread.join(10)
     assert [entry.message for entry in entries] == ["one", "two", "three"]
     assert all(isinstance(entry, LogEntry) and entry.pk for entry in entries)
@@ -146,7 +148,7 @@ def test_atail_receives_what_is_inserted_after_it_started():
 def test_tail_on_a_model_that_is_not_capped_is_refused():
     with pytest.raises(NotSupportedError, match=r"tailable_testapp.Order.objects.tail\(\) needs a "
                                                 r"capped collection"):
-        next(Order.objects.tail(timeout=1))
+        Order.objects.tail(timeout=1)
 
 
 @pytest.mark.parametrize("change, refused", [
@@ -156,15 +158,15 @@ def test_tail_on_a_model_that_is_not_capped_is_refused():
 ])
 def test_tail_refuses_what_a_tailable_cursor_cannot_do(change, refused):
     with pytest.raises(NotSupportedError, match="reads a plain find in insertion order") as raised:
-        next(change(LogEntry.objects.all()).tail(timeout=1))
+        change(LogEntry.objects.all()).tail(timeout=1)
     assert refused in str(raised.value)
 
 
 def test_tail_checks_its_arguments():
     with pytest.raises(ValueError, match="'now' or 'beginning'"):
-        next(LogEntry.objects.tail(start="yesterday"))
+        LogEntry.objects.tail(start="yesterday")
     with pytest.raises(ValueError, match="positive number of milliseconds"):
-        next(LogEntry.objects.tail(await_ms=0))
+        LogEntry.objects.tail(await_ms=0)
 
 
 def test_the_tail_command_prints_new_documents_as_json():
