@@ -29,6 +29,10 @@ DATABASES = {
         "HOST": os.environ["BENCH_URI"],
     }
 }
+if BACKEND != "peer":
+    # bench/bulk_saves.py enables the bulk plugin for its "in a block" client.
+    DATABASES["default"]["PLUGINS"] = [
+        name for name in os.environ.get("BENCH_PLUGINS", "").split(",") if name]
 DEFAULT_AUTO_FIELD = AUTO_FIELDS[BACKEND]
 INSTALLED_APPS = [
     "django.contrib.admin",

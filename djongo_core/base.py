@@ -217,33 +217,44 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _set_autocommit(self, autocommit):
         if self.transaction_manager is not None:
+            if not autocommit:
+                self._prepare_transaction_step("begin")
             self.transaction_manager.set_autocommit(autocommit)
 
     def _start_transaction_under_autocommit(self):
         # atomic() begins here. Nothing is sent to MongoDB yet (a transaction starts with its
         # first command), so nothing is logged as BEGIN either, as on SQLite.
         if self.transaction_manager is not None:
+            self._prepare_transaction_step("begin")
             self.transaction_manager.set_autocommit(False)
 
     def _commit(self):
         if self.transaction_manager is not None:
+            self._prepare_transaction_step("commit")
             with debug_transaction(self, "COMMIT"):
                 self.transaction_manager.commit()
 
     def _rollback(self):
         if self.transaction_manager is not None:
+            self._prepare_transaction_step("rollback")
             with debug_transaction(self, "ROLLBACK"):
                 self.transaction_manager.rollback()
+            # Counter values drawn ahead inside the transaction are drawn no more.
+            self.counters.forget_ahead()
 
     def _savepoint(self, sid):
+        self._prepare_transaction_step("savepoint", sid)
         with debug_transaction(self, f"SAVEPOINT {sid}"):
             self.transaction_manager.savepoint(sid)
 
     def _savepoint_rollback(self, sid):
+        self._prepare_transaction_step("savepoint_rollback", sid)
         with debug_transaction(self, f"ROLLBACK TO SAVEPOINT {sid}"):
             self.transaction_manager.savepoint_rollback(sid)
+        self.counters.forget_ahead()
 
     def _savepoint_commit(self, sid):
+        self._prepare_transaction_step("savepoint_commit", sid)
         with debug_transaction(self, f"RELEASE SAVEPOINT {sid}"):
             self.transaction_manager.savepoint_commit(sid)
 
@@ -262,6 +273,11 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         """Django's loaddata asks this after loading: MongoDB has no foreign keys to check, a
         plugin that keeps referential integrity does (djongo_check_constraints)."""
         self.plugin_host.hook.djongo_check_constraints(connection=self, table_names=table_names)
+
+    def _prepare_transaction_step(self, step, sid=None):
+        # Plugins that hold writes back (bulk) send or drop them here, on the right side of
+        # the boundary (djongo_prepare_transaction_step).
+        self.plugin_host.hook.djongo_prepare_transaction_step(connection=self, step=step, sid=sid)
 
     def is_usable(self):
         # Bounded: pymongo would wait its whole server selection timeout (30 s by default) for

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bson import json_util
-from pymongo import InsertOne, UpdateOne
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 
 # Shell-style rendering for connection.queries: relaxed extended JSON reads like mongosh input.
 _JSON_OPTIONS = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED)
@@ -68,14 +68,37 @@ def _render(value) -> str:
 def _shell_form(value):
     """Return what json_util cannot encode as mongosh writes it: bulk_write requests in the
     shape of bulkWrite(), anything else as its repr."""
+    kind = _REQUEST_NAMES.get(type(value))
+    if kind is None:
+        # BSON types inside a request (an ObjectId filter) reach this function too: they keep
+        # their extended JSON form.
+        try:
+            return json_util.default(value, json_options=_JSON_OPTIONS)
+        except TypeError:
+            return repr(value)
     # pymongo's request classes keep their parts in private attributes and have no accessor.
-    if type(value) is InsertOne:
-        return {"insertOne": {"document": value._doc}}
-    if type(value) is UpdateOne:
-        update = {"filter": value._filter, "update": value._doc}
-        if value._upsert:
-            update["upsert"] = True
-        if value._collation:
-            update["collation"] = value._collation
-        return {"updateOne": update}
-    return repr(value)
+    request = {}
+    if value._namespace is not None:
+        # A client-level bulk write (MongoDB 8.0) names each request's collection.
+        request["namespace"] = value._namespace
+    if kind == "insertOne":
+        request["document"] = value._doc
+        return {kind: request}
+    request["filter"] = value._filter
+    if kind in ("updateOne", "updateMany"):
+        request["update"] = value._doc
+    elif kind == "replaceOne":
+        request["replacement"] = value._doc
+    if getattr(value, "_upsert", None):
+        request["upsert"] = True
+    if getattr(value, "_array_filters", None):
+        request["arrayFilters"] = value._array_filters
+    if value._collation:
+        request["collation"] = value._collation
+    if value._hint is not None:
+        request["hint"] = value._hint
+    return {kind: request}
+
+
+_REQUEST_NAMES = {InsertOne: "insertOne", UpdateOne: "updateOne", UpdateMany: "updateMany",
+                  ReplaceOne: "replaceOne", DeleteOne: "deleteOne", DeleteMany: "deleteMany"}

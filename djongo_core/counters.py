@@ -9,6 +9,9 @@ Values are reserved with one atomic `$inc`, a whole bulk_create batch at once, s
 processes never receive the same value.
 """
 
+from contextlib import contextmanager
+
+from django.db import DatabaseError
 from pymongo import ReturnDocument
 
 from djongo_core.command import Command
@@ -25,9 +28,66 @@ class CounterAllocator:
 
     def __init__(self, executor):
         self.executor = executor
+        # While reserving_ahead() is active: its block size, and per collection the values
+        # drawn from the counter and not handed out yet.
+        self._ahead_size = None
+        self._ahead = {}
+
+    @contextmanager
+    def reserving_ahead(self, size):
+        """Within the block, draw at least `size` values per counter call and hand them out
+        from memory, so that many single inserts cost one counter call.
+
+        At the end, the values not handed out go back to their counter when no other process
+        drew from it since (the counter still holds the last value drawn); otherwise they stay
+        unused, a gap as a SQL sequence's cache leaves one. Nested blocks share the outer one.
+        """
+        if self._ahead_size is not None:
+            yield
+            return
+        if not isinstance(size, int) or size < 1:
+            raise ValueError(f"reserving_ahead() needs a positive number of values, not {size!r}.")
+        self._ahead_size = size
+        try:
+            yield
+        finally:
+            self._ahead_size = None
+            pools, self._ahead = self._ahead, {}
+            for collection, pool in pools.items():
+                unused = [value for value in pool.values if value >= pool.first]
+                if not unused:
+                    continue
+                try:
+                    self.executor.run(give_back_command(collection, len(unused), pool.last))
+                except DatabaseError:
+                    # The connection cannot run it now (a broken atomic block, a lost
+                    # server): the values stay unused, which is harmless.
+                    pass
+
+    def forget_ahead(self):
+        """Drop the values drawn ahead and not handed out (a rollback undid the draws that a
+        transaction made, so the counter may hand them out again)."""
+        for pool in self._ahead.values():
+            pool.values, pool.first, pool.last = [], None, None
 
     def reserve(self, collection, column, count):
-        """Reserve count consecutive values for collection and return them as a range."""
+        """Reserve count values for collection and return them, in increasing order (a range
+        unless reserving_ahead() joined a rest of one call to the next)."""
+        if self._ahead_size is None:
+            return self._draw(collection, column, count)
+        pool = self._ahead.get(collection)
+        if pool is None or pool.column != column:
+            pool = self._ahead[collection] = _Pool(column)
+        if len(pool.values) < count:
+            drawn = self._draw(collection, column, max(count - len(pool.values), self._ahead_size))
+            # Values left from the previous draw are handed out first; the new draw's are the
+            # ones that can go back to the counter at the end.
+            pool.values = [*pool.values, *drawn]
+            pool.first, pool.last = drawn[0], drawn[-1]
+        handed, pool.values = pool.values[:count], pool.values[count:]
+        return range(handed[0], handed[-1] + 1) if _consecutive(handed) else handed
+
+    def _draw(self, collection, column, count):
         counter = self.executor.run(Command(
             SCHEMA_COLLECTION,
             "find_one_and_update",
@@ -57,7 +117,33 @@ class CounterAllocator:
 
     def heal(self, collection, column):
         """Raise a stale counter past the highest id in the collection (after a duplicate key)."""
+        # Values drawn ahead came from the stale counter: they may be taken too.
+        self._ahead.pop(collection, None)
         self.raise_to(collection, column, self.highest_id(collection))
+
+
+class _Pool:
+    """Values of one counter drawn ahead and not handed out yet."""
+
+    def __init__(self, column):
+        self.column = column
+        self.values = []
+        # The latest draw: only its values can go back to the counter.
+        self.first = self.last = None
+
+
+def _consecutive(values):
+    return values[-1] - values[0] == len(values) - 1
+
+
+def give_back_command(collection, count, last):
+    """The update that returns the last `count` values drawn to the counter, when it still
+    holds the last value drawn (no other process drew since); otherwise it changes nothing."""
+    return Command(
+        SCHEMA_COLLECTION,
+        "update_one",
+        ({"name": collection, "auto.seq": last}, {"$inc": {"auto.seq": -count}}),
+    )
 
 
 def raise_command(collection, column, value):

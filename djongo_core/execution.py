@@ -1,7 +1,9 @@
 """The one place where pymongo is called.
 
-Every Command goes through the plugin host's `djongo_execute` hook (the core's own implementation
-is a built-in plugin), is logged into `connection.queries` as readable MQL when Django logs
+Every Command is first offered to `djongo_intercept_command` (a plugin may answer it without
+running it), then goes through the plugin host's `djongo_execute` hook (the core's own
+implementation is a built-in plugin, djongo_core.plugins.manager.CoreExecution, which makes the
+pymongo call), is logged into `connection.queries` as readable MQL when Django logs
 queries, and has its pymongo errors translated into Django's.
 """
 
@@ -36,6 +38,14 @@ class Executor:
         # their cursor wrapper, which this backend does not use. After connecting, as there: a
         # connection closed inside atomic() reopens with that mark cleared.
         connection.validate_no_broken_transaction()
+        # A plugin may answer the command itself (the bulk plugin queues writes): it is then
+        # not run, not seen by djongo_execute's wrappers and not logged.
+        with self._noting_errors():
+            answer = connection.plugin_host.hook.djongo_intercept_command(
+                connection=connection, command=command
+            )
+        if answer is not None:
+            return answer
         logged = log and connection.queries_logged
         start = time.monotonic() if logged else 0.0
         try:

@@ -4,6 +4,7 @@ See docs/engine-deviations.md: a shim exists only while mongoeco lacks what Mong
 """
 
 import datetime
+import time
 
 import pymongo
 from bson import Decimal128
@@ -400,8 +401,9 @@ def test_collmod_without_options_changes_nothing(priced):
     ({"collMod": "items", "index": {"name": "nope", "hidden": True}}, 27),  # IndexNotFound
     ({"collMod": "items", "index": {"keyPattern": {"nope": 1}, "hidden": True}}, 27),
     ({"collMod": "items", "index": {"name": "price_1", "hidden": True, "bogus": 1}}, 40415),
+    # A capped bound on a collection that is not capped (answered by the capped shim).
+    ({"collMod": "items", "cappedSize": 4096}, 72),
     # MongoDB options the shim does not implement: NotImplemented, naming the option.
-    ({"collMod": "items", "cappedSize": 4096}, 238),
     ({"collMod": "items", "index": {"name": "price_1", "prepareUnique": True}}, 238),
 ])
 def test_collmod_refuses_what_mongodb_refuses_and_changes_nothing(priced, options, code):
@@ -450,3 +452,127 @@ def test_collmod_is_refused_inside_a_transaction(priced):
             with pytest.raises(pymongo.errors.OperationFailure) as refused:
                 priced.database.command({"collMod": "items", "validator": {}}, session=session)
     assert refused.value.code == 263  # OperationNotSupportedInTransaction
+
+
+# -- capped collections, tailable cursors, $natural descending, $out (shims/capped.py) ---------
+
+
+def test_capped_shim_is_still_needed(embedded_client):
+    assert shims.capped_still_needed(embedded_client), (
+        "mongoeco now bounds capped collections, runs convertToCapped, sorts on $natural "
+        "descending and runs $out itself: delete that part of djongo_core/embedded/shims/"
+        "capped.py and its entries in docs/engine-deviations.md."
+    )
+
+
+def test_tailable_shim_is_still_needed(embedded_client):
+    assert shims.tailable_still_needed(embedded_client), (
+        "mongoeco now keeps tailable cursors open: delete that part of djongo_core/embedded/"
+        "shims/capped.py and the tailable-cursors entry in docs/engine-deviations.md."
+    )
+
+
+def test_pymongos_capped_creation_is_accepted_with_the_size_rounded(engine_database):
+    engine_database.drop_collection("cap")
+    engine_database.create_collection("cap", capped=True, size=5000, max=3)
+    assert engine_database.cap.options() == {"capped": True, "size": 5120, "max": 3}
+
+
+def test_a_capped_collection_keeps_its_newest_documents_within_max(engine_database):
+    engine_database.drop_collection("cap")
+    engine_database.create_collection("cap", capped=True, size=4096, max=5)
+    for number in range(8):
+        engine_database.cap.insert_one({"_id": number})
+    assert [d["_id"] for d in engine_database.cap.find()] == [3, 4, 5, 6, 7]
+
+
+def test_a_capped_collection_keeps_its_newest_documents_within_size(engine_database):
+    engine_database.drop_collection("cap")
+    engine_database.create_collection("cap", capped=True, size=4096)
+    # Documents of 1,021 BSON bytes: four fit in 4096.
+    engine_database.cap.insert_many([{"_id": n, "pad": "x" * 1000} for n in range(6)])
+    assert [d["_id"] for d in engine_database.cap.find({}, {"_id": 1})] == [2, 3, 4, 5]
+
+
+def test_convert_to_capped_keeps_the_newest_documents_and_the_id_index_only(engine_database):
+    engine_database.drop_collection("plain")
+    engine_database.plain.insert_many([{"_id": n, "pad": "x" * 1000} for n in range(10)])
+    engine_database.plain.create_index("pad", name="pad_1")
+    assert engine_database.command({"convertToCapped": "plain", "size": 4096})["ok"] == 1
+    assert engine_database.plain.options() == {"capped": True, "size": 4096}
+    assert [d["_id"] for d in engine_database.plain.find({}, {"_id": 1})] == [6, 7, 8, 9]
+    assert list(engine_database.plain.index_information()) == ["_id_"]
+    with pytest.raises(pymongo.errors.OperationFailure) as missing:
+        engine_database.command({"convertToCapped": "nowhere", "size": 4096})
+    assert missing.value.code == 26
+
+
+def test_collmod_changes_the_bounds_of_a_capped_collection(engine_database):
+    engine_database.drop_collection("cap")
+    engine_database.create_collection("cap", capped=True, size=4096)
+    engine_database.cap.insert_many([{"_id": n} for n in range(6)])
+    engine_database.command({"collMod": "cap", "cappedMax": 2, "cappedSize": 8192})
+    assert engine_database.cap.options() == {"capped": True, "size": 8192, "max": 2}
+    assert [d["_id"] for d in engine_database.cap.find()] == [4, 5]
+
+
+def test_natural_sort_descending_is_newest_first(engine_database):
+    engine_database.drop_collection("t")
+    engine_database.t.insert_many([{"_id": 5}, {"_id": 1}, {"_id": 3}])
+    # Natural order is insertion order in memory and _id order on the SQLite engine.
+    natural = [d["_id"] for d in engine_database.t.find()]
+    assert natural in ([5, 1, 3], [1, 3, 5])
+    assert [d["_id"] for d in engine_database.t.find().sort("$natural", -1)] == natural[::-1]
+    assert [d["_id"] for d in engine_database.t.find().sort("$natural", -1).limit(1)] == [
+        natural[-1]]
+
+
+def test_out_replaces_the_target_collection(engine_database):
+    engine_database.drop_collection("copy")
+    engine_database.drop_collection("t")
+    engine_database.t.insert_many([{"_id": 1, "a": 1}, {"_id": 2, "a": 2}])
+    engine_database.copy.insert_one({"_id": 9})
+    list(engine_database.t.aggregate([{"$match": {"a": 2}}, {"$out": "copy"}]))
+    assert list(engine_database.copy.find()) == [{"_id": 2, "a": 2}]
+    engine_database.drop_collection("cap")
+    engine_database.create_collection("cap", capped=True, size=4096)
+    with pytest.raises(pymongo.errors.OperationFailure, match="capped"):
+        list(engine_database.t.aggregate([{"$out": "cap"}]))
+
+
+def test_a_tailable_cursor_waits_for_and_returns_later_inserts(engine_database):
+    engine_database.drop_collection("log")
+    engine_database.create_collection("log", capped=True, size=4096)
+    engine_database.log.insert_one({"_id": 1})
+    cursor = engine_database.log.find({}, cursor_type=pymongo.CursorType.TAILABLE_AWAIT)
+    cursor.max_await_time_ms(300)
+    assert [d["_id"] for d in cursor] == [1]  # ends at the first empty getMore, still alive
+    assert cursor.alive
+    started = time.monotonic()
+    assert next(cursor, None) is None
+    assert 0.25 <= time.monotonic() - started < 3
+    engine_database.log.insert_one({"_id": 2})
+    assert next(cursor)["_id"] == 2
+    cursor.close()
+
+
+def test_a_tailable_cursor_whose_position_rolled_out_is_lost(engine_database):
+    engine_database.drop_collection("log")
+    engine_database.create_collection("log", capped=True, size=4096, max=2)
+    engine_database.log.insert_one({"_id": 1})
+    cursor = engine_database.log.find({}, cursor_type=pymongo.CursorType.TAILABLE_AWAIT)
+    cursor.max_await_time_ms(100)
+    assert next(cursor)["_id"] == 1
+    engine_database.log.insert_many([{"_id": 2}, {"_id": 3}])
+    # The getMore fails with CappedPositionLost, which pymongo turns into a dead tailable
+    # cursor rather than an exception.
+    assert next(cursor, None) is None
+    assert not cursor.alive
+
+
+def test_tailable_is_refused_on_a_collection_that_is_not_capped(engine_database):
+    engine_database.drop_collection("t")
+    engine_database.t.insert_one({"_id": 1})
+    with pytest.raises(pymongo.errors.OperationFailure) as refused:
+        list(engine_database.t.find({}, cursor_type=pymongo.CursorType.TAILABLE))
+    assert refused.value.code == 2

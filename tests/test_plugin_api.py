@@ -240,6 +240,29 @@ def test_a_tailable_cursor_option_reaches_the_find():
     assert command.kwargs["cursor_type"] == CursorType.TAILABLE
 
 
+def test_with_filter_replaces_a_finds_filter_and_keeps_its_projection_and_options():
+    class Widened:
+        @hookimpl
+        def djongo_plan_query(self, plan):
+            return plan.with_options(comment="c").with_filter(
+                {"$or": [{"_id": 1}, plan.command.args[0]]})
+
+    Author.objects.create(name="Ann", age=3)
+    queryset = Author.objects.filter(age=3).order_by()
+    with plugged(Widened()):
+        assert str(queryset.query) == (
+            'db.testapp_author.find({"$or": [{"_id": 1}, {"age": 3}]}, '
+            '{"_id": 1, "name": 1, "age": 1, "email": 1}, {"comment": "c"})')
+        assert [author.name for author in queryset] == ["Ann"]
+
+
+def test_with_filter_refuses_a_pipeline():
+    plan = Author.objects.values_list("name").query.get_compiler(
+        connection=connection).plan()
+    with pytest.raises(ValueError, match="changes a find, not an aggregate"):
+        plan.with_filter({})
+
+
 # -- execution: every command knows its model ---------------------------------------------------
 
 

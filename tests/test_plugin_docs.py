@@ -11,6 +11,7 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 from pymongo import CursorType
 
+from djongo_core.plugins import hookimpl
 from tests.testapp.models import Author
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,3 +193,121 @@ def test_the_check_constraints_example_refuses_a_dangling_author():
     assert connection.constraint_checking_disabled
     connection.enable_constraint_checking()
     assert not connection.constraint_checking_disabled
+
+
+@pytest.mark.usefixtures("db")
+def test_the_intercept_example_holds_deletes_back_until_the_block_ends():
+    from django.test.utils import CaptureQueriesContext
+
+    module = example("### djongo_intercept_command(connection, command)")
+    ann, bob = Author.objects.create(name="Ann"), Author.objects.create(name="Bob")
+    Author.objects.create(name="Cy")
+    with plugged(module), CaptureQueriesContext(connection) as captured:
+        with module.deletes_held_back(Author):
+            Author.objects.filter(pk=ann.pk).delete()
+            Author.objects.filter(name="Bob").delete()
+            # Held back: not run, not logged, and the documents are still there.
+            assert not [q for q in captured if "testapp_author.delete_many(" in q["sql"]]
+            assert connection.mongo_database["testapp_author"].count_documents({}) == 3
+    deletes = [q["sql"] for q in captured if "testapp_author.delete_many(" in q["sql"]]
+    # Django's collector reads the authors first and deletes them by key.
+    assert deletes == [f'db.testapp_author.delete_many({{"$or": [{{"_id": {{"$in": [{ann.pk}]}}}}, '
+                       f'{{"_id": {{"$in": [{bob.pk}]}}}}]}})']
+    assert [a.name for a in Author.objects.all()] == ["Cy"]
+
+
+class RecordingTransactions:
+    """A transaction manager that only records what it is asked (the steps' order is tested)."""
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def set_autocommit(self, autocommit):
+        self.calls.append(("manager", "autocommit", autocommit))
+
+    def commit(self):
+        self.calls.append(("manager", "commit"))
+
+    def rollback(self):
+        self.calls.append(("manager", "rollback"))
+
+    def savepoint(self, sid):
+        self.calls.append(("manager", "savepoint"))
+
+    def savepoint_rollback(self, sid):
+        self.calls.append(("manager", "savepoint_rollback"))
+
+    def savepoint_commit(self, sid):
+        self.calls.append(("manager", "savepoint_commit"))
+
+    def close(self):
+        pass
+
+
+def test_the_transaction_step_example_runs_before_each_step_of_the_manager(caplog):
+    from django.db import connections
+
+    module = example("### djongo_prepare_transaction_step(connection, step, sid)")
+    calls = []
+
+    class Recorder:
+        @hookimpl
+        def djongo_provide_transaction_manager(self):
+            return RecordingTransactions(calls)
+
+        @hookimpl
+        def djongo_prepare_transaction_step(self, step, sid):
+            calls.append(("hook", step, sid is not None))
+
+    wrapper = connections.create_connection("default")
+    wrapper.plugin_host.register(module, "doc-example")
+    wrapper.plugin_host.register(Recorder(), "recorder")
+    wrapper.ensure_connection()
+    calls.clear()
+    try:
+        with caplog.at_level("INFO", logger="transaction-steps"):
+            wrapper.set_autocommit(False)
+            first = wrapper.savepoint()
+            wrapper.savepoint_rollback(first)
+            second = wrapper.savepoint()
+            wrapper.savepoint_commit(second)
+            wrapper.commit()
+            wrapper.rollback()
+            wrapper.set_autocommit(True)
+    finally:
+        wrapper.close()
+    assert calls == [
+        ("hook", "begin", False), ("manager", "autocommit", False),
+        ("hook", "savepoint", True), ("manager", "savepoint"),
+        ("hook", "savepoint_rollback", True), ("manager", "savepoint_rollback"),
+        ("hook", "savepoint", True), ("manager", "savepoint"),
+        ("hook", "savepoint_commit", True), ("manager", "savepoint_commit"),
+        ("hook", "commit", False), ("manager", "commit"),
+        ("hook", "rollback", False), ("manager", "rollback"),
+        ("manager", "autocommit", True),
+    ]
+    assert [record.getMessage().split(": ")[1].split()[0] for record in caplog.records] == [
+        "begin", "savepoint", "savepoint_rollback", "savepoint", "savepoint_commit", "commit",
+        "rollback"]
+
+
+def test_without_a_transaction_manager_no_step_is_prepared():
+    from django.db import connections
+
+    steps = []
+
+    class Recorder:
+        @hookimpl
+        def djongo_prepare_transaction_step(self, step):
+            steps.append(step)
+
+    wrapper = connections.create_connection("default")
+    wrapper.plugin_host.register(Recorder(), "recorder")
+    try:
+        wrapper.set_autocommit(False)
+        wrapper.commit()
+        wrapper.rollback()
+        wrapper.set_autocommit(True)
+    finally:
+        wrapper.close()
+    assert steps == []

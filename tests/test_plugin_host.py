@@ -43,7 +43,9 @@ def test_the_hook_set_is_small_and_known():
     assert sorted(hook_specs()) == [
         "djongo_check_constraints",
         "djongo_execute",
+        "djongo_intercept_command",
         "djongo_plan_query",
+        "djongo_prepare_transaction_step",
         "djongo_provide_collection_options",
         "djongo_provide_transaction_manager",
         "djongo_setup_connection",
@@ -52,7 +54,7 @@ def test_the_hook_set_is_small_and_known():
 
 
 def test_hook_names_are_the_prefix_and_a_verb():
-    verbs = {"check", "execute", "plan", "provide", "setup", "translate"}
+    verbs = {"check", "execute", "intercept", "plan", "prepare", "provide", "setup", "translate"}
     for name in hook_specs():
         assert name.split("_")[1] in verbs, f"{name}: name hooks djongo_<verb>_..."
 

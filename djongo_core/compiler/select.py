@@ -88,6 +88,16 @@ class QueryPlan:
         return QueryPlan(command.replaced(kwargs={**command.kwargs, **options}),
                          self.columns, self.let)
 
+    def with_filter(self, query_filter):
+        """Return the plan of a find with another filter (the same projection and options):
+        a plugin narrowing or widening what a find matches (tail() reopening after a
+        document). Pipelines have no single filter: rewrite them with with_first_stages()."""
+        command = self.command
+        if command.operation != "find":
+            raise ValueError(f"with_filter() changes a find, not an {command.operation}.")
+        return QueryPlan(command.replaced(args=(query_filter, *command.args[1:])),
+                         self.columns, self.let)
+
     def pipeline(self):
         """Return the plan as aggregation stages (a find becomes $match/$sort/... stages)."""
         command = self.command

@@ -1,10 +1,12 @@
-"""UPDATE: `update_many` with `$set`, or a pipeline update when a value is an expression."""
+"""UPDATE: `update_many` with `$set`, or a pipeline update when a value is an expression;
+bulk_update()'s batches as one bulk_write of updateOne by _id (compiler/bulk_update.py)."""
 
 from django.core.exceptions import EmptyResultSet, FieldError
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
 from djongo_core.command import Command
+from djongo_core.compiler.bulk_update import per_object_command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
@@ -45,6 +47,10 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
         self.pre_sql_setup()
         if not self.query.values:
             return None
+        # bulk_update()'s Case(When(pk=...)) per field: one updateOne per object instead.
+        per_object = per_object_command(self)
+        if per_object is not None:
+            return per_object
         translator = Translator(self, {self.query.get_initial_alias(): ""})
         match = translator.match(self.query.where) if self.query.where else {}
         # SQL NULL of a JSONField is no key at all (compiler/json_null.py).

@@ -120,8 +120,9 @@ def djongo_execute(connection: DatabaseWrapper, command: Command) -> Any:
     is registered last (``trylast=True``) and runs
     ``getattr(command.target(connection.mongo_database), command.operation)(*args, **kwargs)``.
     Wrap it with ``@hookimpl(wrapper=True)`` to change the command before ``yield`` (add a
-    session, cursor options) or the result after it; return a result first to replace it
-    (batch writes).
+    session, cursor options) or the result after it; return a result first to replace it.
+    To hold a write back rather than run it, use ``djongo_intercept_command``, which runs
+    before these wrappers.
 
     :param connection: The Django connection (the backend's ``DatabaseWrapper``) the command
         runs on; ``connection.mongo_database`` is the pymongo ``Database``.
@@ -129,6 +130,31 @@ def djongo_execute(connection: DatabaseWrapper, command: Command) -> Any:
 
     Stops at the first non-None result, which is returned to the backend (a Cursor, a pymongo
     result object, a document...). Wrappers see that result as the value of ``yield``.
+    """
+
+
+@hookspec(firstresult=True)
+def djongo_intercept_command(connection: DatabaseWrapper, command: Command) -> Any | None:
+    """Answer a command instead of running it, or prepare for it, before ``djongo_execute``.
+
+    Called for every command the backend is about to run, after the connection is checked and
+    before the command reaches ``djongo_execute`` (and so before any of its wrappers), so that
+    a plugin can hold a write back and send it later with others (the bulk plugin queues the
+    ORM's writes and flushes them as one ``bulk_write`` per collection). A command answered
+    here is not run: no ``djongo_execute`` wrapper sees it (a transaction does not record it,
+    a session is not added) and ``connection.queries`` does not list it. A plugin that needs
+    the server first (to flush what it held back before a read) runs its own commands through
+    ``connection.executor.run()`` here and returns None.
+
+    :param connection: The Django connection (the backend's ``DatabaseWrapper``) the command
+        is for.
+    :param command: The command about to run (``collection``, ``operation``, ``args``,
+        ``kwargs``, ``model``). Treat it as read-only.
+
+    Stops at the first non-None result, which the backend takes as pymongo's result for the
+    command: it must offer what the backend reads from pymongo's (``matched_count`` of an
+    update, ``deleted_count`` of a delete...). None lets the command run. Never answer a
+    ``find`` or ``aggregate``: the backend reads their cursors.
     """
 
 
@@ -208,6 +234,31 @@ def djongo_provide_transaction_manager(connection: DatabaseWrapper) -> Transacti
 
     Stops at the first non-None result, which becomes the connection's manager; the plugin
     listed first in ``PLUGINS`` wins. None means "not mine".
+    """
+
+
+@hookspec
+def djongo_prepare_transaction_step(
+    connection: DatabaseWrapper, step: str, sid: str | None
+) -> None:
+    """Act before the connection's transaction manager takes a step.
+
+    Called only on connections with a transaction manager, just before the backend forwards
+    the step to it: ``"begin"`` (``atomic()`` enters its outermost block and autocommit goes
+    off), ``"commit"``, ``"rollback"``, ``"savepoint"``, ``"savepoint_commit"`` (a savepoint
+    released) and ``"savepoint_rollback"``. A plugin that holds writes back sends them before
+    ``"begin"``, ``"savepoint"`` and ``"commit"``, so that they land on the side of the
+    boundary where the ORM made them, and drops them before ``"rollback"`` and
+    ``"savepoint_rollback"``, which undo them.
+
+    :param connection: The Django connection (the backend's ``DatabaseWrapper``) whose
+        transaction takes the step.
+    :param step: One of the step names above.
+    :param sid: The savepoint's name for the three savepoint steps, else None.
+
+    Every implementation runs and results are ignored. An exception raised here stops the
+    step: a ``DatabaseError`` raised before ``"commit"`` makes Django's ``atomic()`` roll the
+    transaction back and re-raise it, as when a commit fails.
     """
 
 

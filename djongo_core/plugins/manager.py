@@ -39,7 +39,14 @@ class CoreExecution:
     @hookimpl(trylast=True)
     def djongo_execute(self, connection, command):
         method = getattr(command.target(connection.mongo_database), command.operation)
-        return method(*command.args, **command.kwargs)
+        kwargs = command.kwargs
+        if command.operation == "find" and "max_await_time_ms" in kwargs:
+            # pymongo's find() takes no max_await_time_ms (aggregate and watch do): it is set
+            # on the cursor, which sends nothing before it is read.
+            kwargs = dict(kwargs)
+            max_await_time_ms = kwargs.pop("max_await_time_ms")
+            return method(*command.args, **kwargs).max_await_time_ms(max_await_time_ms)
+        return method(*command.args, **kwargs)
 
 
 # Built-in behaviour is registered like any plugin, so plugins can wrap or replace it. The colon
@@ -272,7 +279,9 @@ def _missing_plugin_message(alias: str, name: str, installed: dict[str, list]) -
             for extra in distribution.metadata.get_all("Provides-Extra") or ():
                 if f'extra == "{extra}"' in marker:
                     required.add((extra, normalized(project)))
-        shipped = sorted(extra for extra, project in required
+        # Metadata normalizes extras (PEP 685: "schema_validation" is listed as
+        # "schema-validation"); plugin names, like the plugin folders, use underscores.
+        shipped = sorted(extra.replace("-", "_") for extra, project in required
                          if project == f"djongo-{normalized(extra)}")
     if name in shipped:
         message = (

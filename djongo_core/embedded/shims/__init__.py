@@ -11,6 +11,8 @@ the case itself (then delete the shim).
 import datetime
 from dataclasses import dataclass
 
+import pymongo
+
 from mongoeco import MongoClient
 from mongoeco.core.bson_scalars import BsonDouble
 from mongoeco.types import Decimal128
@@ -21,8 +23,8 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, collmod, conversions, date_arithmetic, documents_stage, geo, index_signature, logic,
-    math_operators, rename, timezones,
+    bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
+    index_signature, logic, math_operators, rename, timezones,
 )
 
 
@@ -192,6 +194,50 @@ def geo_still_needed(client):
         client.drop_database("geo_probe")
 
 
+def capped_still_needed(client):
+    """Return whether mongoeco itself still fails to bound a capped collection, to run
+    convertToCapped, or to sort on $natural descending, or still refuses $out (the capped shim
+    set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    database = client.capped_probe
+
+    def probe():
+        database.command({"create": "bounded", "capped": True, "size": 4096, "max": 2})
+        database.bounded.insert_many([{"_id": 1}, {"_id": 2}, {"_id": 3}])
+        assert database.bounded.count_documents({}) == 2
+        assert [d["_id"] for d in database.bounded.find().sort("$natural", -1)] == [3, 2]
+        database.plain.insert_one({"_id": 1})
+        database.command({"convertToCapped": "plain", "size": 4096})
+        list(database.plain.aggregate([{"$out": "copied"}]))
+
+    try:
+        return _refused_without(capped, probe)
+    finally:
+        client.drop_database("capped_probe")
+
+
+def tailable_still_needed(client):
+    """Return whether mongoeco's tailable cursors still miss documents inserted after their
+    first batch (the capped shim set aside meanwhile)."""
+    database = client.tailable_probe
+
+    def probe():
+        database.command({"create": "log", "capped": True, "size": 4096})
+        database.log.insert_one({"_id": 1})
+        cursor = database.log.find({}, cursor_type=pymongo.CursorType.TAILABLE_AWAIT)
+        cursor.max_await_time_ms(100)
+        assert [d["_id"] for d in cursor] == [1]
+        database.log.insert_one({"_id": 2})
+        assert next(cursor)["_id"] == 2
+
+    try:
+        return _refused_without(capped, probe)
+    finally:
+        client.drop_database("tailable_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -212,6 +258,12 @@ def install():
     # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
     # ordering and distance filters send.
     geo.install()
+
+
+    # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
+    # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
+    # the tailable plugin's capped models and tail() need.
+    capped.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

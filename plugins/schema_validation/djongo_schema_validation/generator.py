@@ -62,7 +62,12 @@ def collection_schema(connection, model, additional_properties=True):
 def is_stored(field):
     """Whether the field is a key of the documents (a virtual GeneratedField is not; a stored
     one is computed by the core and left unconstrained)."""
-    return field.concrete and field.get_internal_type() != "GeneratedField"
+    return field.concrete and not (_is_generated(field) and not field.db_persist)
+
+
+def _is_generated(field):
+    # Not get_internal_type(): a GeneratedField reports its output field's type.
+    return getattr(field, "generated", False)
 
 
 def embedded_keys(embedded_model):
@@ -74,7 +79,10 @@ def embedded_keys(embedded_model):
 def _object_schema(connection, keyed_fields, additional_properties, nullable):
     schema = {"bsonType": ["object", "null"] if nullable else "object"}
     # Sorted: a list compares in order, and a field moved in the model is no change to apply.
-    required = sorted(key for key, field in keyed_fields if not field.null and key != "_id")
+    # A stored GeneratedField is computed by the core on Django's writes; other writers cannot
+    # compute it, so it is not required of them.
+    required = sorted(key for key, field in keyed_fields
+                      if not field.null and key != "_id" and not _is_generated(field))
     if required:
         schema["required"] = required
     schema["properties"] = {key: field_schema(connection, field, additional_properties)
@@ -87,7 +95,7 @@ def _object_schema(connection, keyed_fields, additional_properties, nullable):
 def field_schema(connection, field, additional_properties=True):
     """Return the schema of one field's stored value ({} when anything goes)."""
     internal = field.get_internal_type()
-    if internal == "JSONField":
+    if internal == "JSONField" or _is_generated(field):
         return {}
     if internal in ("EmbeddedModelField",):
         model = field.embedded_model

@@ -130,3 +130,22 @@ def test_regexes_become_pcre_patterns_or_nothing():
     from django.core.validators import URLValidator
 
     assert regex_pattern(URLValidator()) is None  # it checks more than its regex
+
+
+@isolate_apps("validation_testapp")
+def test_a_stored_generated_field_is_a_known_key_not_required_and_a_virtual_one_no_key():
+    class Box(models.Model):
+        width = models.IntegerField()
+        area = models.GeneratedField(expression=models.F("width") * 2, db_persist=True,
+                                     output_field=models.IntegerField())
+        half = models.GeneratedField(expression=models.F("width") / 2, db_persist=False,
+                                     output_field=models.IntegerField())
+
+        class Meta:
+            app_label = "validation_testapp"
+
+    schema = collection_schema(connection, Box, additional_properties=False)
+    assert schema["required"] == ["width"]
+    assert schema["properties"]["area"] == {}
+    assert "half" not in schema["properties"]
+    assert schema["additionalProperties"] is False

@@ -1,0 +1,152 @@
+"""watch(): inserts, updates and deletes of a collection as Change objects, resumable.
+
+Change streams need a replica set: on the embedded engine watch() refuses, naming the
+deviation, and the tests of the changes themselves are expected failures there
+(docs/engine-deviations.md#change-streams-missing); with MONGODB_URI naming a replica set they
+run against MongoDB.
+"""
+
+import os
+
+import pytest
+from django.db import NotSupportedError, connection
+
+from djongo_tailable import Change
+from djongo_tailable.changes import change_stream_pipeline
+from tailable_testapp.models import Order
+
+pytestmark = pytest.mark.usefixtures("db")
+ON_MONGODB = bool(os.environ.get("MONGODB_URI"))
+
+
+def test_the_querysets_filter_applies_to_the_full_document_and_deletes_pass():
+    assert change_stream_pipeline(Order.objects.filter(status="paid", total__gte=10)) == [
+        {"$match": {"operationType": {"$in": ["insert", "update", "replace", "delete"]}}},
+        {"$match": {"$or": [{"operationType": "delete"},
+                            {"fullDocument.status": "paid", "fullDocument.total": {"$gte": 10}}]}},
+    ]
+
+
+def test_an_unfiltered_watch_matches_the_operations_asked_for():
+    assert change_stream_pipeline(Order.objects.all(), ["insert"]) == [
+        {"$match": {"operationType": {"$in": ["insert"]}}}]
+
+
+def test_or_conditions_are_rewritten_on_the_full_document():
+    from django.db.models import Q
+
+    pipeline = change_stream_pipeline(Order.objects.filter(Q(status="a") | Q(total=1)),
+                                      ["insert"])
+    assert pipeline[1] == {"$match": {"$or": [{"fullDocument.status": "a"},
+                                              {"fullDocument.total": 1}]}}
+
+
+def test_a_condition_on_expressions_is_refused():
+    from django.db.models import F
+
+    with pytest.raises(NotSupportedError, match=r"cannot apply a \$expr condition"):
+        change_stream_pipeline(Order.objects.filter(total=F("id")))
+
+
+def test_unknown_operations_are_refused():
+    with pytest.raises(ValueError, match="not 'upsert'"):
+        change_stream_pipeline(Order.objects.all(), ["upsert"])
+
+
+@pytest.mark.skipif(ON_MONGODB, reason="the embedded engine's refusal")
+def test_watch_on_the_embedded_engine_is_refused_naming_the_deviation():
+    with pytest.raises(NotSupportedError, match="engine-deviations.md#change-streams-missing"):
+        Order.objects.watch()
+
+
+def read(changes, count):
+    found = []
+    for change in changes:
+        found.append(change)
+        if len(found) == count:
+            break
+    return found
+
+
+@pytest.mark.engine_deviation("change-streams-missing")
+def test_watch_reports_orm_inserts_updates_and_deletes_with_the_changed_fields():
+    with Order.objects.watch(timeout=10, await_ms=200) as changes:
+        order = Order.objects.create(status="new", total=5)
+        Order.objects.filter(pk=order.pk).update(status="paid")
+        order.delete()
+        found = read(changes, 3)
+    assert [(c.operation, c.pk) for c in found] == [
+        ("insert", order.pk), ("update", order.pk), ("delete", order.pk)]
+    assert isinstance(found[0], Change) and found[0].instance.total == 5
+    assert found[1].updated_fields == {"status": "paid"}
+    assert found[2].instance is None
+    assert all(c.resume_token for c in found)
+
+
+@pytest.mark.engine_deviation("change-streams-missing")
+def test_watch_reports_changes_made_with_pymongo_and_resumes_after_a_token():
+    collection = connection.mongo_database[Order._meta.db_table]
+    with Order.objects.filter(status="paid").watch(timeout=10, await_ms=200) as changes:
+        collection.insert_one({"_id": 1000, "status": "new", "total": 1})
+        collection.insert_one({"_id": 1001, "status": "paid", "total": 2})
+        collection.update_one({"_id": 1001}, {"$set": {"total": 3}})
+        first, second = read(changes, 2)
+    assert (first.operation, first.pk, first.instance.total) == ("insert", 1001, 2)
+    assert (second.operation, second.updated_fields, second.instance.total) == (
+        "update", {"total": 3}, 3)
+    with Order.objects.watch(resume_after=first.resume_token, timeout=10,
+                             await_ms=200) as resumed:
+        again = read(resumed, 1)
+    assert [(c.operation, c.pk) for c in again] == [("update", 1001)]
+
+
+# -- manage.py watch: changes as signals ---------------------------------------------------------
+
+
+@pytest.mark.skipif(ON_MONGODB, reason="the embedded engine's refusal")
+def test_the_watch_worker_refuses_the_embedded_engine_naming_the_deviation():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="change-streams-missing"):
+        call_command("watch", "tailable_testapp.Order", "--timeout", "0.1")
+
+
+@pytest.mark.engine_deviation("change-streams-missing")
+def test_the_watch_worker_sends_signals_and_resumes_from_its_token_file(tmp_path):
+    import io
+    import threading
+    import time
+
+    from django.core.management import call_command
+
+    from djongo_tailable.signals import change_received
+
+    received = []
+
+    def receiver(sender, change, **kwargs):
+        received.append((sender, change.operation, change.pk))
+
+    token_file = tmp_path / "token.json"
+    change_received.connect(receiver)
+    try:
+        def make_changes():
+            time.sleep(1)
+            collection = connection.mongo_database[Order._meta.db_table]
+            collection.insert_one({"_id": 2000, "status": "new", "total": 1})
+            collection.delete_one({"_id": 2000})
+
+        thread = threading.Thread(target=make_changes)
+        thread.start()
+        call_command("watch", "tailable_testapp.Order", "--timeout", "3", "--token-file",
+                     str(token_file), stdout=io.StringIO())
+        thread.join(10)
+        assert received == [(Order, "insert", 2000), (Order, "delete", 2000)]
+        assert token_file.exists()
+        # A restarted worker resumes after the last change it delivered: nothing again.
+        received.clear()
+        call_command("watch", "tailable_testapp.Order", "--timeout", "1", "--token-file",
+                     str(token_file), stdout=io.StringIO())
+        assert received == []
+    finally:
+        change_received.disconnect(receiver)
