@@ -17,6 +17,7 @@ The constraint kind runs through the schema editor as any other (docs/plugin-hoo
   capped one (``dropTarget``). The copy takes as long as the collection is big.
 """
 
+from django.core.checks import Tags, register
 from django.db import NotSupportedError
 from django.db.models import BaseConstraint
 
@@ -60,7 +61,10 @@ class CappedCollection(BaseConstraint):
     def check(self, model, connection):
         from djongo_tailable.checks import check_capped
 
-        return [*super().check(model, connection), *check_capped(self, model, connection)]
+        # BaseConstraint.check() is Django 6.0's; on 5.2 there is nothing of Django's to add.
+        inherited = getattr(super(), "check", None)
+        return [*(inherited(model, connection) if inherited else ()),
+                *check_capped(self, model, connection)]
 
     def validate(self, model, instance, exclude=None, using=None):
         """Nothing to check per instance: the bounds remove old documents, they refuse none."""
@@ -155,3 +159,11 @@ def _index_commands(connection, model, table, target):
         commands.append(Command(target, "create_index", (list(index["key"].items()),), options,
                                 model=model))
     return commands
+
+
+# Django 5.2 never calls a constraint's check(): there, the same checks run as a system check of
+# the models.
+if not hasattr(BaseConstraint, "check"):
+    from djongo_tailable.checks import check_all_capped_models
+
+    register(check_all_capped_models, Tags.models)

@@ -1,7 +1,8 @@
 """System checks of capped models: what MongoDB would refuse, reported before migrate runs.
 
 Django runs ``constraint.check(model, connection)`` for every database a model migrates to
-(migrate does, and ``manage.py check --database <alias>``):
+(migrate does, and ``manage.py check --database <alias>``; on Django 5.2, which does not, the
+system check ``check_all_capped_models`` does):
 
 - djongo_tailable.E001: size is not a whole number of bytes, at least 4096 and a multiple of 256
   (MongoDB rounds other sizes up, and the model would no longer say what the server holds).
@@ -18,6 +19,22 @@ from django.core import checks
 
 SIZE_STEP = 256
 MIN_SIZE = 4096
+
+
+def check_all_capped_models(app_configs=None, databases=None, **kwargs):
+    """The system check that runs the CappedCollection checks on Django 5.2, which never calls
+    a constraint's check() (capped.py registers it there only), for every database each model
+    migrates to, as Django 6.0 and later do."""
+    from django.apps import apps
+    from django.db import connections, router
+
+    from djongo_tailable.capped import CappedCollection
+
+    configs = apps.get_app_configs() if app_configs is None else app_configs
+    return [error for config in configs for model in config.get_models()
+            for alias in databases or () if router.allow_migrate_model(alias, model)
+            for constraint in model._meta.constraints if isinstance(constraint, CappedCollection)
+            for error in constraint.check(model, connections[alias])]
 
 
 def check_capped(constraint, model, connection):
