@@ -122,3 +122,10 @@ def test_stored_generated_fields_keep_the_pipeline_that_recomputes_them():
     (write,) = writes(captured, "testapp_rectangle")
     assert write.startswith("db.testapp_rectangle.update_many(")
     assert list(Rectangle.objects.order_by("pk").values_list("code", flat=True)) == ["a", None]
+
+
+def test_an_update_of_none_is_no_bulk_write_and_changes_nothing():
+    # none()'s WHERE holds a NothingNode, no lookup: the per-object form must not take it for one.
+    Author.objects.create(name="Ann")
+    assert Author.objects.none().update(name="Bob") == 0
+    assert list(Author.objects.values_list("name", flat=True)) == ["Ann"]

@@ -67,7 +67,8 @@ def _keys_in(where, opts, connection):
             and len(where.children) == 1):
         return None
     lookup = where.children[0]
-    if type(lookup).lookup_name != "in" or not isinstance(lookup, In) or not _is_pk(lookup.lhs, opts):
+    # isinstance() first: the child may be no lookup at all (none()'s NothingNode).
+    if not isinstance(lookup, In) or type(lookup).lookup_name != "in" or not _is_pk(lookup.lhs, opts):
         return None
     if not isinstance(lookup.rhs, (list, tuple, set, frozenset)) or not lookup.rhs:
         return None
