@@ -1,6 +1,7 @@
 """A failed bulk write loses nothing: every failure named, with its object, and what was done."""
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models
 from django.test.utils import isolate_apps
 
@@ -181,3 +182,43 @@ def test_a_counter_behind_the_stored_documents_is_named_with_its_fix():
     assert (failure.obj, failure.key_value) == (clash, {"_id": first.pk + 1})
     assert "the counter is behind the stored documents" in str(raised.value)
     assert "manage.py adoptdb" in str(raised.value)
+
+
+@pytest.mark.skipif(not getattr(settings, "HAS_SCHEMA_VALIDATION", False),
+                    reason="the schema_validation plugin (djongo-schema-validation) is not installed")
+def test_with_the_schema_validation_plugin_a_refused_document_keeps_its_details():
+    from django.db import connections
+
+    from djongo_schema_validation import SchemaValidation, SchemaViolation
+
+    validated = connections["validated"]
+    with isolate_apps("bulk_testapp"):
+        class Label(models.Model):
+            code = models.CharField(max_length=3)
+
+            class Meta:
+                app_label = "bulk_testapp"
+                db_table = "bulk_label"
+                constraints = [SchemaValidation(name="label_schema")]
+
+        with validated.schema_editor() as editor:
+            editor.create_model(Label)
+        try:
+            with pytest.raises(BulkIntegrityError) as raised:
+                with bulk_writes(using="validated", ordered=False):
+                    Label.objects.using("validated").create(code="abc")
+                    too_long = Label.objects.using("validated").create(code="abcdef")
+            (failure,) = raised.value.errors
+            assert (failure.index, failure.obj, failure.code) == (1, too_long, 121)
+            assert failure.details["failingDocumentId"] == too_long.pk
+            (rule,) = failure.details["details"]["schemaRulesNotSatisfied"]
+            assert rule["propertiesNotSatisfied"][0]["propertyName"] == "code"
+            # The plugin's own reading of the refusal, naming the model, the key and the field.
+            violation = raised.value.__cause__
+            assert isinstance(violation, SchemaViolation)
+            assert str(violation).startswith(f"bulk_testapp.Label {too_long.pk}: code ")
+            assert list(Label.objects.using("validated").values_list("code", flat=True)) == [
+                "abc"]
+        finally:
+            with validated.schema_editor() as editor:
+                editor.delete_model(Label)

@@ -29,6 +29,16 @@ if HAS_TRANSACTIONS:
         "TRANSACTIONS": {} if os.environ.get("MONGODB_URI") else {"counters": "inside"},
     }
 
+# Likewise the schema_validation plugin, whose validator errors a flush reports.
+HAS_SCHEMA_VALIDATION = importlib.util.find_spec("djongo_schema_validation") is not None
+if HAS_SCHEMA_VALIDATION:
+    DATABASES["validated"] = {
+        "ENGINE": "djongo_core", "NAME": NAME, "HOST": HOST, "TEST": {"MIRROR": "default"},
+        "PLUGINS": ["bulk", "schema_validation"],
+        # Only the models that declare a SchemaValidation constraint (the tests create one).
+        "SCHEMA_VALIDATION": {"models": "declared"},
+    }
+
 INSTALLED_APPS = ["django.contrib.contenttypes", "bulk_testapp"]
 SECRET_KEY = "djongo-bulk-tests"
 USE_TZ = True
