@@ -10,6 +10,10 @@ A plugin's tests need their own settings, so they never share a process with the
 
 Tests marked ``@pytest.mark.engine_deviation("<entry>")`` must name an entry of
 docs/engine-deviations.md; on the embedded engine they are strict expected failures.
+
+A plugin's conftest imports the database fixtures below (``django_test_database``: the test
+database, created and migrated once per session; ``db``: the database for one test, every
+collection it may have written to emptied afterwards) unless its tests need more aliases.
 """
 
 import os
@@ -20,6 +24,8 @@ from pathlib import Path
 import pytest
 
 DEVIATIONS_DOC = "docs/engine-deviations.md"
+# What the test database keeps between tests: what migrate made once.
+KEPT_COLLECTIONS = {"django_migrations", "django_content_type", "__schema__"}
 
 
 class PluginTests:
@@ -99,3 +105,28 @@ def run_folder_in_child(folder):
     )
     report = result.stdout[-20000:] + result.stderr[-5000:]
     assert result.returncode == 0, report
+
+
+@pytest.fixture(scope="session")
+def django_test_database():
+    """The default database as the test database, created (migrated) once per session."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    original_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    yield connection
+    connection.close()
+    connection.creation.destroy_test_db(original_name, verbosity=0)
+    teardown_test_environment()
+
+
+@pytest.fixture
+def db(django_test_database):
+    """Give the test the database; afterwards empty every collection it may have written to."""
+    yield django_test_database
+    database = django_test_database.mongo_database
+    for name in database.list_collection_names():
+        if name not in KEPT_COLLECTIONS and not name.startswith("system."):
+            database[name].delete_many({})

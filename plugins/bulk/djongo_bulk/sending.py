@@ -16,7 +16,7 @@ from pymongo.errors import ClientBulkWriteException
 
 from djongo_core.plugins import Command
 from djongo_bulk.errors import (
-    BulkError, BulkWriteError, batch_message, describe_failure, error_class,
+    BulkError, batch_message, describe_failure, error_class,
     missing_document_message,
 )
 from djongo_bulk.results import BulkResult, Counts, counts_from_details, counts_of

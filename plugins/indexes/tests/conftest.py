@@ -5,9 +5,7 @@ The tests run in a process of their own (djongo_core.plugin_testing says how). T
 emptied after each test.
 """
 
-import pytest
-
-from djongo_core.plugin_testing import PluginTests
+from djongo_core.plugin_testing import PluginTests, db, django_test_database  # noqa: F401
 
 HARNESS = PluginTests(__file__, settings="indexes_testapp.settings", child_runner="test_indexes_in_own_process.py")
 
@@ -22,30 +20,3 @@ def pytest_ignore_collect(collection_path, config):
 
 def pytest_collection_modifyitems(config, items):
     HARNESS.mark_engine_deviations(config, items)
-
-
-@pytest.fixture(scope="session")
-def django_test_database():
-    from django.db import connection
-    from django.test.utils import setup_test_environment, teardown_test_environment
-
-    setup_test_environment()
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    yield connection
-    connection.close()
-    connection.creation.destroy_test_db(original_name, verbosity=0)
-    teardown_test_environment()
-
-
-KEPT_COLLECTIONS = {"django_migrations", "django_content_type", "__schema__"}
-
-
-@pytest.fixture
-def db(django_test_database):
-    """Give the test the database; afterwards empty every collection it may have written to."""
-    yield django_test_database
-    database = django_test_database.mongo_database
-    for name in database.list_collection_names():
-        if name not in KEPT_COLLECTIONS:
-            database[name].delete_many({})
