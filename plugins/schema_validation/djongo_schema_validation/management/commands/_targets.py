@@ -1,7 +1,29 @@
-"""The models a command's `app[.Model]` arguments name."""
+"""What the plugin's commands share: the models their `app[.Model]` arguments name, and the
+arguments and database checks of the two reports (validatedb, checkintegrity)."""
 
 from django.apps import apps
 from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+
+from djongo_schema_validation.settings import is_enabled
+
+
+def add_report_arguments(parser, listed):
+    """The labels, --database and --limit (``listed``: what is listed, per what)."""
+    parser.add_argument("labels", nargs="*", metavar="app_label[.ModelName]")
+    parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+    parser.add_argument("--limit", type=int, default=100,
+                        help=f"{listed} (default 100; 0: all).")
+
+
+def report_connection(database):
+    """Return the connection of ``database`` and its collections' names, refusing a database
+    that does not enable the plugin."""
+    connection = connections[database]
+    if not is_enabled(connection):
+        raise CommandError(f"Database {database!r} does not enable the schema_validation "
+                           "plugin; add 'schema_validation' to its PLUGINS.")
+    return connection, set(connection.introspection.table_names())
 
 
 def named_models(labels):

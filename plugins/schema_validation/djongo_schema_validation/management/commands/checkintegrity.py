@@ -1,12 +1,12 @@
 """manage.py checkintegrity [app[.Model] ...]: list ForeignKey values naming no document, per
 relation; exit status 1 when there are any."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.management.base import BaseCommand
 
 from djongo_schema_validation.integrity import checked_relations, dangling_references
-from djongo_schema_validation.management.commands._targets import named_models
-from djongo_schema_validation.settings import is_enabled
+from djongo_schema_validation.management.commands._targets import (
+    add_report_arguments, named_models, report_connection,
+)
 
 
 class Command(BaseCommand):
@@ -14,17 +14,10 @@ class Command(BaseCommand):
             "relation; exit status 1 when there are any.")
 
     def add_arguments(self, parser):
-        parser.add_argument("labels", nargs="*", metavar="app_label[.ModelName]")
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
-        parser.add_argument("--limit", type=int, default=100,
-                            help="References listed per relation (default 100; 0: all).")
+        add_report_arguments(parser, "References listed per relation")
 
     def handle(self, *args, labels, database, limit, **options):
-        connection = connections[database]
-        if not is_enabled(connection):
-            raise CommandError(f"Database {database!r} does not enable the schema_validation "
-                               "plugin; add 'schema_validation' to its PLUGINS.")
-        existing = set(connection.introspection.table_names())
+        connection, existing = report_connection(database)
         total = 0
         for model in named_models(labels):
             if not model._meta.managed or model._meta.db_table not in existing:

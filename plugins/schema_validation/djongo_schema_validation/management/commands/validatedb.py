@@ -5,14 +5,15 @@ For CI, after adopting a database, or before tightening a model: the documents a
 server ({"$nor": [{"$jsonSchema": ...}]}), the reasons by the plugin's reading of the same schema.
 """
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.management.base import BaseCommand
 
 from djongo_core.plugins import Command as MongoCommand
 from djongo_schema_validation.evaluation import described, violations
 from djongo_schema_validation.generator import collection_schema
-from djongo_schema_validation.management.commands._targets import named_models
-from djongo_schema_validation.settings import is_enabled, model_validation
+from djongo_schema_validation.management.commands._targets import (
+    add_report_arguments, named_models, report_connection,
+)
+from djongo_schema_validation.settings import model_validation
 
 
 class Command(BaseCommand):
@@ -20,17 +21,10 @@ class Command(BaseCommand):
             "status 1 when there are any.")
 
     def add_arguments(self, parser):
-        parser.add_argument("labels", nargs="*", metavar="app_label[.ModelName]")
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
-        parser.add_argument("--limit", type=int, default=100,
-                            help="Documents listed per model (default 100; 0: all).")
+        add_report_arguments(parser, "Documents listed per model")
 
     def handle(self, *args, labels, database, limit, **options):
-        connection = connections[database]
-        if not is_enabled(connection):
-            raise CommandError(f"Database {database!r} does not enable the schema_validation "
-                               "plugin; add 'schema_validation' to its PLUGINS.")
-        existing = set(connection.introspection.table_names())
+        connection, existing = report_connection(database)
         total = 0
         for model in named_models(labels):
             validation = model_validation(connection, model)
