@@ -8,11 +8,11 @@ expressions.
 
 from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import NotSupportedError
-from django.db.models import Q
+from django.db.models import Lookup, Q
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.where import WhereNode
 
-from djongo_core.compiler import generated, json_containment, lookups, nested, where
+from djongo_core.compiler import conditions, generated, json_containment, lookups, nested, where
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
@@ -254,7 +254,7 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
             return True
 
     def _NegatedExpression(self, node):
-        return {"$not": [self.expression(node.expression)]}
+        return conditions.negated_value(node.expression, self)
 
     def _CombinedExpression(self, node):
         lhs, rhs = self.expression(node.lhs), self.expression(node.rhs)
@@ -343,6 +343,9 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         if isinstance(node, Q):
             raise NotSupportedError("Unresolved Q objects cannot be translated.")
         try:
+            if getattr(node, "conditional", False) and not isinstance(node, (WhereNode, Lookup)):
+                # When(ExpressionWrapper(F("flag"), ...)) or When(~...): true, not unknown.
+                return conditions.condition_expression(node, True, self)
             return self.expression(node)
         except EmptyResultSet:
             return False

@@ -15,7 +15,7 @@ from django.db.models.expressions import Col, ColPairs, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
-from djongo_core.compiler import json_null, json_paths, regex, tuples
+from djongo_core.compiler import conditions, json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
 from djongo_core.django_compat import django_class
 
@@ -140,7 +140,9 @@ def _db_values(lookup, translator):
     return params if name == "range" else params[0]
 
 
-def _is_condition_test(lookup):
+def is_condition_test(lookup):
+    """Return whether a lookup tests a condition for true or false (filter(flag=False),
+    filter(Exists(...)) as Exact(Exists(...), True))."""
     return (lookup_name(lookup) == "exact" and isinstance(lookup.rhs, bool)
             and getattr(lookup.lhs, "conditional", False))
 
@@ -162,18 +164,17 @@ def single_column(expression):
     return expression
 
 
-def lookup_match(lookup, translator):
-    """Return the lookup as a query document for `find` or `$match`."""
+def lookup_match(lookup, translator, lenient=False):
+    """Return the lookup as a query document for `find` or `$match`; lenient: under a
+    negation, where an unknown condition must count as true (compiler/conditions.py)."""
     if tuples.is_tuple_lookup(lookup):
         return translator.match(tuples.single_column_condition(lookup))
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup, "match")
     lhs = single_column(lookup.lhs)
-    if _is_condition_test(lookup):
-        # filter(Exists(...)) arrives as Exact(Exists(...), True): test the condition itself.
-        condition = {"$expr": translator.expression(lhs)}
-        return condition if lookup.rhs else {"$nor": [condition]}
+    if is_condition_test(lookup):
+        return conditions.condition_match(lhs, lookup.rhs, translator, lenient)
     if isinstance(lookup, YearLookup) and _plain_year_lookup(lookup, translator):
         return _year_range(lookup, translator)
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
@@ -233,16 +234,16 @@ def _regex(pattern, options):
     return {"$regex": pattern, "$options": options} if options else {"$regex": pattern}
 
 
-def lookup_expression(lookup, translator):
-    """Return the lookup as a boolean aggregation expression."""
+def lookup_expression(lookup, translator, lenient=False):
+    """Return the lookup as a boolean aggregation expression (lenient: as lookup_match)."""
     if tuples.is_tuple_lookup(lookup):
         return translator.expression(tuples.single_column_condition(lookup))
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup, "expression")
+    if is_condition_test(lookup):
+        return conditions.condition_expression(lookup.lhs, lookup.rhs, translator, lenient)
     lhs = translator.expression(lookup.lhs)
-    if _is_condition_test(lookup):
-        return lhs if lookup.rhs else {"$not": [lhs]}
     if getattr(lookup, "bilateral_transforms", None):
         rhs = _bilateral_rhs(lookup, translator)
     elif is_direct(lookup):

@@ -11,7 +11,7 @@ from django.db.models import Lookup
 from django.db.models.expressions import ExpressionList, NegatedExpression
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
-from djongo_core.compiler import json, lookups, nested
+from djongo_core.compiler import conditions, json, lookups, nested
 
 
 def _compile_children(node, compile_child):
@@ -40,16 +40,27 @@ def _compile_children(node, compile_child):
     return compiled
 
 
-def compile_match(node, translator):
-    """Return a query document; raise EmptyResultSet or FullResultSet as Django does."""
+def compile_match(node, translator, lenient=False):
+    """Return a query document; raise EmptyResultSet or FullResultSet as Django does.
+
+    lenient: match where the tree is true or unknown (SQL's NULL), which is what a negation
+    around it needs; see compiler/conditions.py.
+    """
     if isinstance(node, WhereNode):
         if node.connector == XOR:
-            return {"$expr": compile_expression(node, translator)}
-        if node.negated and _compares_expressions(node):
+            test = compile_expression(node, translator, lenient)
+            return {"$expr": test}
+        if node.negated and not lenient and _compares_expressions(node):
             negated = _three_valued_negation(node, translator)
             if negated is not None:
                 return negated
-        parts = _compile_children(node, lambda child: compile_match(child, translator))
+        if node.negated and len(node.children) == 1 and _is_condition_test(node.children[0]):
+            # NOT (flag = true) is true where the flag is false: {"flag": false}.
+            test = node.children[0]
+            return conditions.condition_match(test.lhs, not test.rhs, translator, lenient)
+        inner = lenient != node.negated
+        parts = _compile_children(node, lambda child: compile_match(
+            child, translator, _child_lenient(node, child, inner)))
         if len(parts) == 1:
             combined = parts[0]
         elif node.connector == AND:
@@ -65,12 +76,27 @@ def compile_match(node, translator):
         matched = json.json_match(node, translator)
         if matched is None:
             matched = nested.nested_match(node, translator)
-        return lookups.lookup_match(node, translator) if matched is None else matched
-    if isinstance(node, NegatedExpression):
-        return {"$nor": [compile_match(node.expression, translator)]}
+        return lookups.lookup_match(node, translator, lenient) if matched is None else matched
     if getattr(node, "conditional", False):
-        return {"$expr": translator.expression(node)}
+        # A bare condition (a NegatedExpression among them): true, as a filter wants it.
+        return conditions.condition_match(node, True, translator, lenient)
     return translator.plugin_node(node, "match")
+
+
+def _is_condition_test(node):
+    return isinstance(node, Lookup) and lookups.is_condition_test(node)
+
+
+def _child_lenient(node, child, lenient):
+    """Return whether a child of node is compiled "true or unknown". A condition test beside
+    the IS NOT NULL test Django adds under a negation (exclude(flag=True)) is never unknown
+    there, and keeps its plain form."""
+    if not lenient or node.connector != AND or not _is_condition_test(child):
+        return lenient
+    guarded = [sibling.lhs for sibling in node.children
+               if isinstance(sibling, Lookup) and lookups.lookup_name(sibling) == "isnull"
+               and sibling.rhs is False]
+    return conditions.unwrapped(child.lhs) not in guarded
 
 
 def _three_valued_negation(node, translator):
@@ -106,15 +132,26 @@ def conjunction(parts):
     return merged
 
 
-def compile_expression(node, translator):
-    """Return a where-tree as a boolean aggregation expression (for Case, filter=, XOR...)."""
+def compile_expression(node, translator, lenient=False):
+    """Return a where-tree as a boolean aggregation expression (for Case, filter=, XOR...);
+    lenient as in compile_match()."""
     if isinstance(node, NothingNode):
         raise EmptyResultSet
     if isinstance(node, ExtraWhere):
         raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
     if not isinstance(node, WhereNode):
+        if _is_condition_test(node):
+            return conditions.condition_expression(node.lhs, node.rhs, translator, lenient)
         return translator.expression(node)
-    parts = _compile_children(node, lambda child: compile_expression(child, translator))
+    if node.negated and len(node.children) == 1 and _is_condition_test(node.children[0]):
+        test = node.children[0]
+        return conditions.condition_expression(test.lhs, not test.rhs, translator, lenient)
+    inner = lenient != node.negated
+    if node.connector == XOR:
+        # A part counts when it is true (an unknown part counts as false).
+        inner = False
+    parts = _compile_children(node, lambda child: compile_expression(
+        child, translator, _child_lenient(node, child, inner)))
     if node.connector == XOR:
         # Exactly an odd number of true children, as Django defines XOR for any arity.
         truths = {"$add": [{"$cond": [part, 1, 0]} for part in parts]}

@@ -84,3 +84,20 @@ class Rectangle(models.Model):
         output_field=models.BooleanField(),
         db_persist=False,
     )
+
+
+class Sample(models.Model):
+    """Every field type, each nullable: what NULL (and, on MongoDB, a missing key) does to
+    filters, negations and conditions (the differential test and the boolean tests)."""
+
+    flag = models.BooleanField(null=True)
+    number = models.IntegerField(null=True)
+    ratio = models.FloatField(null=True)
+    amount = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    label = models.CharField(max_length=20, null=True)
+    day = models.DateField(null=True)
+    moment = models.DateTimeField(null=True)
+    clock = models.TimeField(null=True)
+    span = models.DurationField(null=True)
+    token = models.UUIDField(null=True)
+    book = models.ForeignKey(Book, models.SET_NULL, null=True, related_name="samples")
