@@ -13,7 +13,7 @@ draws a bar when the fill runs for more than a moment).
 from django.db.models.expressions import Value
 from django.db.models.sql import InsertQuery
 
-from djongo_core import progress
+from djongo_core import decimals, progress
 from djongo_core.command import Command
 
 BATCH_SIZE = 1_000
@@ -28,7 +28,7 @@ def db_default_literal(field, connection):
         default = default.value
     if hasattr(default, "resolve_expression"):
         return False, None
-    return True, field.get_db_prep_save(default, connection)
+    return True, field.get_db_prep_save(decimals.for_save(field, default), connection)
 
 
 def fill_command(editor, model, field, selector):

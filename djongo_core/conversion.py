@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, NotSupportedError
 from pymongo import UpdateOne
 
-from djongo_core import progress
+from djongo_core import decimals, progress
 from djongo_core.command import Command
 from djongo_core.documents import stored_name
 
@@ -51,7 +51,8 @@ def convert_values(editor, model, old_field, new_field):
     def converted(document):
         value = _python_value(document[key])
         try:
-            return new_field.get_db_prep_save(new_field.to_python(value), connection)
+            return new_field.get_db_prep_save(
+                decimals.for_save(new_field, new_field.to_python(value)), connection)
         except (ValidationError, TypeError, ValueError, ArithmeticError) as error:
             raise DataError(
                 f"{what}: the document with _id {document['_id']!r} in {table!r} holds "

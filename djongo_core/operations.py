@@ -13,6 +13,7 @@ from django.db.models.expressions import Col
 from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
+from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
 
@@ -95,10 +96,11 @@ class DatabaseOperations(BaseDatabaseOperations):
         return value.isoformat()
 
     def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
-        """Return a Decimal as BSON Decimal128, exact like SQL's DECIMAL."""
+        """Return a Decimal as BSON Decimal128, exact like SQL's DECIMAL (written values are
+        rounded to the field's scale before: djongo_core/decimals.py)."""
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        return Decimal128(value)
+        return decimals.to_decimal128(value)
 
     def adapt_ipaddressfield_value(self, value):
         return value or None
@@ -109,7 +111,7 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def adapt_unknown_value(self, value):
         if isinstance(value, decimal.Decimal):
-            return Decimal128(value)
+            return decimals.to_decimal128(value)
         if isinstance(value, datetime.datetime):
             return self.adapt_datetimefield_value(value)
         if isinstance(value, datetime.date):

@@ -17,6 +17,7 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
 from pymongo import UpdateOne
 
+from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
@@ -48,7 +49,8 @@ def per_object_command(compiler):
         assignments, removed = {}, {}
         for field, values in per_key.items():
             # A key with no When of its own takes the Case's default: NULL.
-            stored = field.get_db_prep_save(values.get(key), connection=compiler.connection)
+            stored = field.get_db_prep_save(decimals.for_save(field, values.get(key)),
+                                            connection=compiler.connection)
             check_value(field, stored)
             if stored_absent(field, stored):
                 removed[stored_name(field)] = ""

@@ -17,6 +17,7 @@ from django.db.models.sql.query import Query
 from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
@@ -130,7 +131,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         for obj in self.query.objs:
             document, expressions = {}, {}
             for field in fields:
-                value = self.pre_save_val(field, obj)
+                # Rounded to a DecimalField's places, as its SQL column would round it.
+                value = decimals.for_save(field, self.pre_save_val(field, obj))
                 # Value(None, JSONField()) (JSONNull()), also as a db_default, is JSON null; a
                 # plain None is SQL NULL.
                 given = value.expression if isinstance(value, DatabaseDefault) else value
@@ -141,7 +143,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                 if isinstance(value, DatabaseDefault):
                     value = value.expression
                 if isinstance(value, Value):
-                    value = field.get_db_prep_save(value.value, connection=self.connection)
+                    value = field.get_db_prep_save(decimals.for_save(field, value.value),
+                                                   connection=self.connection)
                 if hasattr(value, "resolve_expression"):
                     expressions[stored_name(field)] = value
                 elif json_null:
@@ -179,9 +182,12 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                           for field in virtual}
         # Documents given the same expressions share one pipeline (a bulk_create).
         batches = {}
+        fields = {stored_name(field): field for field in self.query.fields}
         for index, expressions in enumerate(computed):
-            assignments = {key: self._server_value(expression, translator)
-                           for key, expression in expressions.items()}
+            assignments = {
+                key: decimals.round_expression(fields.get(key),
+                                               self._server_value(expression, translator))
+                for key, expression in expressions.items()}
             batches.setdefault(repr(assignments), (assignments, []))[1].append(index)
         returned = {}
         for assignments, indexes in batches.values():

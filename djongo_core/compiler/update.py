@@ -5,6 +5,7 @@ from django.core.exceptions import EmptyResultSet, FieldError
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
+from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.compiler.bulk_update import per_object_command
 from djongo_core.compiler.collation import collation_options
@@ -72,9 +73,11 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
                     )
                 value = value.prepare_database_save(field)
             if hasattr(value, "resolve_expression"):
-                computed[stored_name(field)] = translator.expression(value)
+                computed[stored_name(field)] = decimals.round_expression(
+                    field, translator.expression(value))
             else:
-                stored = field.get_db_prep_save(value, connection=self.connection)
+                stored = field.get_db_prep_save(decimals.for_save(field, value),
+                                                connection=self.connection)
                 check_value(field, stored)
                 if stored_absent(field, stored):
                     removed.append(stored_name(field))

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.lookups import Transform
 from django.utils.translation import gettext_lazy as _
 
+from djongo_core import decimals
 from djongo_core.fields.arrays import ArrayField
 from djongo_core.fields.conversion import python_value, serializable_value
 from djongo_core.fields.widgets_app import widgets_app_errors
@@ -100,7 +101,8 @@ class EmbeddedModelField(models.Field):
         if value is None or hasattr(value, "resolve_expression"):
             return value
         return {
-            _key(field): field.get_db_prep_save(getattr(value, field.attname), connection)
+            _key(field): field.get_db_prep_save(
+                decimals.for_save(field, getattr(value, field.attname)), connection)
             for field in stored_fields(self.embedded_model)
         }
 

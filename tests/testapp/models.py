@@ -101,3 +101,10 @@ class Sample(models.Model):
     span = models.DurationField(null=True)
     token = models.UUIDField(null=True)
     book = models.ForeignKey(Book, models.SET_NULL, null=True, related_name="samples")
+
+
+class Ledger(models.Model):
+    """Decimal columns rounded on write: a unique total, and one wider than Decimal128."""
+
+    total = models.DecimalField(max_digits=8, decimal_places=2, unique=True)
+    wide = models.DecimalField(max_digits=40, decimal_places=4, null=True)
