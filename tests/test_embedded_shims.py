@@ -576,3 +576,92 @@ def test_tailable_is_refused_on_a_collection_that_is_not_capped(engine_database)
     with pytest.raises(pymongo.errors.OperationFailure) as refused:
         list(engine_database.t.find({}, cursor_type=pymongo.CursorType.TAILABLE))
     assert refused.value.code == 2
+
+
+# -- $text as MongoDB answers it (shims/text_search.py) --------------------------------------
+
+
+def test_text_search_shim_is_still_needed(embedded_client):
+    projection, order, pipelines = shims.text_search_still_needed(embedded_client)
+    assert projection or order or pipelines, (
+        "mongoeco now projects, sorts and pipelines $text itself: delete "
+        "djongo_core/embedded/shims/text_search.py and its entries in docs/engine-deviations.md."
+    )
+    assert (projection, order, pipelines) == (True, True, True), (
+        "mongoeco now handles part of $text itself (projection, score order, pipelines: "
+        f"{not projection}, {not order}, {not pipelines}): remove that part of "
+        "djongo_core/embedded/shims/text_search.py and its entry in docs/engine-deviations.md."
+    )
+
+
+SEARCH = {"$text": {"$search": "coffee"}}
+SCORE = {"$meta": "textScore"}
+
+
+@pytest.fixture(params=["memory", "directory"])
+def articles(request, tmp_path):
+    # Inserted in an order that is not the score order (3 scores highest, then 1, then 4).
+    host = "embedded:" if request.param == "memory" else f"embedded://{tmp_path}"
+    client = pymongo.MongoClient(embedded_server_uri(host))
+    collection = client.shim_text.articles
+    collection.drop()
+    collection.create_index([("title", "text"), ("body", "text")], weights={"title": 3})
+    collection.insert_many([
+        {"_id": 1, "title": "coffee", "body": "tea", "views": 10},
+        {"_id": 2, "title": "water", "body": "nothing", "views": 20},
+        {"_id": 3, "title": "coffee", "body": "coffee and coffee", "views": 30},
+        {"_id": 4, "title": "tea", "body": "a coffee", "views": 40},
+    ])
+    yield collection
+    client.drop_database("shim_text")
+    client.close()
+
+
+def test_text_search_returns_whole_documents_and_projects_like_any_find(articles):
+    assert sorted(d["_id"] for d in articles.find(SEARCH)) == [1, 3, 4]
+    assert {d["_id"]: d["views"] for d in articles.find(SEARCH)} == {1: 10, 3: 30, 4: 40}
+    assert sorted(articles.find(SEARCH, {"views": 1}), key=lambda d: d["_id"]) == [
+        {"_id": 1, "views": 10}, {"_id": 3, "views": 30}, {"_id": 4, "views": 40}]
+    assert sorted(articles.find(SEARCH, {"_id": 0, "body": 0}), key=lambda d: d["views"]) == [
+        {"title": "coffee", "views": 10}, {"title": "coffee", "views": 30},
+        {"title": "tea", "views": 40}]
+
+
+def test_text_score_sorts_best_first_and_projects(articles):
+    found = list(articles.find(SEARCH, {"views": 1, "s": SCORE}).sort([("s", SCORE)]))
+    assert [d["_id"] for d in found] == [3, 1, 4]
+    assert [set(d) for d in found] == [{"_id", "views", "s"}] * 3
+    assert found[0]["s"] > found[1]["s"] > found[2]["s"] > 0
+    ranked = articles.find(SEARCH).sort([("s", SCORE)]).skip(1).limit(1)
+    assert [(d["_id"], d["views"]) for d in ranked] == [(1, 10)]
+    both = articles.find(SEARCH, {"_id": 1}).sort([("views", -1)])
+    assert [d["_id"] for d in both] == [4, 3, 1]
+
+
+def test_text_search_opens_a_pipeline_with_its_score(articles):
+    pipeline = [{"$match": {**SEARCH, "views": {"$gt": 10}}},
+                {"$project": {"title": 1, "score": SCORE}},
+                {"$sort": {"score": SCORE}}]
+    found = list(articles.aggregate(pipeline))
+    assert [(d["_id"], d["title"]) for d in found] == [(3, "coffee"), (4, "tea")]
+    assert found[0]["score"] > found[1]["score"]
+    grouped = list(articles.aggregate([{"$match": SEARCH},
+                                       {"$group": {"_id": None, "n": {"$sum": 1}}}]))
+    assert grouped == [{"_id": None, "n": 3}]
+    assert articles.count_documents({**SEARCH, "views": {"$lt": 35}}) == 2
+    assert sorted(articles.distinct("views", SEARCH)) == [10, 30, 40]
+
+
+def test_text_search_filters_writes(articles):
+    assert articles.update_many(SEARCH, {"$inc": {"views": 1}}).modified_count == 3
+    assert articles.find_one({"_id": 2})["views"] == 20
+    assert articles.find_one_and_update(
+        {"$text": {"$search": "nothing"}}, {"$set": {"views": 0}})["_id"] == 2
+    assert articles.delete_many({**SEARCH, "views": {"$gt": 40}}).deleted_count == 1
+    assert sorted(d["_id"] for d in articles.find()) == [1, 2, 3]
+
+
+def test_text_search_matches_more_than_one_batch(articles):
+    articles.insert_many([{"_id": 100 + n, "body": "coffee"} for n in range(250)])
+    assert len(list(articles.find(SEARCH, {"_id": 1}))) == 253
+    assert articles.count_documents(SEARCH) == 253

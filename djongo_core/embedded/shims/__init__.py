@@ -24,7 +24,7 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
-    index_signature, logic, math_operators, rename, timezones,
+    index_signature, logic, math_operators, rename, text_search, timezones,
 )
 
 
@@ -238,6 +238,41 @@ def tailable_still_needed(client):
         client.drop_database("tailable_probe")
 
 
+def text_search_still_needed(client):
+    """Return (projection, order, pipelines): whether mongoeco itself still leaves the fields
+    out of a text search's documents, still ignores a sort on the text score, and still
+    refuses $text in a pipeline (the shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.text_search_probe.notes
+    search = {"$text": {"$search": "coffee"}}
+    score = {"$meta": "textScore"}
+
+    def setup():
+        collection.drop()
+        collection.create_index([("body", "text")])
+        collection.insert_many([{"_id": 1, "body": "coffee", "n": 1},
+                                {"_id": 2, "body": "coffee coffee", "n": 2}])
+
+    def projection():
+        assert [d.get("n") for d in collection.find(search, {"n": 1})] == [1, 2]
+
+    def order():
+        found = collection.find(search, {"s": score}).sort([("s", score)])
+        assert [d["_id"] for d in found] == [2, 1]
+
+    def pipelines():
+        list(collection.aggregate([{"$match": search}]))
+
+    try:
+        setup()
+        return tuple(_refused_without(text_search, probe)
+                     for probe in (projection, order, pipelines))
+    finally:
+        client.drop_database("text_search_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -264,6 +299,10 @@ def install():
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.
     capped.install()
+    # Deviations "text-search-projection", "text-search-order" and "text-search-find-only":
+    # mongoeco 4.11 answers $text in a find only, with the documents' fields left out and the
+    # score's sort ignored, where the indexes plugin's TextSearch needs MongoDB's answers.
+    text_search.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
