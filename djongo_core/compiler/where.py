@@ -48,8 +48,7 @@ def compile_match(node, translator, lenient=False):
     """
     if isinstance(node, WhereNode):
         if node.connector == XOR:
-            test = compile_expression(node, translator, lenient)
-            return {"$expr": test}
+            return {"$expr": compile_expression(node, translator, lenient)}
         if node.negated and not lenient and _compares_expressions(node):
             negated = _three_valued_negation(node, translator)
             if negated is not None:
