@@ -55,7 +55,8 @@ def for_save(field, value):
 
 def round_expression(field, mql):
     """Return an aggregation expression rounding mql as for_save() rounds (MongoDB's $round
-    rounds half to even): for values the server computes, as update(total=F("total") * r)."""
+    rounds half to even): for values the server computes, as update(total=F("total") * r).
+    Anything but a number (null, a wrong type a validator is to refuse) is left as it is."""
     if not isinstance(field, DecimalField) or field.decimal_places is None:
         return mql
     half = Decimal128(decimal.Decimal(5).scaleb(-field.decimal_places - 1))
@@ -64,9 +65,11 @@ def round_expression(field, mql):
         return {"$trunc": [{"$add": [value, half]}, field.decimal_places]}
 
     return {"$let": {"vars": {"value": mql}, "in": {"$cond": [
-        {"$lt": ["$$value", 0]},
-        {"$multiply": [-1, rounded({"$multiply": [-1, "$$value"]})]},
-        rounded("$$value"),
+        {"$isNumber": "$$value"},
+        {"$cond": [{"$lt": ["$$value", 0]},
+                   {"$multiply": [-1, rounded({"$multiply": [-1, "$$value"]})]},
+                   rounded("$$value")]},
+        "$$value",
     ]}}}
 
 

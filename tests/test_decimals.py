@@ -68,9 +68,11 @@ def test_a_computed_decimal_is_rounded_by_the_server_half_away_from_zero():
 
     assert command.args == ({"_id": 1}, [{"$set": {"amount": {"$let": {
         "vars": {"value": {"$multiply": ["$amount", Decimal128("1.0825")]}},
-        "in": {"$cond": [{"$lt": ["$$value", 0]},
-                         {"$multiply": [-1, rounded({"$multiply": [-1, "$$value"]})]},
-                         rounded("$$value")]},
+        "in": {"$cond": [{"$isNumber": "$$value"},
+                         {"$cond": [{"$lt": ["$$value", 0]},
+                                    {"$multiply": [-1, rounded({"$multiply": [-1, "$$value"]})]},
+                                    rounded("$$value")]},
+                         "$$value"]},
     }}}}])
 
 
