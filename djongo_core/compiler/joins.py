@@ -6,10 +6,12 @@ without a match, a LEFT OUTER join keeps them, and a multi-valued join repeats t
 match, exactly as Django expects from SQL.
 """
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models.expressions import Col
 from django.db.models.sql.constants import LOUTER
 
+from djongo_core.compiler import where
 from djongo_core.compiler.expressions import Translator
 from djongo_core.documents import stored_name
 from djongo_core.compiler.tree import walk
@@ -34,30 +36,47 @@ def preserve_rows(query, joined):
 def lookup_stages(query, alias, translator):
     """Return the stages that bring alias's documents into each row."""
     join = query.alias_map[alias]
-    if join.filtered_relation is not None:
-        raise NotSupportedError("FilteredRelation is not supported yet.")
     if len(join.join_fields) != 1:
         raise NotSupportedError("Joins on composite keys are not supported yet.")
     (lhs_field, rhs_field), = join.join_fields
     local = translator.prefixes[join.parent_alias] + stored_name(lhs_field)
     foreign = stored_name(rhs_field)
     lookup = {"from": join.table_name, "localField": local, "foreignField": foreign, "as": alias}
-    inner = []
+    matches, subqueries = [], []
     if foreign != "_id":
         # $lookup pairs a null or missing local value with foreign documents whose field is null
         # or missing; SQL's join never matches NULL, so those documents are left out.
-        inner.append({"$match": {foreign: {"$ne": None}}})
-    restriction = join.join_field.get_extra_restriction(alias, join.parent_alias)
-    if restriction is not None:
-        # The join's extra condition (a generic relation's content type) is part of the ON
-        # clause: it runs inside the $lookup, reading the parent row's columns through `let`.
-        inner_translator = Translator(translator.compiler, {alias: ""}, outer=translator)
-        inner.append({"$match": inner_translator.match(restriction)})
-        if inner_translator.let:
-            lookup["let"] = inner_translator.let
-    if inner:
-        lookup["pipeline"] = inner
+        matches.append({foreign: {"$ne": None}})
+    inner_translator = Translator(translator.compiler, {alias: ""}, outer=translator)
+    for condition in _on_conditions(join, alias):
+        # The join's extra conditions are part of its ON clause: they run inside the $lookup,
+        # on the joined collection's documents, and read the row's other tables (the parent,
+        # earlier joins of a nested relation) through `let` variables.
+        try:
+            matches.append(inner_translator.match(condition))
+        except FullResultSet:
+            continue
+        except EmptyResultSet:
+            # A condition no document can meet (Q(pk__in=[])): the join finds nothing, and a
+            # LEFT join keeps the row with nulls, as the ON clause would.
+            matches.append({"$expr": False})
+        # Subqueries of a condition (Exists()) are $lookups that must run before the $match.
+        subqueries.extend(inner_translator.take_pre_stages())
+    if inner_translator.let:
+        lookup["let"] = inner_translator.let
+    if matches:
+        lookup["pipeline"] = [*subqueries, {"$match": where.conjunction(matches)}]
     unwind = {"path": "$" + alias}
     if join.join_type == LOUTER:
         unwind["preserveNullAndEmptyArrays"] = True
     return [{"$lookup": lookup}, {"$unwind": unwind}]
+
+
+def _on_conditions(join, alias):
+    """Return the conditions a join adds to the key equality: the relation's own restriction
+    (Django's get_extra_restriction(): a generic relation's content type, a ForeignObject's
+    fixed values) and a FilteredRelation's condition."""
+    conditions = [join.join_field.get_extra_restriction(alias, join.parent_alias)]
+    if join.filtered_relation is not None:
+        conditions.append(join.filtered_relation.resolved_condition)
+    return [condition for condition in conditions if condition is not None]
