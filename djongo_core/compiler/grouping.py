@@ -11,6 +11,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
+from djongo_core.compiler import vendor
 from djongo_core.compiler.lookups import not_null
 from djongo_core.compiler.tree import outermost
 from djongo_core.django_compat import django_class
@@ -101,6 +102,11 @@ class GroupStage:
         return value
 
     def _accumulate(self, name, aggregate):
+        if vendor.defines_translation(aggregate):
+            # The aggregate's own as_mongodb() gives its accumulator; the row reads its value.
+            self.accumulators[name] = vendor.own_translation(aggregate, self.translator,
+                                                              "accumulator")
+            return f"${name}"
         value = self._argument(aggregate)
         if getattr(aggregate, "order_by", None):
             return self._accumulate_ordered(name, aggregate, value)

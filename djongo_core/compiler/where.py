@@ -11,7 +11,7 @@ from django.db.models import Lookup
 from django.db.models.expressions import ExpressionList, NegatedExpression
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
-from djongo_core.compiler import json, lookups, nested
+from djongo_core.compiler import json, lookups, nested, vendor
 
 
 def _compile_children(node, compile_child):
@@ -61,6 +61,9 @@ def compile_match(node, translator):
         raise EmptyResultSet
     if isinstance(node, ExtraWhere):
         raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
+    if vendor.defines_translation(node):
+        # Django's as_<vendor> convention: the node's own translation comes first.
+        return vendor.own_translation(node, translator, "match")
     if isinstance(node, Lookup):
         matched = json.json_match(node, translator)
         if matched is None:
