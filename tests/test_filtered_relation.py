@@ -108,3 +108,68 @@ def test_an_empty_condition_matches_no_related_document(library):
         none=FilteredRelation("books", condition=Q(books__pk__in=[])),
     ).values_list("name", "none__title").order_by("name")
     assert list(rows) == [("Ann", None), ("Bob", None), ("Cid", None)]
+
+
+# -- a relation's own join condition (get_extra_restriction) --------------------------------
+
+@pytest.fixture
+def generic_links(db):
+    """A generic relation whose object_id is text, pointing at integer primary keys."""
+    from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, models
+    from django.test.utils import isolate_apps
+
+    with isolate_apps("tests.testapp"):
+        class Link(models.Model):
+            content_type = models.ForeignKey(ContentType, models.CASCADE)
+            object_id = models.CharField(max_length=40)
+            content_object = GenericForeignKey()
+            value = models.CharField(max_length=20)
+
+            class Meta:
+                app_label = "testapp"
+
+        class Page(models.Model):
+            name = models.CharField(max_length=20)
+            links = GenericRelation(Link)
+
+            class Meta:
+                app_label = "testapp"
+
+        class Post(models.Model):
+            links = GenericRelation(Link)
+
+            class Meta:
+                app_label = "testapp"
+
+        with connection.schema_editor() as editor:
+            for model in (Link, Page, Post):
+                editor.create_model(model)
+        try:
+            yield Link, Page, Post
+        finally:
+            with connection.schema_editor() as editor:
+                for model in (Link, Page, Post):
+                    editor.delete_model(model)
+
+
+def test_a_generic_relation_joins_text_object_ids_under_its_content_type(generic_links):
+    Link, Page, Post = generic_links
+    page, post = Page.objects.create(name="home"), Post.objects.create()
+    assert page.pk == post.pk  # the same id in two collections: the content type tells them apart
+    Link.objects.create(content_object=post, value="post link")
+    Link.objects.create(content_object=page, value="page link")
+    queryset = Page.objects.filter(links__value="page link")
+    lookup = pipeline(queryset)[0]["$lookup"]
+    content_type = lookup["pipeline"][0]["$match"]["content_type_id"]
+    assert lookup == {
+        "from": Link._meta.db_table, "as": lookup["as"], "let": {"key": "$_id"},
+        "pipeline": [{"$match": {
+            "object_id": {"$ne": None},
+            "$expr": {"$eq": ["$object_id", {"$toString": "$$key"}]},
+            "content_type_id": content_type,
+        }}],
+    }
+    assert list(queryset) == [page]
+    assert list(Page.objects.filter(links__value="post link")) == []

@@ -13,6 +13,7 @@ from django.db.models.sql.constants import LOUTER
 
 from djongo_core.compiler import where
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.lookups import TEXT_FIELDS
 from djongo_core.documents import stored_name
 from djongo_core.compiler.tree import walk
 
@@ -43,6 +44,14 @@ def lookup_stages(query, alias, translator):
     foreign = stored_name(rhs_field)
     lookup = {"from": join.table_name, "localField": local, "foreignField": foreign, "as": alias}
     matches, subqueries = [], []
+    as_text = _text_comparison(lhs_field, rhs_field, foreign)
+    if as_text is not None:
+        # A key stored as text joined to one that is not (a generic relation's CharField
+        # object_id and an integer primary key): SQL databases cast one side (PostgreSQL's
+        # prepare_join_on_clause()); MongoDB's equality would never match, so compare as text.
+        del lookup["localField"], lookup["foreignField"]
+        lookup["let"] = {"key": "$" + local}
+        matches.append({"$expr": as_text})
     if foreign != "_id":
         # $lookup pairs a null or missing local value with foreign documents whose field is null
         # or missing; SQL's join never matches NULL, so those documents are left out.
@@ -63,7 +72,7 @@ def lookup_stages(query, alias, translator):
         # Subqueries of a condition (Exists()) are $lookups that must run before the $match.
         subqueries.extend(inner_translator.take_pre_stages())
     if inner_translator.let:
-        lookup["let"] = inner_translator.let
+        lookup["let"] = {**lookup.get("let", {}), **inner_translator.let}
     if matches:
         lookup["pipeline"] = [*subqueries, {"$match": where.conjunction(matches)}]
     unwind = {"path": "$" + alias}
@@ -80,3 +89,20 @@ def _on_conditions(join, alias):
     if join.filtered_relation is not None:
         conditions.append(join.filtered_relation.resolved_condition)
     return [condition for condition in conditions if condition is not None]
+
+
+def _text_comparison(lhs_field, rhs_field, foreign):
+    """Return the join's key equality compared as text when exactly one key is stored as
+    text, else None (the keys are compared as they are, by localField/foreignField)."""
+    local_text, foreign_text = (_stored_as_text(field) for field in (lhs_field, rhs_field))
+    if local_text == foreign_text:
+        return None
+    if foreign_text:
+        return {"$eq": ["$" + foreign, {"$toString": "$$key"}]}
+    return {"$eq": [{"$toString": "$" + foreign}, "$$key"]}
+
+
+def _stored_as_text(field):
+    while field.is_relation and field.target_field is not field:
+        field = field.target_field
+    return field.get_internal_type() in TEXT_FIELDS
