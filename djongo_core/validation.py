@@ -1,12 +1,50 @@
 """Model checks this backend adds to Django's (`manage.py check`, run before migrate/runserver)."""
 
+from django.apps import apps
 from django.core import checks
+from django.db import NotSupportedError, router
 from django.db.backends.base.validation import BaseDatabaseValidation
+from django.db.models import UniqueConstraint
 
 from djongo_core.collations import collation_document, field_collation
+from djongo_core.compiler.model_expressions import fits_partial_index
 
 
 class DatabaseValidation(BaseDatabaseValidation):
+    def check(self, app_configs=None, **kwargs):
+        """Warn about what the database leaves to Python validation (run for the databases a
+        check names: migrate's, the test runner's, `check --database`)."""
+        issues = super().check(app_configs=app_configs, **kwargs)
+        configs = apps.get_app_configs() if app_configs is None else app_configs
+        for model in (model for config in configs for model in config.get_models()):
+            if router.allow_migrate_model(self.connection.alias, model):
+                issues.extend(self._unindexable_conditions(model))
+        return issues
+
+    def _unindexable_conditions(self, model):
+        """A conditional UniqueConstraint whose condition no partial index can hold is left
+        out of the database (schema.py), as Django leaves it on databases without partial
+        indexes (models.W036); Model.validate_constraints() still checks it."""
+        issues = []
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint) or constraint.condition is None:
+                continue
+            try:
+                if fits_partial_index(self.connection, model, constraint.condition):
+                    continue
+            except NotSupportedError:
+                pass  # a condition the compiler refuses cannot be indexed either
+            issues.append(checks.Warning(
+                f"UniqueConstraint {constraint.name!r} on {model._meta.label} is not enforced "
+                f"by MongoDB (collection {model._meta.db_table!r}): no partial index can hold "
+                "its condition. Model.validate_constraints() (full_clean(), model forms, the "
+                "admin) still checks it; writes that skip validation are not checked.",
+                hint="Write the condition with exact, in, gt/gte/lt/lte and isnull comparisons "
+                     "joined by AND or OR, or add this id to SILENCED_SYSTEM_CHECKS if "
+                     "validation in Python is enough.",
+                obj=model, id="djongo_core.W151"))
+        return issues
+
     def check_field_type(self, field, field_type):
         """A db_collation must name a MongoDB collation: refused when the model is checked
         rather than at the first query or index that needs it."""
