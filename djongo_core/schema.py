@@ -370,18 +370,18 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # or covering unique constraint and a check constraint are left out of the database (the
     # system checks warn: models.W043/W044/W038/W039/W027), and check constraints are still
     # validated in Python by Model.full_clean(). So is a unique constraint whose condition no
-    # partial index can hold (djongo_core.W151).
+    # partial index can hold (djongo_core.W151); such an index is left out (W152).
 
     def add_index(self, model, index):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "create_sql"))
-        elif not index.contains_expressions:
+        elif self._indexes_kept(model, index):
             self._create_index(model._meta.db_table, index_spec(self, model, index))
 
     def remove_index(self, model, index):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "remove_sql"))
-        elif not index.contains_expressions:
+        elif self._indexes_kept(model, index):
             self._drop_index(model._meta.db_table, index.name)
 
     def rename_index(self, model, old_index, new_index):
@@ -476,6 +476,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 "Fix or remove such documents first (a RunPython step before the AddConstraint)."
             )
 
+    def _indexes_kept(self, model, index):
+        """Return whether MongoDB keeps this Meta.indexes entry: not one on expressions, nor one
+        whose condition no partial index can hold (Django leaves both out on databases without
+        such indexes; system check djongo_core.W152 says so)."""
+        return not index.contains_expressions and fits_partial_index(
+            self.connection, model, index.condition)
+
     def _holds(self, model, constraint):
         """Return whether MongoDB keeps this constraint (as a unique index).
 
@@ -533,7 +540,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             specs.extend(field_index_specs(self, model, field))
         specs.extend(self._together_spec(model, fields) for fields in model._meta.unique_together)
         specs.extend(index_spec(self, model, index) for index in model._meta.indexes
-                     if not index.contains_expressions and not builds_own_index(index))
+                     if not builds_own_index(index) and self._indexes_kept(model, index))
         specs.extend(
             unique_constraint_spec(self, model, constraint)
             for constraint in model._meta.constraints

@@ -8,6 +8,7 @@ from django.db.models import UniqueConstraint
 
 from djongo_core.collations import collation_document, field_collation
 from djongo_core.compiler.model_expressions import fits_partial_index
+from djongo_core.indexes import builds_own_index
 
 
 class DatabaseValidation(BaseDatabaseValidation):
@@ -22,18 +23,25 @@ class DatabaseValidation(BaseDatabaseValidation):
         return issues
 
     def _unindexable_conditions(self, model):
-        """A conditional UniqueConstraint whose condition no partial index can hold is left
-        out of the database (schema.py), as Django leaves it on databases without partial
-        indexes (models.W036); Model.validate_constraints() still checks it."""
+        """A conditional index or UniqueConstraint whose condition no partial index can hold is
+        left out of the database (schema.py), as Django leaves them on databases without
+        partial indexes (models.W037, W036); Model.validate_constraints() still checks the
+        constraint."""
         issues = []
-        for constraint in model._meta.constraints:
-            if not isinstance(constraint, UniqueConstraint) or constraint.condition is None:
+        for index in model._meta.indexes:
+            if builds_own_index(index) or self._fits(model, index.condition):
                 continue
-            try:
-                if fits_partial_index(self.connection, model, constraint.condition):
-                    continue
-            except NotSupportedError:
-                pass  # a condition the compiler refuses cannot be indexed either
+            issues.append(checks.Warning(
+                f"Index {index.name!r} on {model._meta.label} is not created in MongoDB "
+                f"(collection {model._meta.db_table!r}): no partial index can hold its "
+                "condition. Queries give the same results without it.",
+                hint="Write the condition with exact, in, gt/gte/lt/lte and isnull comparisons "
+                     "joined by AND or OR.",
+                obj=model, id="djongo_core.W152"))
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, UniqueConstraint) or self._fits(
+                    model, constraint.condition):
+                continue
             issues.append(checks.Warning(
                 f"UniqueConstraint {constraint.name!r} on {model._meta.label} is not enforced "
                 f"by MongoDB (collection {model._meta.db_table!r}): no partial index can hold "
@@ -44,6 +52,12 @@ class DatabaseValidation(BaseDatabaseValidation):
                      "validation in Python is enough.",
                 obj=model, id="djongo_core.W151"))
         return issues
+
+    def _fits(self, model, condition):
+        try:
+            return fits_partial_index(self.connection, model, condition)
+        except NotSupportedError:
+            return False  # a condition the compiler refuses cannot be indexed either
 
     def check_field_type(self, field, field_type):
         """A db_collation must name a MongoDB collation: refused when the model is checked

@@ -107,3 +107,16 @@ def test_adding_and_removing_an_unindexable_constraint_sends_nothing(make_listin
         editor.add_constraint(listing, constraint)
         editor.remove_constraint(listing, constraint)
     assert [q["sql"] for q in captured if "listing_code_uniq" in q["sql"]] == []
+
+
+def test_an_index_whose_condition_no_partial_index_holds_is_left_out_with_a_warning(
+        make_listing):
+    listing, apps = make_listing(None)
+    index = models.Index(fields=["rank"], condition=~Q(status="archived"), name="live_rank")
+    listing._meta.indexes = [index]
+    with CaptureQueriesContext(connection) as captured, connection.schema_editor() as editor:
+        editor.add_index(listing, index)
+        editor.remove_index(listing, index)
+    assert [q["sql"] for q in captured if "live_rank" in q["sql"]] == []
+    (warning,) = connection.validation.check(app_configs=[apps.get_app_config("testapp")])
+    assert warning.id == "djongo_core.W152" and "'live_rank'" in warning.msg
