@@ -11,6 +11,7 @@ the case itself (then delete the shim).
 import datetime
 from dataclasses import dataclass
 
+import bson
 import pymongo
 
 from mongoeco import MongoClient
@@ -24,7 +25,7 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
-    index_signature, logic, math_operators, rename, timezones,
+    index_signature, logic, math_operators, range_windows, rename, timezones,
 )
 
 
@@ -238,6 +239,24 @@ def tailable_still_needed(client):
         client.drop_database("tailable_probe")
 
 
+def range_windows_still_needed(client):
+    """Return whether mongoeco itself still refuses a range window over Decimal128 values.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.range_window_probe.prices
+
+    def probe():
+        collection.insert_many([{"p": bson.Decimal128("1.5")}, {"p": bson.Decimal128("2")}])
+        list(collection.aggregate([{"$setWindowFields": {"sortBy": {"p": 1}, "output": {
+            "n": {"$sum": 1, "window": {"range": [bson.Decimal128("-0.5"), 0]}}}}}]))
+
+    try:
+        return _refused_without(range_windows, probe)
+    finally:
+        client.drop_database("range_window_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -258,6 +277,9 @@ def install():
     # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
     # ordering and distance filters send.
     geo.install()
+    # Deviation "range-window-decimal128": mongoeco 4.11 refuses a Decimal128 sort value or
+    # bound in a range window, which a RANGE frame over a DecimalField sends.
+    range_windows.install()
 
 
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
