@@ -173,3 +173,67 @@ def test_a_generic_relation_joins_text_object_ids_under_its_content_type(generic
     }
     assert list(queryset) == [page]
     assert list(Page.objects.filter(links__value="post link")) == []
+
+
+@pytest.fixture
+def customers(db):
+    """A ForeignObject over two columns, as Django's own foreign_object tests declare it."""
+    from django.db import connection, models
+    from django.test.utils import isolate_apps
+
+    with isolate_apps("tests.testapp"):
+        class Customer(models.Model):
+            company = models.CharField(max_length=10)
+            number = models.IntegerField()
+            name = models.CharField(max_length=20)
+
+            class Meta:
+                app_label = "testapp"
+
+        class Contact(models.Model):
+            company_code = models.CharField(max_length=10)
+            customer_number = models.IntegerField(null=True)
+            customer = models.ForeignObject(
+                Customer, models.CASCADE, from_fields=["company_code", "customer_number"],
+                to_fields=["company", "number"], related_name="contacts")
+            label = models.CharField(max_length=20)
+
+            class Meta:
+                app_label = "testapp"
+
+        with connection.schema_editor() as editor:
+            editor.create_model(Customer)
+            editor.create_model(Contact)
+        try:
+            yield Customer, Contact
+        finally:
+            with connection.schema_editor() as editor:
+                editor.delete_model(Contact)
+                editor.delete_model(Customer)
+
+
+def test_a_join_over_two_columns_compares_both_in_the_lookup(customers):
+    Customer, Contact = customers
+    Customer.objects.create(company="acme", number=1, name="Ann")
+    Customer.objects.create(company="acme", number=2, name="Bob")
+    Customer.objects.create(company="zeta", number=1, name="Cid")
+    for company, number, label in [("acme", 1, "a1"), ("zeta", 1, "z1"), ("acme", 2, "a2"),
+                                   ("acme", None, "none")]:
+        Contact.objects.create(company_code=company, customer_number=number, label=label)
+    queryset = Contact.objects.filter(customer__name__in=["Ann", "Cid"]).values_list(
+        "label", flat=True).order_by("label")
+    assert pipeline(queryset)[0] == {"$lookup": {
+        "from": Customer._meta.db_table, "as": Customer._meta.db_table,
+        "let": {"key0": "$company_code", "key1": "$customer_number"},
+        "pipeline": [{"$match": {
+            "company": {"$ne": None}, "number": {"$ne": None},
+            "$expr": {"$and": [{"$eq": ["$company", "$$key0"]},
+                               {"$eq": ["$number", "$$key1"]}]}}}],
+    }}
+    assert list(queryset) == ["a1", "z1"]
+    # The reverse join, and a contact whose key is partly null joins nothing.
+    assert sorted(Customer.objects.filter(contacts__label__in=["a2", "none"]).values_list(
+        "name", flat=True)) == ["Bob"]
+    assert [(c.label, c.customer.name) for c in Contact.objects.select_related(
+        "customer").exclude(customer_number=None).order_by("label")] == [
+        ("a1", "Ann"), ("a2", "Bob"), ("z1", "Cid")]

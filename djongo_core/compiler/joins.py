@@ -7,7 +7,6 @@ match, exactly as Django expects from SQL.
 """
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db import NotSupportedError
 from django.db.models.expressions import Col
 from django.db.models.sql.constants import LOUTER
 
@@ -37,25 +36,26 @@ def preserve_rows(query, joined):
 def lookup_stages(query, alias, translator):
     """Return the stages that bring alias's documents into each row."""
     join = query.alias_map[alias]
-    if len(join.join_fields) != 1:
-        raise NotSupportedError("Joins on composite keys are not supported yet.")
-    (lhs_field, rhs_field), = join.join_fields
-    local = translator.prefixes[join.parent_alias] + stored_name(lhs_field)
-    foreign = stored_name(rhs_field)
-    lookup = {"from": join.table_name, "localField": local, "foreignField": foreign, "as": alias}
+    pairs = [(translator.prefixes[join.parent_alias] + stored_name(lhs), stored_name(rhs),
+              _compares_as_text(lhs, rhs)) for lhs, rhs in join.join_fields]
+    lookup = {"from": join.table_name}
     matches, subqueries = [], []
-    as_text = _text_comparison(lhs_field, rhs_field, foreign)
-    if as_text is not None:
-        # A key stored as text joined to one that is not (a generic relation's CharField
-        # object_id and an integer primary key): SQL databases cast one side (PostgreSQL's
-        # prepare_join_on_clause()); MongoDB's equality would never match, so compare as text.
-        del lookup["localField"], lookup["foreignField"]
-        lookup["let"] = {"key": "$" + local}
-        matches.append({"$expr": as_text})
-    if foreign != "_id":
-        # $lookup pairs a null or missing local value with foreign documents whose field is null
-        # or missing; SQL's join never matches NULL, so those documents are left out.
-        matches.append({foreign: {"$ne": None}})
+    # $lookup pairs a null or missing local value with foreign documents whose field is null
+    # or missing; SQL's join never matches NULL, so those documents are left out.
+    matches.extend({foreign: {"$ne": None}} for _, foreign, _ in pairs if foreign != "_id")
+    if len(pairs) == 1 and not pairs[0][2]:
+        lookup.update(localField=pairs[0][0], foreignField=pairs[0][1], **{"as": alias})
+    else:
+        lookup["as"] = alias
+        # Keys compared inside the pipeline: several columns (a ForeignObject over a composite
+        # key), or a key stored as text joined to one that is not (a generic relation's
+        # CharField object_id and an integer primary key), which SQL databases cast (PostgreSQL's
+        # prepare_join_on_clause()) and MongoDB's equality would never match: compared as text.
+        names = ["key"] if len(pairs) == 1 else [f"key{index}" for index in range(len(pairs))]
+        lookup["let"] = {name: "$" + local for name, (local, _, _) in zip(names, pairs)}
+        tests = [_key_equality(foreign, "$$" + name, as_text)
+                 for name, (_, foreign, as_text) in zip(names, pairs)]
+        matches.append({"$expr": tests[0] if len(tests) == 1 else {"$and": tests}})
     inner_translator = Translator(translator.compiler, {alias: ""}, outer=translator)
     for condition in _on_conditions(join, alias):
         # The join's extra conditions are part of its ON clause: they run inside the $lookup,
@@ -91,15 +91,25 @@ def _on_conditions(join, alias):
     return [condition for condition in conditions if condition is not None]
 
 
-def _text_comparison(lhs_field, rhs_field, foreign):
-    """Return the join's key equality compared as text when exactly one key is stored as
-    text, else None (the keys are compared as they are, by localField/foreignField)."""
-    local_text, foreign_text = (_stored_as_text(field) for field in (lhs_field, rhs_field))
+def _compares_as_text(lhs_field, rhs_field):
+    """Return which key of a join is converted to text: "local", "foreign", or None when both
+    or neither are stored as text (they compare as they are)."""
+    local_text, foreign_text = _stored_as_text(lhs_field), _stored_as_text(rhs_field)
     if local_text == foreign_text:
         return None
-    if foreign_text:
-        return {"$eq": ["$" + foreign, {"$toString": "$$key"}]}
-    return {"$eq": [{"$toString": "$" + foreign}, "$$key"]}
+    return "local" if foreign_text else "foreign"
+
+
+def _key_equality(foreign, variable, converted):
+    """Return the join's equality of a foreign key path and the row's key variable, the
+    non-text side converted to text (the foreign field stays bare where it can, for its
+    index)."""
+    foreign = "$" + foreign
+    if converted == "local":
+        variable = {"$toString": variable}
+    elif converted == "foreign":
+        foreign = {"$toString": foreign}
+    return {"$eq": [foreign, variable]}
 
 
 def _stored_as_text(field):
