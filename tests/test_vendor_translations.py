@@ -5,7 +5,7 @@ with an error naming the class and the method to add."""
 import pytest
 from django.db import NotSupportedError
 from django.db.models import (
-    Aggregate, CharField, F, Func, IntegerField, Lookup, Transform, Value,
+    Aggregate, CharField, F, Func, IntegerField, Lookup, Transform,
 )
 from django.db.models.expressions import Col
 from django.test.utils import register_lookup

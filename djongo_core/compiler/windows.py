@@ -4,40 +4,24 @@ Each Window becomes one `$setWindowFields` stage writing a field `__w<n>`; the e
 mention the window then read that field. `$setWindowFields` sorts by field paths only, so an
 ordering expression that is not a stored field is computed into `__w<n>_s<k>` first.
 
-SQL's frames map onto MongoDB's windows. ROWS frames are `documents` windows. RANGE frames are
-`range` windows, which MongoDB computes over one ascending numeric sort key, and whose "current"
-bound is the current document, not its peers (the rows that tie with it):
-
-- A frame bounded only by UNBOUNDED and CURRENT ROW (SQL's default with an ordering, which ends
-  at the current row's last peer) sorts by the rows' dense rank in the window's ordering, computed
-  by a `$setWindowFields` before it: peers share a rank, so `range: [..., 0]` takes them all, for
-  any ordering (text, several keys, descending, nulls).
-- A frame with offsets (`ValueRange(-2, 2)`) needs one ordering expression: a number or decimal,
-  a duration (stored as microseconds) or a date or datetime (read as milliseconds), negated
-  for a descending ordering, with timedelta or Decimal offsets converted to the same scale. Rows
-  whose key is null are peers of each other only, as in SQL: they form a partition of their own.
+SQL's frames map onto MongoDB's windows: ROWS frames are `documents` windows, RANGE frames
+`range` windows, whose sort key compiler/window_frames.py works out.
 """
 
-import datetime
-import decimal
-
-from bson import Decimal128
 from django.db import NotSupportedError
 from django.db.models import Avg, Count, Max, Min, StdDev, Sum, Variance
 from django.db.models import functions
 from django.db.models.expressions import OrderBy, RowRange, ValueRange
 
-from djongo_core.compiler.expressions import INTEGER_FIELDS, TEMPORAL_FIELDS
+from djongo_core.compiler.expressions import TEMPORAL_FIELDS
+from djongo_core.compiler.window_frames import (
+    ORDERED_TYPES, RangeSort, may_be_null, offset, peer_bound,
+)
 from djongo_core.compiler.lookups import not_null
 from djongo_core.compiler.tree import internal_type
 
 PREFIX = "__w"
 WHOLE_PARTITION = {"documents": ["unbounded", "unbounded"]}
-# What a RANGE frame with offsets can order by: numbers, durations and dates.
-_NUMERIC_TYPES = INTEGER_FIELDS | {"FloatField", "DecimalField"}
-_ORDERED_TYPES = _NUMERIC_TYPES | TEMPORAL_FIELDS | {"DurationField"}
-_MILLISECOND = datetime.timedelta(milliseconds=1)
-_MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 class WindowStages:
@@ -78,7 +62,7 @@ class WindowStages:
                 precomputed[path] = translator.expression(expression)
             sort[path] = -1 if descending else 1
         # A RANGE frame may sort by a key of its own (a rank, a numeric key), computed first.
-        self._range = _RangeSort(name, spec.get("partitionBy"), sort)
+        self._range = RangeSort(name, spec.get("partitionBy"), sort)
         outputs, finish = self._outputs(name, window, order)
         sort = self._range.sort
         if not sort and _needs_order(outputs):
@@ -216,8 +200,8 @@ class WindowStages:
                 # Without an ordering every row of the partition is a peer of every other.
                 return WHOLE_PARTITION
             if start in (None, 0) and end in (None, 0):
-                return self._range.by_rank(_peer_bound(start, "unbounded"),
-                                           _peer_bound(end, "unbounded"))
+                return self._range.by_rank(peer_bound(start, "unbounded"),
+                                           peer_bound(end, "unbounded"))
             return self._offset_frame(order, start, end)
         raise NotSupportedError(f"{type(frame).__name__} window frames are not supported.")
 
@@ -230,7 +214,7 @@ class WindowStages:
 
     def _offset_frame(self, order, start, end):
         """A RANGE frame with offsets, over one numeric, duration or date ordering key."""
-        if len(order) != 1 or internal_type(order[0][0]) not in _ORDERED_TYPES:
+        if len(order) != 1 or internal_type(order[0][0]) not in ORDERED_TYPES:
             raise NotSupportedError(
                 "A RANGE window frame with offsets needs one ordering expression that is a "
                 "number, a decimal, a duration, a date or a datetime; use RowRange, or order by "
@@ -245,120 +229,14 @@ class WindowStages:
             # A range window sorts ascending: the key is negated, and "N preceding" in the
             # descending order is N below the negated key, as in the ascending one.
             key = {"$multiply": [key, -1]}
-        bounds = [_offset(start, kind, expression, "start"), _offset(end, kind, expression, "end")]
-        return self._range.by_key(key, _may_be_null(expression), bounds)
+        bounds = [offset(start, kind, expression, "start"), offset(end, kind, expression, "end")]
+        return self._range.by_key(key, may_be_null(expression), bounds)
 def _is_field_path(mql):
     return isinstance(mql, str) and mql.startswith("$") and not mql.startswith("$$")
 
 
 def _bound(value, unbounded):
     return unbounded if value is None else "current" if value == 0 else value
-
-
-def _peer_bound(value, unbounded):
-    # In a range window 0 is the current row's value, which takes in its peers; MongoDB's
-    # "current" would stop at the current document.
-    return unbounded if value is None else 0
-
-
-def _offset(value, kind, expression, which):
-    """Return a RANGE frame offset in the scale of the frame's numeric key."""
-    if value is None:
-        return "unbounded"
-    field = getattr(expression, "output_field", None)
-    label = f"a {kind}" if kind else "this ordering"
-    if kind in TEMPORAL_FIELDS:
-        if isinstance(value, int) and kind == "DateField":
-            value = datetime.timedelta(days=value)  # a date's unit, as date + n in SQL
-        if not isinstance(value, datetime.timedelta):
-            raise NotSupportedError(
-                f"The {which} of a RANGE frame over {label} must be a datetime.timedelta (or, "
-                f"over a DateField, a number of days); got {value!r}."
-            )
-        if value % _MILLISECOND:
-            raise NotSupportedError(
-                f"The {which} of a RANGE frame over {label} must be whole milliseconds, the "
-                f"precision of MongoDB's dates; got {value!r}."
-            )
-        return value // _MILLISECOND
-    if kind == "DurationField":
-        if not isinstance(value, datetime.timedelta):
-            raise NotSupportedError(
-                f"The {which} of a RANGE frame over a DurationField must be a "
-                f"datetime.timedelta; got {value!r}."
-            )
-        return value // _MICROSECOND  # durations are stored as microseconds
-    if isinstance(value, datetime.timedelta):
-        raise NotSupportedError(
-            f"The {which} of a RANGE frame over {label} ({field.__class__.__name__}) must be a "
-            f"number, not a timedelta; got {value!r}."
-        )
-    if isinstance(value, decimal.Decimal):
-        return Decimal128(value)
-    return value
-
-
-def _may_be_null(expression):
-    target = getattr(expression, "target", None)
-    return target is None or target.null
-
-
-class _RangeSort:
-    """What a RANGE frame asks of its window's stage: the sort key MongoDB's range windows
-    need (one ascending number), and the stages or fields that compute it first."""
-
-    def __init__(self, name, partition, sort):
-        self.name = name
-        self.partition = None  # a replacement for the stage's partitionBy
-        self.original_partition = partition
-        self.sort = sort
-        self.keys = {}  # field -> expression, computed before the stages
-        self.stages = []
-
-    def by_rank(self, lower, upper):
-        """Return a range window over the dense rank of the window's ordering."""
-        rank = f"{self.name}_r"
-        if not self.stages:
-            self.stages = self._rank_stages(rank)
-            self.sort = {rank: 1}
-        return {"range": [lower, upper]}
-
-    def single_sort_key(self):
-        """Sort by one field: MongoDB's $rank and $denseRank take a sortBy of exactly one
-        field (SERVER-56572); several are replaced by their dense rank, which ranks alike."""
-        if len(self.sort) > 1:
-            self.by_rank("unbounded", "unbounded")
-
-    def _rank_stages(self, rank):
-        partition = ({} if self.original_partition is None
-                     else {"partitionBy": self.original_partition})
-        if len(self.sort) == 1:
-            return [{"$setWindowFields": {**partition, "sortBy": self.sort,
-                                          "output": {rank: {"$denseRank": {}}}}}]
-        # Several sort fields: a row starts a new rank where its keys differ from the previous
-        # row's, and its rank counts those starts up to it. Sorting on the start flag last puts a
-        # group's first row first, whatever order ties take in either stage.
-        keys = {f"k{index}": {"$ifNull": ["$" + path, None]}
-                for index, path in enumerate(self.sort)}
-        start = f"{self.name}_start"
-        return [
-            {"$setWindowFields": {**partition, "sortBy": self.sort, "output": {
-                start: {"$shift": {"output": keys, "by": -1}}}}},
-            {"$addFields": {start: {"$cond": [{"$eq": ["$" + start, keys]}, 0, 1]}}},
-            {"$setWindowFields": {**partition, "sortBy": {**self.sort, start: -1}, "output": {
-                rank: {"$sum": "$" + start, "window": {"documents": ["unbounded", "current"]}}}}},
-        ]
-
-    def by_key(self, key, may_be_null, bounds):
-        """Return a range window over a numeric key; null keys are peers of each other only."""
-        field = f"{self.name}_k"
-        if may_be_null:
-            self.partition = {"p": self.original_partition,
-                              "n": {"$eq": [{"$ifNull": [key, None]}, None]}}
-            key = {"$ifNull": [key, 0]}
-        self.keys[field] = key
-        self.sort = {field: 1}
-        return {"range": bounds}
 
 
 def _sort_key(expression):
