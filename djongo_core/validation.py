@@ -2,6 +2,7 @@
 
 from django.apps import apps
 from django.core import checks
+from django.core.exceptions import FieldError
 from django.db import NotSupportedError, router
 from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.models import UniqueConstraint
@@ -58,6 +59,8 @@ class DatabaseValidation(BaseDatabaseValidation):
             return fits_partial_index(self.connection, model, condition)
         except NotSupportedError:
             return False  # a condition the compiler refuses cannot be indexed either
+        except FieldError:
+            return True  # a condition naming what the model lacks: Django's own checks say so
 
     def check_field_type(self, field, field_type):
         """A db_collation must name a MongoDB collation: refused when the model is checked
