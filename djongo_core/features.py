@@ -75,7 +75,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_no_precision_decimalfield = True
     supports_expression_indexes = False
     # Window functions are $setWindowFields stages (compiler/windows.py); RANGE frames with
-    # offsets need one numeric or date ordering; frame exclusions do not exist in MongoDB.
+    # offsets need one number, decimal, duration or date ordering; frame exclusions do not
+    # exist in MongoDB.
     supports_over_clause = True
     supports_frame_range_fixed_distance = True
     supports_frame_exclusion = False

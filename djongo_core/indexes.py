@@ -7,12 +7,8 @@ from django.db.models import Index
 
 from djongo_core.collations import collation_key, field_collation
 from djongo_core.command import Command
+from djongo_core.partial_filters import stored_type_condition
 from djongo_core.documents import stored_name
-
-# A unique index in MongoDB counts null as a value; SQL lets any number of NULLs through a
-# unique constraint. A partial filter on the stored type keeps nulls out of nullable unique
-# indexes, so they behave as in SQL.
-_NUMERIC_TYPES = {"int", "long", "double", "decimal"}
 
 
 @dataclass(frozen=True)
@@ -56,12 +52,14 @@ def keys_collation(model, fields, what):
 
 
 def _non_null_filter(connection, fields):
+    # A unique index in MongoDB counts null as a value; SQL lets any number of NULLs through a
+    # unique constraint. A partial filter on the stored type keeps nulls out of nullable unique
+    # indexes, so they behave as in SQL.
     conditions = {}
     for model_field in fields:
-        bson_type = model_field.db_type(connection)
-        if bson_type is None:
-            continue
-        conditions[stored_name(model_field)] = {"$type": "number" if bson_type in _NUMERIC_TYPES else bson_type}
+        condition = stored_type_condition(connection, model_field)
+        if condition is not None:
+            conditions[stored_name(model_field)] = condition
     return conditions
 
 

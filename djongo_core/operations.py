@@ -301,6 +301,26 @@ class DatabaseOperations(BaseDatabaseOperations):
     def sequence_reset_sql(self, style, model_list):
         return []
 
+    # -- window frames --------------------------------------------------------------------
+
+    def window_frame_range_start_end(self, start=None, end=None):
+        """Check a RANGE frame's offsets: integers as on every backend, and also timedeltas
+        (over dates, datetimes and durations) and Decimals or floats (over decimals and
+        floats), which compiler/windows.py turns into the range window's scale."""
+        for which, value, sign, word in (("start", start, -1, "negative"),
+                                         ("end", end, 1, "positive")):
+            if value is None:
+                continue
+            zero = datetime.timedelta(0) if isinstance(value, datetime.timedelta) else 0
+            offset_type = (int, float, decimal.Decimal, datetime.timedelta)
+            if isinstance(value, bool) or not isinstance(value, offset_type) or (
+                    value * sign < zero):
+                raise ValueError(
+                    f"{which} argument must be a {word} integer, zero, or None, but got "
+                    f"'{value}'."
+                )
+        return start, end
+
 
 @functools.cache
 def _scale(decimal_places):

@@ -22,6 +22,7 @@ from djongo_core.collations import field_collation
 from djongo_core.command import Command
 from djongo_core.compiler import check
 from djongo_core.compiler import generated
+from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
 from djongo_core.indexes import (
@@ -368,18 +369,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Django's contract for what a database cannot hold: an index on expressions, a deferrable
     # or covering unique constraint and a check constraint are left out of the database (the
     # system checks warn: models.W043/W044/W038/W039/W027), and check constraints are still
-    # validated in Python by Model.full_clean().
+    # validated in Python by Model.full_clean(). So is a unique constraint whose condition no
+    # partial index can hold (djongo_core.W151); such an index is left out (W152).
 
     def add_index(self, model, index):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "create_sql"))
-        elif not index.contains_expressions:
+        elif self._indexes_kept(model, index):
             self._create_index(model._meta.db_table, index_spec(self, model, index))
 
     def remove_index(self, model, index):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "remove_sql"))
-        elif not index.contains_expressions:
+        elif self._indexes_kept(model, index):
             self._drop_index(model._meta.db_table, index.name)
 
     def rename_index(self, model, old_index, new_index):
@@ -397,7 +399,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
-        elif self._holds(constraint):
+        elif self._holds(model, constraint):
             self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
 
     def remove_constraint(self, model, constraint):
@@ -408,7 +410,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "remove_sql")
             self._sync_options(without_constraint(model, constraint))
-        elif self._holds(constraint):
+        elif self._holds(model, constraint):
             self._drop_index(model._meta.db_table, constraint.name)
 
     def _run_constraint_kind(self, model, constraint, method):
@@ -474,13 +476,25 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 "Fix or remove such documents first (a RunPython step before the AddConstraint)."
             )
 
-    def _holds(self, constraint):
-        """Return whether MongoDB keeps this constraint (as a unique index)."""
+    def _indexes_kept(self, model, index):
+        """Return whether MongoDB keeps this Meta.indexes entry: not one on expressions, nor one
+        whose condition no partial index can hold (Django leaves both out on databases without
+        such indexes; system check djongo_core.W152 says so)."""
+        return not index.contains_expressions and fits_partial_index(
+            self.connection, model, index.condition)
+
+    def _holds(self, model, constraint):
+        """Return whether MongoDB keeps this constraint (as a unique index).
+
+        A condition no partial index can hold (a negation, startswith...) is left to
+        Model.validate_constraints(), as Django leaves conditional unique constraints on
+        databases without partial indexes; system check djongo_core.W151 says so.
+        """
         return isinstance(constraint, UniqueConstraint) and self._unique_supported(
             condition=constraint.condition, deferrable=constraint.deferrable,
             include=constraint.include, expressions=constraint.expressions,
             nulls_distinct=constraint.nulls_distinct,
-        )
+        ) and fits_partial_index(self.connection, model, constraint.condition)
 
     def alter_index_together(self, model, old_index_together, new_index_together):
         # index_together left Meta in Django 5.1; its historical migrations still run.
@@ -526,11 +540,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             specs.extend(field_index_specs(self, model, field))
         specs.extend(self._together_spec(model, fields) for fields in model._meta.unique_together)
         specs.extend(index_spec(self, model, index) for index in model._meta.indexes
-                     if not index.contains_expressions and not builds_own_index(index))
+                     if not builds_own_index(index) and self._indexes_kept(model, index))
         specs.extend(
             unique_constraint_spec(self, model, constraint)
             for constraint in model._meta.constraints
-            if self._holds(constraint)
+            if self._holds(model, constraint)
         )
         return specs
 

@@ -665,3 +665,22 @@ def test_text_search_matches_more_than_one_batch(articles):
     articles.insert_many([{"_id": 100 + n, "body": "coffee"} for n in range(250)])
     assert len(list(articles.find(SEARCH, {"_id": 1}))) == 253
     assert articles.count_documents(SEARCH) == 253
+
+
+def test_range_windows_over_decimals_follow_mongodb(database):
+    database.prices.drop()
+    database.prices.insert_many([{"_id": i, "p": Decimal128(p)}
+                                 for i, p in enumerate(["1.5", "2", "2.25", "4"])])
+    rows = database.prices.aggregate([{"$setWindowFields": {"sortBy": {"p": 1}, "output": {
+        "n": {"$sum": 1, "window": {"range": [Decimal128("-0.5"), 0.25]}},
+        "rest": {"$sum": 1, "window": {"range": [0, "unbounded"]}}}}}])
+    assert [(row["_id"], row["n"], row["rest"]) for row in rows] == [
+        (0, 1, 4), (1, 3, 3), (2, 2, 2), (3, 1, 1)]
+
+
+def test_range_windows_shim_is_still_needed(embedded_client):
+    assert shims.range_windows_still_needed(embedded_client), (
+        "mongoeco now computes range windows over Decimal128 itself: delete "
+        "djongo_core/embedded/shims/range_windows.py and its entry in "
+        "docs/engine-deviations.md."
+    )

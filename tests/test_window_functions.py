@@ -85,8 +85,8 @@ def test_filtering_on_a_window_value(books):
     assert rows(first) == [("A1",), ("B1",)]
 
 
-def test_a_range_frame_needs_a_numeric_or_date_ordering(books):
-    with pytest.raises(NotSupportedError, match="one numeric or date ordering"):
+def test_a_range_frame_with_offsets_needs_a_numeric_or_date_ordering(books):
+    with pytest.raises(NotSupportedError, match="RANGE window frame with offsets"):
         list(Book.objects.annotate(x=Window(Sum("pages"), order_by="title",
                                             frame=ValueRange(start=-1, end=0))))
 

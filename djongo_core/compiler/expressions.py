@@ -12,7 +12,9 @@ from django.db.models import Lookup, Q
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.where import WhereNode
 
-from djongo_core.compiler import conditions, generated, json_containment, lookups, nested, where
+from djongo_core.compiler import (
+    conditions, generated, json_containment, lookups, nested, vendor, where,
+)
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.lookups import literal
@@ -112,7 +114,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
             # Django's own wording first, so code that expects it recognizes the refusal.
             raise NotSupportedError(
                 f"{type(node).__name__} is not supported on this database backend. djongo-core "
-                f"and the enabled plugins have no MongoDB translation for {node!r}."
+                f"and the enabled plugins have no MongoDB translation for {node!r}. "
+                + vendor.refusal_hint(node)
             )
         return result
 
@@ -128,6 +131,9 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         """Return an aggregation expression for a Django expression node."""
         if self.replacements and node in self.replacements:
             return self.replacements[node]
+        if vendor.defines_translation(node):
+            # Django's as_<vendor> convention: the node's own translation comes first.
+            return vendor.own_translation(node, self, "expression")
         method = _handler(type(node))
         if method is None:
             return self.plugin_node(node, "expression")

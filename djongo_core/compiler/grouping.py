@@ -7,12 +7,12 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models import aggregates
-from django.db.models.expressions import OrderBy
+from django.db.models.expressions import OrderBy, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
+from djongo_core.compiler import vendor
 from djongo_core.compiler.lookups import not_null
-from djongo_core.compiler.tree import outermost
 from djongo_core.django_compat import django_class
 
 # Aggregates newer than Django 5.2 (AnyValue and StringAgg came in 6.0, the bit aggregates in
@@ -62,7 +62,7 @@ class GroupStage:
         self.replacements[expression] = f"$_id.{name}"
 
     def add_aggregates(self, expression):
-        for aggregate in outermost(expression, Aggregate):
+        for aggregate in _group_aggregates(expression):
             if aggregate not in self.replacements:
                 name = f"a{len(self.accumulators)}"
                 self.replacements[aggregate] = self._accumulate(name, aggregate)
@@ -101,6 +101,11 @@ class GroupStage:
         return value
 
     def _accumulate(self, name, aggregate):
+        if vendor.defines_translation(aggregate):
+            # The aggregate's own as_mongodb() gives its accumulator; the row reads its value.
+            self.accumulators[name] = vendor.own_translation(aggregate, self.translator,
+                                                              "accumulator")
+            return f"${name}"
         value = self._argument(aggregate)
         if getattr(aggregate, "order_by", None):
             return self._accumulate_ordered(name, aggregate, value)
@@ -203,6 +208,22 @@ class GroupStage:
             "in": {"$cond": [{"$eq": ["$$value", None]}, "$$this",
                              {"$concat": ["$$value", delimiter, "$$this"]}]},
         }}
+
+
+def _group_aggregates(expression):
+    """Yield the aggregates the $group computes: the outermost ones, except a window's own
+    function (Window(Max("salary"))), which runs over the grouped rows afterwards; aggregates in
+    its arguments, partition or ordering are the group's."""
+    if isinstance(expression, Aggregate):
+        yield expression
+        return
+    parts = expression.get_source_expressions()
+    if isinstance(expression, Window) and isinstance(expression.source_expression, Aggregate):
+        parts = [*expression.source_expression.get_source_expressions(),
+                 expression.partition_by, expression.order_by]
+    for part in parts:
+        if part is not None:
+            yield from _group_aggregates(part)
 
 
 def _ordering(order_by):

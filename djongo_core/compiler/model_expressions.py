@@ -10,6 +10,7 @@ from django.core.exceptions import FullResultSet
 from django.db import NotSupportedError
 from django.db.models.sql.query import Query
 
+from djongo_core import partial_filters
 from djongo_core.compiler.expressions import Translator
 
 
@@ -29,27 +30,35 @@ def model_condition(connection, model, condition):
     return query.build_where(condition), model_translator(connection, model, query)
 
 
+class UnindexableCondition(NotSupportedError):
+    """A condition MongoDB cannot hold in a partial index's filter."""
+
+
 def compile_partial_filter(connection, model, condition, what):
     """Return condition (a Q on model's own fields) as a MongoDB query document usable as an
     index's partialFilterExpression (None when it matches everything); ``what`` names the
-    index in the error raised for a condition MongoDB cannot use there."""
+    index in the UnindexableCondition (a NotSupportedError) raised for a condition MongoDB
+    cannot use there."""
     where, translator = model_condition(connection, model, condition)
     try:
         match = translator.match(where)
     except FullResultSet:
         return None
-    if _uses_expr(match):
-        raise NotSupportedError(
+    match = partial_filters.with_not_null_as_type(match, model, connection)
+    if not partial_filters.fits_partial_filter(match):
+        raise UnindexableCondition(
             f"{what} has a condition MongoDB cannot use in a partial index; use plain field "
-            "comparisons (exact, gt/gte/lt/lte, isnull=False) joined with AND."
+            "comparisons (exact, in, gt/gte/lt/lte, isnull) joined with AND or OR."
         )
     return match
 
 
-def _uses_expr(document):
-    if isinstance(document, dict):
-        return any(key in ("$expr", "$nor", "$not", "$or", "$regex") or _uses_expr(value)
-                   for key, value in document.items())
-    if isinstance(document, list):
-        return any(_uses_expr(item) for item in document)
-    return False
+def fits_partial_index(connection, model, condition):
+    """Return whether a partial index can hold condition (a Q on model's own fields, or None)."""
+    if condition is None:
+        return True
+    try:
+        compile_partial_filter(connection, model, condition, "")
+    except UnindexableCondition:
+        return False
+    return True

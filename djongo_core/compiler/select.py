@@ -518,11 +518,10 @@ class SQLCompiler(compiler.SQLCompiler):
         group = GroupStage(translator)
         keys = []
         if self.query.group_by is True:
-            keys = [e for e in select if not e.contains_aggregate]
+            keys = _group_keys(select, [])
         elif self.query.group_by:
             keys = list(self.query.group_by)
-            keys += [e for e in select if not e.contains_aggregate and e not in keys]
-            keys += [e for e, _ in order if not e.contains_aggregate and e not in keys]
+            keys = _group_keys([*select, *(e for e, _ in order)], keys)
         if having is not None:
             # A column the HAVING filter compares (pages > COUNT(authors)) is grouped by too,
             # so that it still exists after the $group, as in Django's get_group_by().
@@ -600,6 +599,18 @@ class SQLCompiler(compiler.SQLCompiler):
         if hasattr(expression, "refs") and expression.refs in (self.annotation_col_map or {}):
             return f"c{self.annotation_col_map[expression.refs]}"
         return None
+
+
+def _group_keys(expressions, keys):
+    """Add to keys what the expressions group by: themselves, or for a window (computed on
+    the grouped rows, after the $group) the columns it reads, as Django's get_group_by()."""
+    for expression in expressions:
+        if expression.contains_aggregate:
+            continue
+        parts = expression.get_group_by_cols() if expression.contains_over_clause else [
+            expression]
+        keys += [part for part in parts if part not in keys]
+    return keys
 
 
 def _meta_value(expression, translator):

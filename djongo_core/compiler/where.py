@@ -8,10 +8,10 @@ lets the compiler skip the round trip.
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import Lookup
-from django.db.models.expressions import ExpressionList, NegatedExpression
+from django.db.models.expressions import ExpressionList
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
-from djongo_core.compiler import conditions, json, lookups, nested
+from djongo_core.compiler import conditions, json, lookups, nested, vendor
 
 
 def _compile_children(node, compile_child):
@@ -71,6 +71,9 @@ def compile_match(node, translator, lenient=False):
         raise EmptyResultSet
     if isinstance(node, ExtraWhere):
         raise NotSupportedError("QuerySet.extra(where=...) holds SQL, which MongoDB cannot run.")
+    if vendor.defines_translation(node):
+        # Django's as_<vendor> convention: the node's own translation comes first.
+        return vendor.own_translation(node, translator, "match")
     if isinstance(node, Lookup):
         matched = json.json_match(node, translator)
         if matched is None:

@@ -5,10 +5,7 @@ mention the window then read that field. `$setWindowFields` sorts by field paths
 ordering expression that is not a stored field is computed into `__w<n>_s<k>` first.
 
 SQL's frames map onto MongoDB's windows: ROWS frames are `documents` windows, RANGE frames
-`range` windows (one numeric or date sort key, as MongoDB requires). Without a frame SQL uses
-the whole partition, or with an ordering everything up to the current row and its peers: the
-peers need a `range` window, which MongoDB computes for one numeric or date sort key; with any
-other ordering the window ends at the current row itself.
+`range` windows, whose sort key compiler/window_frames.py works out.
 """
 
 from django.db import NotSupportedError
@@ -16,14 +13,15 @@ from django.db.models import Avg, Count, Max, Min, StdDev, Sum, Variance
 from django.db.models import functions
 from django.db.models.expressions import OrderBy, RowRange, ValueRange
 
-from djongo_core.compiler.expressions import INTEGER_FIELDS, TEMPORAL_FIELDS
+from djongo_core.compiler.expressions import TEMPORAL_FIELDS
+from djongo_core.compiler.window_frames import (
+    ORDERED_TYPES, RangeSort, may_be_null, offset, peer_bound,
+)
 from djongo_core.compiler.lookups import not_null
 from djongo_core.compiler.tree import internal_type
 
 PREFIX = "__w"
 WHOLE_PARTITION = {"documents": ["unbounded", "unbounded"]}
-# What a `range` window can sort by: numbers and dates.
-_ORDERED_TYPES = INTEGER_FIELDS | TEMPORAL_FIELDS | {"FloatField", "DecimalField"}
 
 
 class WindowStages:
@@ -36,6 +34,11 @@ class WindowStages:
     def add(self, window):
         if window in self.translator.replacements:
             return
+        connection = self.translator.connection
+        # Window.as_sql()'s checks, which no SQL is compiled here to run.
+        connection.ops.check_expression_support(window)
+        if not connection.features.supports_over_clause:
+            raise NotSupportedError("This backend does not support window expressions.")
         number = len(self.stages)
         name = f"{PREFIX}{number}"
         translator = self.translator
@@ -49,22 +52,32 @@ class WindowStages:
                  (window.order_by.get_source_expressions() if window.order_by else [])]
         precomputed, sort = {}, {}
         for index, (expression, descending) in enumerate(order):
-            if translator.is_path(expression):
+            grouped = translator.replacements.get(expression)
+            if _is_field_path(grouped):
+                path = grouped[1:]  # after a $group, a group key's value: "$_id.g0"
+            elif translator.is_path(expression) and grouped is None:
                 path = translator.field_path(expression)
             else:
                 path = f"{name}_s{index}"
                 precomputed[path] = translator.expression(expression)
             sort[path] = -1 if descending else 1
+        # A RANGE frame may sort by a key of its own (a rank, a numeric key), computed first.
+        self._range = RangeSort(name, spec.get("partitionBy"), sort)
         outputs, finish = self._outputs(name, window, order)
+        sort = self._range.sort
         if not sort and _needs_order(outputs):
             # Numbering and shifting need a sortBy in MongoDB; without an ordering SQL numbers
             # rows in no particular order, which the _id order is one of.
             sort = {"_id": 1}
+        if self._range.partition is not None:
+            spec["partitionBy"] = self._range.partition
         if sort:
             spec["sortBy"] = sort
         spec["output"] = outputs
+        precomputed.update(self._range.keys)
         if precomputed:
             self.stages.append({"$addFields": precomputed})
+        self.stages.extend(self._range.stages)
         self.stages.append({"$setWindowFields": spec})
         if finish is not None:
             self.stages.append({"$addFields": {name: finish}})
@@ -80,7 +93,12 @@ class WindowStages:
         # Aggregates carry their filter and ordering as sources too (None when not given).
         arguments = [None if source is None else self.translator.expression(source)
                      for source in function.get_source_expressions()]
-        frame = self._frame(window, order)
+
+        def frame():
+            # Only the functions that read a frame ask for it: a RANGE frame may change the
+            # stage's sort key, which numbering and shifting must not see.
+            return self._frame(window, order)
+
         count = {"$sum": 1, "window": WHOLE_PARTITION}
         if isinstance(function, functions.RowNumber):
             return {name: {"$documentNumber": {}}}, None
@@ -88,6 +106,7 @@ class WindowStages:
             if not order:
                 return {name: {"$sum": 0, "window": WHOLE_PARTITION}}, {"$literal": 1}
             operator = "$rank" if isinstance(function, functions.Rank) else "$denseRank"
+            self._range.single_sort_key()
             return {name: {operator: {}}}, None
         if isinstance(function, (functions.Lag, functions.Lead)):
             offset = function.get_source_expressions()[1:2]
@@ -99,22 +118,23 @@ class WindowStages:
                      else by, "default": default}
             return {name: {"$shift": shift}}, None
         if isinstance(function, functions.FirstValue):
-            return {name: {"$first": arguments[0], "window": frame}}, None
+            return {name: {"$first": arguments[0], "window": frame()}}, None
         if isinstance(function, functions.LastValue):
-            return {name: {"$last": arguments[0], "window": frame}}, None
+            return {name: {"$last": arguments[0], "window": frame()}}, None
         if isinstance(function, functions.NthValue):
             nth = function.get_source_expressions()[1].value
-            values = {"$push": arguments[0], "window": frame}
+            values = {"$push": arguments[0], "window": frame()}
             return {name: values}, {"$arrayElemAt": [{"$concatArrays": [f"${name}", [None]]},
                                                    {"$min": [nth - 1, {"$size": f"${name}"}]}]}
         if isinstance(function, functions.Ntile):
             return self._ntile(name, function, count)
         if isinstance(function, functions.PercentRank):
+            self._range.single_sort_key()
             outputs = {name: {"$rank": {}}, f"{name}_n": count}
             return outputs, {"$cond": [{"$lte": [f"${name}_n", 1]}, 0.0, {"$divide": [
                 {"$subtract": [f"${name}", 1]}, {"$subtract": [f"${name}_n", 1]}]}]}
         if isinstance(function, functions.CumeDist):
-            peers = self._peers_frame(window, order, "CumeDist")
+            peers = self._peers_frame(order)
             outputs = {name: {"$sum": 1, "window": peers}, f"{name}_n": count}
             return outputs, {"$divide": [f"${name}", f"${name}_n"]}
         return self._aggregate(name, function, arguments, frame)
@@ -126,6 +146,7 @@ class WindowStages:
                 "supported."
             )
         value = arguments[0] if arguments else 1
+        frame = frame()
         if isinstance(function, Count):
             counted = 1 if value == "*" or value is True else {"$cond": [not_null(value), 1, 0]}
             return {name: {"$sum": counted, "window": frame}}, None
@@ -166,9 +187,7 @@ class WindowStages:
     def _frame(self, window, order):
         frame = window.frame
         if frame is None:
-            if not order:
-                return WHOLE_PARTITION
-            return self._peers_frame(window, order, None)
+            return self._peers_frame(order)
         if getattr(frame, "exclusion", None):
             raise NotSupportedError("This backend does not support window frame exclusions.")
         start, end = frame.start.value, frame.end.value
@@ -177,32 +196,47 @@ class WindowStages:
             return {"documents": [_bound(start, "unbounded"), _bound(end, "unbounded")]}
         if isinstance(frame, ValueRange):
             self.translator.connection.ops.window_frame_range_start_end(start, end)
-            if len(order) != 1 or not _orders_by_number_or_date(order[0][0]):
-                raise NotSupportedError(
-                    "A RANGE window frame needs one numeric or date ordering expression in "
-                    "MongoDB; use RowRange, or order by one such field."
-                )
-            return {"range": [_bound(start, "unbounded"), _bound(end, "unbounded")]}
+            if not order or start is None and end is None:
+                # Without an ordering every row of the partition is a peer of every other.
+                return WHOLE_PARTITION
+            if start in (None, 0) and end in (None, 0):
+                return self._range.by_rank(peer_bound(start, "unbounded"),
+                                           peer_bound(end, "unbounded"))
+            return self._offset_frame(order, start, end)
         raise NotSupportedError(f"{type(frame).__name__} window frames are not supported.")
 
-    @staticmethod
-    def _peers_frame(window, order, function_name):
-        """Everything up to the current row and its peers (SQL's default with an ordering)."""
-        if len(order) == 1 and _orders_by_number_or_date(order[0][0]):
-            return {"range": ["unbounded", "current"]}
-        if function_name:
+    def _peers_frame(self, order):
+        """Everything up to the current row and its peers (SQL's default with an ordering;
+        without one, every row of the partition is a peer)."""
+        if not order:
+            return WHOLE_PARTITION
+        return self._range.by_rank("unbounded", 0)
+
+    def _offset_frame(self, order, start, end):
+        """A RANGE frame with offsets, over one numeric, duration or date ordering key."""
+        if len(order) != 1 or internal_type(order[0][0]) not in ORDERED_TYPES:
             raise NotSupportedError(
-                f"{function_name} needs one numeric or date ordering expression in MongoDB."
+                "A RANGE window frame with offsets needs one ordering expression that is a "
+                "number, a decimal, a duration, a date or a datetime; use RowRange, or order by "
+                "one such expression."
             )
-        return {"documents": ["unbounded", "current"]}
+        expression, descending = order[0]
+        kind = internal_type(expression)
+        key = self.translator.expression(expression)
+        if kind in TEMPORAL_FIELDS:
+            key = {"$toLong": key}  # milliseconds since the epoch
+        if descending:
+            # A range window sorts ascending: the key is negated, and "N preceding" in the
+            # descending order is N below the negated key, as in the ascending one.
+            key = {"$multiply": [key, -1]}
+        bounds = [offset(start, kind, expression, "start"), offset(end, kind, expression, "end")]
+        return self._range.by_key(key, may_be_null(expression), bounds)
+def _is_field_path(mql):
+    return isinstance(mql, str) and mql.startswith("$") and not mql.startswith("$$")
 
 
 def _bound(value, unbounded):
     return unbounded if value is None else "current" if value == 0 else value
-
-
-def _orders_by_number_or_date(expression):
-    return internal_type(expression) in _ORDERED_TYPES
 
 
 def _sort_key(expression):

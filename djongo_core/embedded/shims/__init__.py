@@ -11,6 +11,7 @@ the case itself (then delete the shim).
 import datetime
 from dataclasses import dataclass
 
+import bson
 import pymongo
 
 from mongoeco import MongoClient
@@ -24,7 +25,7 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
-    index_signature, logic, math_operators, rename, text_search, timezones,
+    index_signature, logic, math_operators, range_windows, rename, text_search, timezones,
 )
 
 
@@ -273,6 +274,24 @@ def text_search_still_needed(client):
         client.drop_database("text_search_probe")
 
 
+def range_windows_still_needed(client):
+    """Return whether mongoeco itself still refuses a range window over Decimal128 values.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.range_window_probe.prices
+
+    def probe():
+        collection.insert_many([{"p": bson.Decimal128("1.5")}, {"p": bson.Decimal128("2")}])
+        list(collection.aggregate([{"$setWindowFields": {"sortBy": {"p": 1}, "output": {
+            "n": {"$sum": 1, "window": {"range": [bson.Decimal128("-0.5"), 0]}}}}}]))
+
+    try:
+        return _refused_without(range_windows, probe)
+    finally:
+        client.drop_database("range_window_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -293,8 +312,9 @@ def install():
     # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
     # ordering and distance filters send.
     geo.install()
-
-
+    # Deviation "range-window-decimal128": mongoeco 4.11 refuses a Decimal128 sort value or
+    # bound in a range window, which a RANGE frame over a DecimalField sends.
+    range_windows.install()
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.
