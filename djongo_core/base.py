@@ -1,7 +1,7 @@
 """The Django DatabaseWrapper for MongoDB: wiring only; each collaborator has its own module."""
 
 import pymongo
-from django.db import NotSupportedError
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django.db.backends.utils import debug_transaction
@@ -19,6 +19,7 @@ from djongo_core.introspection import DatabaseIntrospection
 from djongo_core.operations import DatabaseOperations
 from djongo_core.plugins import PluginHost
 from djongo_core.schema import DatabaseSchemaEditor
+from djongo_core.settings_keys import prepare_settings
 from djongo_core.validation import DatabaseValidation
 
 # How long is_usable() waits for a ping: ample for a live server, even a remote one that
@@ -147,6 +148,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     ops_class = DatabaseOperations
     validation_class = DatabaseValidation
     SchemaEditorClass = DatabaseSchemaEditor
+
+    def __init__(self, settings_dict, alias=DEFAULT_DB_ALIAS):
+        # Before Django's own set-up: a misspelt key fails here, at the first use of the
+        # alias, and djongo 1.x's keys are rewritten into the ones read below.
+        prepare_settings(alias, settings_dict)
+        super().__init__(settings_dict, alias)
 
     @cached_property
     def plugin_host(self):
