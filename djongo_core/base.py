@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from djongo_core import clients, dbapi
 from djongo_core.client import DatabaseClient
 from djongo_core.command import Command
+from djongo_core.concerns import ModelConcerns
 from djongo_core.connection_params import parse_connection_params
 from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
@@ -164,6 +165,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return Executor(self)
 
     @cached_property
+    def model_concerns(self):
+        return ModelConcerns(self.alias, self.settings_dict.get("MODEL_OPTIONS") or {})
+
+    @cached_property
     def counters(self):
         return CounterAllocator(self.executor)
 
@@ -189,6 +194,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         # The plugins load, and check their settings, before a client is opened: a mistake
         # there then leaves no client behind.
         self.transaction_manager  # evaluated for its checks only
+        self.model_concerns  # likewise
         client = clients.acquire(self.alias, conn_params)
         self._connection_params = conn_params
         return MongoConnection(client, client.get_database(conn_params.database))

@@ -30,6 +30,10 @@ class Command:
     # Another database of the same client (test databases are created and dropped this way);
     # None is the connection's own.
     database: str | None = None
+    # Read/write concern and read preference the collection is given for this command
+    # (djongo_core.concerns.Concerns): the model's MODEL_OPTIONS or a QuerySet's
+    # with_concerns(), attached by the executor. None: the client's own.
+    concerns: Any = field(default=None, compare=False, repr=False)
 
     def replaced(self, **changes):
         """Return a copy with some of its parts replaced (the origin is kept)."""

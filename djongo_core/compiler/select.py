@@ -25,6 +25,7 @@ from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
+from djongo_core.concerns import query_concerns
 from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.distinct import (
@@ -203,6 +204,7 @@ class SQLCompiler(compiler.SQLCompiler):
         """Return the plan this query runs: the core's, then the plugins' rewrites of it."""
         plan = self.build_plan()
         plan.command.model = self.query.model
+        plan.command.concerns = query_concerns(self.query)
         return self.connection.plugin_host.plan_query(self, plan)
 
     def build_plan(self, outer=None):

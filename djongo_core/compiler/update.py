@@ -6,6 +6,7 @@ from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
 from djongo_core.command import Command
+from djongo_core.concerns import query_concerns
 from djongo_core.compiler.bulk_update import per_object_command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
@@ -28,6 +29,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             command = self._command()
         except EmptyResultSet:
             command = None
+        if command:
+            command.concerns = query_concerns(self.query)
         matched = self.connection.executor.run(command).matched_count if command else 0
         for query in self.query.get_related_updates():
             related = query.get_compiler(self.using).execute_sql(result_type)
