@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bson import json_util
+from gridfs import GridFSBucket
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 
 # Shell-style rendering for connection.queries: relaxed extended JSON reads like mongosh input.
@@ -17,7 +18,8 @@ _JSON_OPTIONS = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED)
 
 @dataclass
 class Command:
-    """A pymongo method call on one collection (or on the database when collection is None)."""
+    """A pymongo method call on one collection (or on the database when collection is None, or
+    on a GridFS bucket of it when bucket is set)."""
 
     collection: str | None
     operation: str
@@ -34,6 +36,9 @@ class Command:
     # (djongo_core.concerns.Concerns): the model's MODEL_OPTIONS or a QuerySet's
     # with_concerns(), attached by the executor. None: the client's own.
     concerns: Any = field(default=None, compare=False, repr=False)
+    # A GridFS bucket of the database (its name, "fs" by default): the command is then a
+    # method of pymongo's GridFSBucket on it (djongo_core.files).
+    bucket: str | None = None
 
     def replaced(self, **changes):
         """Return a copy with some of its parts replaced (the origin is kept)."""
@@ -43,6 +48,9 @@ class Command:
         """Return the pymongo object whose method runs this command."""
         if self.database is not None:
             database = database.client[self.database]
+        if self.bucket is not None:
+            # Made for each command: a bucket is two collection objects, no I/O.
+            return GridFSBucket(database, bucket_name=self.bucket)
         return database if self.collection is None else database[self.collection]
 
     def as_mql(self) -> str:
@@ -53,7 +61,10 @@ class Command:
         if options:
             parts.append(_render(options))
         owner = "db" if self.database is None else f"db.getSiblingDB({_render(self.database)})"
-        if self.collection is not None:
+        if self.bucket is not None:
+            # mongosh has no GridFS API: the bucket is shown as pymongo names it.
+            owner += f".gridfs({_render(self.bucket)})"
+        elif self.collection is not None:
             owner += f".{self.collection}"
         return f"{owner}.{self.operation}({', '.join(parts)})"
 

@@ -84,3 +84,21 @@ class Rectangle(models.Model):
         output_field=models.BooleanField(),
         db_persist=False,
     )
+
+
+def gridfs_storage():
+    """The GridFS storage of the tests' settings (STORAGES["gridfs"])."""
+    from django.core.files.storage import storages
+
+    return storages["gridfs"]
+
+
+class Attachment(models.Model):
+    """Files kept in GridFS, beside the documents that name them."""
+
+    title = models.CharField(max_length=50)
+    document = models.FileField(storage=gridfs_storage, upload_to="docs/")
+    picture = models.ImageField(storage=gridfs_storage, upload_to="pictures/", blank=True,
+                                width_field="picture_width", height_field="picture_height")
+    picture_width = models.IntegerField(null=True, blank=True)
+    picture_height = models.IntegerField(null=True, blank=True)
