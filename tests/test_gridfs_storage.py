@@ -178,3 +178,22 @@ def test_the_view_answers_conditional_requests_and_missing_files():
 def test_the_view_refuses_a_storage_that_is_not_gridfs():
     with pytest.raises(ImproperlyConfigured, match=r"STORAGES\['gridfs'\] is InMemoryStorage"):
         Client(raise_request_exception=True).get("/gridfs/x")
+
+
+def test_a_file_uploaded_through_the_admin_streams_back_byte_identical():
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("admin", "admin@example.com", "admin")
+    client = Client()
+    client.login(username="admin", password="admin")
+    data = os.urandom(255 * 1024 * 2 + 5)
+    response = client.post("/admin/testapp/attachment/add/", {
+        "title": "scan", "document": SimpleUploadedFile("scan.pdf", data, "application/pdf")})
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.document.name == "docs/scan.pdf"
+    change = client.get(f"/admin/testapp/attachment/{attachment.pk}/change/").content.decode()
+    assert 'href="/gridfs/docs/scan.pdf"' in change
+    served = client.get("/gridfs/docs/scan.pdf")
+    assert served["Content-Type"] == "application/pdf"
+    assert b"".join(served.streaming_content) == data
