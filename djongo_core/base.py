@@ -16,6 +16,7 @@ from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
 from djongo_core.features import DatabaseFeatures
+from djongo_core.flexible import FlexibleSchema
 from djongo_core.introspection import DatabaseIntrospection
 from djongo_core.operations import DatabaseOperations
 from djongo_core.plugins import PluginHost
@@ -169,6 +170,10 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return ModelConcerns(self.alias, self.settings_dict.get("MODEL_OPTIONS") or {})
 
     @cached_property
+    def flexible_schema(self):
+        return FlexibleSchema(self.alias, self.settings_dict.get("FLEXIBLE_SCHEMA") or False)
+
+    @cached_property
     def counters(self):
         return CounterAllocator(self.executor)
 
@@ -195,6 +200,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         # there then leaves no client behind.
         self.transaction_manager  # evaluated for its checks only
         self.model_concerns  # likewise
+        self.flexible_schema  # likewise
         client = clients.acquire(self.alias, conn_params)
         self._connection_params = conn_params
         return MongoConnection(client, client.get_database(conn_params.database))

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 
 from djongo_core.fields import ObjectIdAutoField
 
@@ -102,3 +102,15 @@ class Attachment(models.Model):
                                 width_field="picture_width", height_field="picture_height")
     picture_width = models.IntegerField(null=True, blank=True)
     picture_height = models.IntegerField(null=True, blank=True)
+
+
+class Idea(models.Model):
+    """A prototype's model, grown field by field (tests/test_flexible_schema.py)."""
+
+    title = models.CharField(max_length=100)
+    votes = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, default="draft")
+    tags = models.JSONField(default=list)
+    rank = models.IntegerField(db_default=5)
+    noted = models.DateTimeField(db_default=Now())
+    score = models.FloatField(null=True)
