@@ -106,3 +106,48 @@ def test_a_label_naming_nothing_fails_on_first_use():
     with flexible(["testapp.Iddea"]):
         with pytest.raises(ImproperlyConfigured, match=r"names 'testapp.iddea', which is neither"):
             list(Idea.objects.all())
+
+
+# -- manage.py schemadrift ----------------------------------------------------------------------
+
+
+def drift_report(*args):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("schemadrift", "testapp", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_schemadrift_counts_missing_fields_wrong_types_and_unknown_keys_by_collection():
+    import json
+
+    Idea.objects.create(title="new")
+    store(_id=100, title="old", legacy_note="x")
+    store(_id=101, title="older", votes="many", legacy_note="y", other=1)
+    store(_id=102, title=None, votes=3, rank=2**40, noted=datetime(2024, 1, 1), status="s",
+          tags=["a"])
+    report = {entry["collection"]: entry for entry in json.loads(drift_report("--json"))}
+    idea = report["testapp_idea"]
+    assert idea["model"] == "testapp.Idea" and idea["documents"] == 4
+    assert idea["missing"] == {"votes": 1, "status": 2, "tags": 2, "rank": 2, "noted": 2,
+                               "score": 3}
+    # A long in an IntegerField reads without loss; a string or a null there does not.
+    assert idea["wrong_types"] == {"votes": {"string": 1}, "title": {"null": 1}}
+    assert idea["expected_types"] == {"votes": ["int", "long"], "title": ["string"]}
+    assert idea["unknown_keys"] == {"legacy_note": 2, "other": 1}
+    assert report["testapp_author"]["documents"] == 0
+
+
+def test_schemadrift_writes_a_readable_report_and_check_fails_on_drift():
+    Author.objects.create(name="Ann")
+    store(_id=100, title="old")
+    text = drift_report()
+    assert "testapp.Idea (collection 'testapp_idea', 1 document)" in text
+    assert "  missing field  votes: in 1" in text
+    assert "testapp.Author (collection 'testapp_author', 1 document): no drift" in text
+    with pytest.raises(SystemExit) as exited:
+        drift_report("--check")
+    assert exited.value.code == 1
