@@ -65,6 +65,7 @@ def test_client_disagreeing_with_a_key_of_its_own_is_refused():
         prepare_settings("legacy", {"NAME": "s", "OPTIONS": {"w": 2}, "CLIENT": {"w": 1}})
 
 
+@pytest.mark.usefixtures("db")
 def test_a_djongo_1_block_connects_where_client_says():
     Author.objects.create(name="Ann")
     host = connection.settings_dict["HOST"]
@@ -111,3 +112,28 @@ def test_logging_configures_the_backend_logger_as_djongo_did():
 def test_an_invalid_logging_block_is_improperly_configured():
     with pytest.raises(ImproperlyConfigured, match=r"'LOGGING'\] is not a valid logging"):
         prepare_settings("legacy", {"NAME": "s", "LOGGING": {"version": 2}})
+
+
+# -- DjongoManager's mongo_* passthrough ---------------------------------------------------------
+
+
+@pytest.mark.usefixtures("db")
+def test_mongo_methods_of_the_manager_call_the_collection_through_the_executor():
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.testapp.models import Idea
+
+    with CaptureQueriesContext(connection) as queries:
+        Idea.objects.mongo_insert_one({"_id": 1, "title": "raw"})
+        found = list(Idea.objects.mongo_find({"title": "raw"}, {"_id": 0}))
+        counted = Idea.objects.filter(title="x").mongo_count_documents({})
+    assert found == [{"title": "raw"}] and counted == 1
+    assert [q["sql"] for q in queries.captured_queries] == [
+        'db.testapp_idea.insert_one({"_id": 1, "title": "raw"})',
+        'db.testapp_idea.find({"title": "raw"}, {"_id": 0})',
+        'db.testapp_idea.count_documents({})',
+    ]
+    with pytest.raises(AttributeError, match="no attribute 'mongo_'"):
+        Idea.objects.mongo_
+    with pytest.raises(AttributeError, match="no attribute 'other'"):
+        Idea.objects.other

@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower, Now
 
 from djongo_core.fields import ObjectIdAutoField
+from djongo_core.managers import MongoManager
 
 
 class Author(models.Model):
@@ -114,3 +115,6 @@ class Idea(models.Model):
     rank = models.IntegerField(db_default=5)
     noted = models.DateTimeField(db_default=Now())
     score = models.FloatField(null=True)
+
+    # djongo 1.x's mongo_* passthrough (tests/test_djongo_settings.py).
+    objects = MongoManager()
