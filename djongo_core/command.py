@@ -26,8 +26,9 @@ class Command:
     args: tuple = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     # Where the command comes from, for plugins wrapping djongo_execute: the model class whose
-    # query, write or migration it serves (None for database-level work: counters' __schema__,
-    # introspection of every collection...). Not part of the call: equal commands stay equal.
+    # query, write, counter update in __schema__ or migration it serves (None for database-level
+    # work: introspection of every collection...). Not part of the call: equal commands stay
+    # equal.
     model: Any = field(default=None, compare=False, repr=False)
     # Another database of the same client (test databases are created and dropped this way);
     # None is the connection's own.
