@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models.functions import Lower, Now
 
 from djongo_core.fields import ObjectIdAutoField
+from djongo_core.files import GridFSStorage
 from djongo_core.managers import MongoManager
 
 
@@ -88,10 +89,10 @@ class Rectangle(models.Model):
 
 
 def gridfs_storage():
-    """The GridFS storage of the tests' settings (STORAGES["gridfs"])."""
-    from django.core.files.storage import storages
-
-    return storages["gridfs"]
+    """Files in the default database's GridFS bucket, served at /gridfs/ (tests/urls.py). Made
+    here rather than read from STORAGES: other settings (tests/reliability) import these models
+    too."""
+    return GridFSStorage(base_url="/gridfs/")
 
 
 class Attachment(models.Model):
