@@ -74,6 +74,18 @@ def test_a_model_s_writes_and_counter_commands_carry_its_write_concern_others_do
     assert by_collection == {"testapp_author": wanted, "testapp_book": None}
 
 
+def test_a_cascaded_delete_carries_the_options_of_the_model_it_deletes():
+    options = {**MAJORITY, "testapp.Book": {"w": 1, "j": True}}
+    with wired(options) as wire:
+        ann = Author.objects.create(name="Ann")
+        Book.objects.create(title="T", author=ann)
+        ann.delete()
+    assert [c["writeConcern"] for c in wire.commands("delete", "testapp_book")] == [
+        {"w": 1, "j": True}]
+    assert [c["writeConcern"] for c in wire.commands("delete", "testapp_author")] == [
+        {"w": "majority", "wtimeout": 5000}]
+
+
 def reads(wire, collection):
     return wire.commands("find", collection) + wire.commands("aggregate", collection)
 

@@ -162,6 +162,16 @@ def test_an_unsatisfiable_range_is_416_and_several_ranges_get_the_whole_file():
     assert b"".join(response.streaming_content) == b"0123456789"
 
 
+def test_a_head_request_gets_the_headers_and_if_range_of_another_version_the_whole_file():
+    storages["gridfs"].save("h.txt", ContentFile(b"0123456789"))
+    head = Client().head("/gridfs/h.txt")
+    assert head.status_code == 200 and head["Content-Length"] == "10"
+    assert b"".join(head.streaming_content) == b""
+    whole = Client().get("/gridfs/h.txt", headers={"Range": "bytes=0-1", "If-Range": '"old"'})
+    assert whole.status_code == 200
+    assert b"".join(whole.streaming_content) == b"0123456789"
+
+
 def test_the_view_answers_conditional_requests_and_missing_files():
     storages["gridfs"].save("c.txt", ContentFile(b"x"))
     first = Client().get("/gridfs/c.txt")

@@ -94,12 +94,12 @@ class GridFSStorage(Storage):
         return base_url + filepath_to_uri(name).lstrip("/")
 
     def get_created_time(self, name):
-        return _django_datetime(self._find({"filename": name}, {"uploadDate": 1},
-                                           sort=[("uploadDate", 1), ("_id", 1)], limit=1,
-                                           missing=name)[0]["uploadDate"])
+        return upload_time(self._find({"filename": name}, {"uploadDate": 1},
+                                      sort=[("uploadDate", 1), ("_id", 1)], limit=1,
+                                      missing=name)[0])
 
     def get_modified_time(self, name):
-        return _django_datetime(self.describe(name)["uploadDate"])
+        return upload_time(self.describe(name))
 
     def get_accessed_time(self, name):
         # GridFS does not record reads.
@@ -183,7 +183,9 @@ def content_type(name, content):
     return guessed or getattr(content, "content_type", None) or DEFAULT_CONTENT_TYPE
 
 
-def _django_datetime(value):
+def upload_time(document):
+    """Return the upload date of a ``<bucket>.files`` document as Django wants datetimes."""
+    value = document["uploadDate"]
     # pymongo returns naive UTC datetimes unless the client is tz_aware.
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)

@@ -21,7 +21,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 from django.views.static import was_modified_since
 
-from djongo_core.files.storage import DEFAULT_CONTENT_TYPE, GridFSStorage
+from djongo_core.files.storage import DEFAULT_CONTENT_TYPE, GridFSStorage, upload_time
 
 # One range only ("bytes=0-99", "bytes=100-", "bytes=-100"); several ranges would need a
 # multipart answer, and a server may answer those with the whole file instead (RFC 9110 14.2).
@@ -41,7 +41,7 @@ def serve(request, name, storage="default"):
     except FileNotFoundError:
         raise Http404(f"No file {name!r}.") from None
     length = document["length"]
-    modified = store.get_modified_time(name).timestamp()
+    modified = upload_time(document).timestamp()
     # A GridFS file never changes: its id identifies its content.
     etag = f'"{document["_id"]}"'
     if (request.headers.get("If-None-Match") == etag
