@@ -6,9 +6,9 @@ from django.db.models.sql.constants import MULTI, NO_RESULTS
 from django.db.models.sql.query import Query
 
 from djongo_core.command import Command
-from djongo_core.concerns import query_concerns
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.expressions import Translator
+from djongo_core.concerns import query_concerns
 
 
 class SQLDeleteCompiler(compiler.SQLDeleteCompiler):

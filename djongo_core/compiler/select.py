@@ -25,8 +25,6 @@ from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
 from djongo_core.command import Command
-from djongo_core.concerns import query_concerns
-from djongo_core.flexible import flexible_rows
 from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.distinct import (
@@ -38,6 +36,8 @@ from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
 from djongo_core.compiler.tree import outermost
 from djongo_core.compiler.windows import WindowStages
+from djongo_core.concerns import query_concerns
+from djongo_core.flexible import flexible_rows
 
 
 # A find's options that become stages when it turns into a pipeline (QueryPlan.pipeline()).

@@ -6,7 +6,6 @@ from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
 from djongo_core.command import Command
-from djongo_core.concerns import query_concerns
 from djongo_core.compiler.bulk_update import per_object_command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
@@ -16,6 +15,7 @@ from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
+from djongo_core.concerns import query_concerns
 
 
 class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
