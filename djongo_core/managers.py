@@ -11,6 +11,7 @@ errors become Django's::
     Entry.objects.mongo_find({"headline": {"$regex": "^A"}})     # a pymongo cursor
     Entry.objects.using("archive").mongo_count_documents({})
     Entry.objects.mongo_update_many({"n": 1}, {"$inc": {"n": 1}})
+    Entry.objects.with_concerns(readPreference="secondary").count()   # docs/concerns.md
 
 The values are pymongo's: documents, not model instances (``djongo_core.raw.raw_aggregate``
 reads a pipeline back as instances).
@@ -19,11 +20,17 @@ reads a pipeline back as instances).
 from django.db import connections, models
 
 from djongo_core.command import Command
+from djongo_core.concerns import with_concerns
 
 PREFIX = "mongo_"
 
 
 class MongoQuerySet(models.QuerySet):
+    def with_concerns(self, **options):
+        """Return a clone whose commands run with these read/write concerns and read
+        preference, over the model's MODEL_OPTIONS (docs/concerns.md)."""
+        return with_concerns(self, **options)
+
     def __getattr__(self, name):
         if not name.startswith(PREFIX) or name == PREFIX:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -156,6 +156,14 @@ def test_a_queryset_overrides_the_model_s_options_for_its_own_commands():
         "w": "majority", "wtimeout": 5000}
 
 
+def test_a_mongo_manager_offers_with_concerns_as_a_queryset_method():
+    from tests.testapp.models import Idea
+
+    with wired({}) as wire:
+        Idea.objects.with_concerns(readConcernLevel="majority").filter(title="x").count()
+    assert reads(wire, "testapp_idea")[0]["readConcern"] == {"level": "majority"}
+
+
 def test_the_queryset_options_stay_on_the_queryset_that_asked():
     base = Author.objects.all()
     asked = with_concerns(base, w=0)
