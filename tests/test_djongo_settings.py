@@ -20,7 +20,7 @@ def wrapper(alias="legacy", **settings):
 
 @pytest.mark.parametrize(("key", "meant"), [
     ("CLEINT", "CLIENT"), ("plugins", "PLUGINS"), ("OPTION", "OPTIONS"),
-    ("AUTHSOURCE", "AUTH_SOURCE"), ("TRANSACTION", "TRANSACTIONS"),
+    ("AUTHSOURCE", "AUTH_SOURCE"), ("FLEXIBLE", "FLEXIBLE_SCHEMA"),
 ])
 def test_a_misspelt_key_is_refused_naming_it_and_the_nearest_key(key, meant):
     with pytest.raises(ImproperlyConfigured, match=rf"unknown key '{key}'\. Did you mean '{meant}'\?"):
@@ -37,10 +37,21 @@ def test_keys_django_fills_in_and_plugin_settings_are_accepted():
         "NAME": "shop", "HOST": "embedded:", "ATOMIC_REQUESTS": False, "AUTOCOMMIT": True,
         "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "OPTIONS": {}, "TIME_ZONE": None,
         "USER": "", "PASSWORD": "", "PORT": "", "TEST": {"NAME": None},
-        "PLUGINS": [], "TRANSACTIONS": {}, "BULK": {}, "INDEXES": {}, "SCHEMA_VALIDATION": {},
-        "MODEL_OPTIONS": {}, "FLEXIBLE_SCHEMA": False,
+        "PLUGINS": [], "MODEL_OPTIONS": {}, "FLEXIBLE_SCHEMA": False,
     }
     assert wrapper(**settings).settings_dict["NAME"] == "shop"
+
+
+def test_each_installed_plugin_s_settings_key_is_accepted(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    from djongo_core.plugins import manager
+
+    installed = [EntryPoint("my-plugin.v2", "x:y", manager.ENTRY_POINT_GROUP)]
+    monkeypatch.setattr(manager, "installed_entry_points", lambda: installed)
+    assert wrapper(NAME="shop", MY_PLUGIN_V2={}).settings_dict["MY_PLUGIN_V2"] == {}
+    with pytest.raises(ImproperlyConfigured, match=r"unknown key 'TRANSACTIONS'"):
+        wrapper(NAME="shop", TRANSACTIONS={})
 
 
 def test_client_is_merged_into_the_keys_and_options_with_a_warning_showing_them():
