@@ -1,7 +1,7 @@
 """The Django DatabaseWrapper for MongoDB: wiring only; each collaborator has its own module."""
 
 import pymongo
-from django.db import NotSupportedError
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from django.db.backends.utils import debug_transaction
@@ -10,15 +10,18 @@ from django.utils.functional import cached_property
 from djongo_core import clients, dbapi
 from djongo_core.client import DatabaseClient
 from djongo_core.command import Command
+from djongo_core.concerns import ModelConcerns
 from djongo_core.connection_params import parse_connection_params
 from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
 from djongo_core.features import DatabaseFeatures
+from djongo_core.flexible import FlexibleSchema
 from djongo_core.introspection import DatabaseIntrospection
 from djongo_core.operations import DatabaseOperations
 from djongo_core.plugins import PluginHost
 from djongo_core.schema import DatabaseSchemaEditor
+from djongo_core.settings_keys import prepare_settings
 from djongo_core.validation import DatabaseValidation
 
 # How long is_usable() waits for a ping: ample for a live server, even a remote one that
@@ -148,6 +151,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     validation_class = DatabaseValidation
     SchemaEditorClass = DatabaseSchemaEditor
 
+    def __init__(self, settings_dict, alias=DEFAULT_DB_ALIAS):
+        # Before Django's own set-up: a misspelt key fails here, at the first use of the
+        # alias, and djongo 1.x's keys are rewritten into the ones read below.
+        prepare_settings(alias, settings_dict)
+        super().__init__(settings_dict, alias)
+
     @cached_property
     def plugin_host(self):
         return PluginHost.for_database(self.alias, self.settings_dict.get("PLUGINS") or [])
@@ -155,6 +164,14 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     @cached_property
     def executor(self):
         return Executor(self)
+
+    @cached_property
+    def model_concerns(self):
+        return ModelConcerns(self.alias, self.settings_dict.get("MODEL_OPTIONS") or {})
+
+    @cached_property
+    def flexible_schema(self):
+        return FlexibleSchema(self.alias, self.settings_dict.get("FLEXIBLE_SCHEMA") or False)
 
     @cached_property
     def counters(self):
@@ -182,6 +199,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         # The plugins load, and check their settings, before a client is opened: a mistake
         # there then leaves no client behind.
         self.transaction_manager  # evaluated for its checks only
+        self.model_concerns  # likewise
+        self.flexible_schema  # likewise
         client = clients.acquire(self.alias, conn_params)
         self._connection_params = conn_params
         return MongoConnection(client, client.get_database(conn_params.database))

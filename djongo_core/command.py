@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bson import json_util
+from gridfs import GridFSBucket
 from pymongo import DeleteMany, DeleteOne, InsertOne, ReplaceOne, UpdateMany, UpdateOne
 
 # Shell-style rendering for connection.queries: relaxed extended JSON reads like mongosh input.
@@ -17,19 +18,28 @@ _JSON_OPTIONS = json_util.JSONOptions(json_mode=json_util.JSONMode.RELAXED)
 
 @dataclass
 class Command:
-    """A pymongo method call on one collection (or on the database when collection is None)."""
+    """A pymongo method call on one collection (or on the database when collection is None, or
+    on a GridFS bucket of it when bucket is set)."""
 
     collection: str | None
     operation: str
     args: tuple = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
     # Where the command comes from, for plugins wrapping djongo_execute: the model class whose
-    # query, write or migration it serves (None for database-level work: counters' __schema__,
-    # introspection of every collection...). Not part of the call: equal commands stay equal.
+    # query, write, counter update in __schema__ or migration it serves (None for database-level
+    # work: introspection of every collection...). Not part of the call: equal commands stay
+    # equal.
     model: Any = field(default=None, compare=False, repr=False)
     # Another database of the same client (test databases are created and dropped this way);
     # None is the connection's own.
     database: str | None = None
+    # Read/write concern and read preference the collection is given for this command
+    # (djongo_core.concerns.Concerns): the model's MODEL_OPTIONS or a QuerySet's
+    # with_concerns(), attached by the executor. None: the client's own.
+    concerns: Any = field(default=None, compare=False, repr=False)
+    # A GridFS bucket of the database (its name, "fs" by default): the command is then a
+    # method of pymongo's GridFSBucket on it (djongo_core.files).
+    bucket: str | None = None
 
     def replaced(self, **changes):
         """Return a copy with some of its parts replaced (the origin is kept)."""
@@ -39,6 +49,9 @@ class Command:
         """Return the pymongo object whose method runs this command."""
         if self.database is not None:
             database = database.client[self.database]
+        if self.bucket is not None:
+            # Made for each command: a bucket is two collection objects, no I/O.
+            return GridFSBucket(database, bucket_name=self.bucket)
         return database if self.collection is None else database[self.collection]
 
     def as_mql(self) -> str:
@@ -49,7 +62,10 @@ class Command:
         if options:
             parts.append(_render(options))
         owner = "db" if self.database is None else f"db.getSiblingDB({_render(self.database)})"
-        if self.collection is not None:
+        if self.bucket is not None:
+            # mongosh has no GridFS API: the bucket is shown as pymongo names it.
+            owner += f".gridfs({_render(self.bucket)})"
+        elif self.collection is not None:
             owner += f".{self.collection}"
         return f"{owner}.{self.operation}({', '.join(parts)})"
 

@@ -81,7 +81,7 @@ def parse_connection_params(alias: str, settings_dict: dict) -> ConnectionParams
         _reject_with_uri(alias, settings_dict, "PORT", host)
         name = name or _database_from_uri(host)
     elif "://" in host or _SCHEME.match(host) or host.lower() == "embedded":
-        shown = _redact(host)
+        shown = redact(host)
         _fail(alias, "HOST", f"has an unsupported scheme in {shown!r}",
               _meant(shown) + 'Use "mongodb://...", "mongodb+srv://..." or "embedded:".')
     else:
@@ -115,7 +115,7 @@ def _meant(host):
 
 def _reject_with_uri(alias, settings_dict, key, host):
     if settings_dict.get(key) not in (None, ""):
-        _fail(alias, key, f"cannot be combined with HOST {_redact(host)!r}",
+        _fail(alias, key, f"cannot be combined with HOST {redact(host)!r}",
               f"Put the value in the URI instead, or remove {key}.")
 
 
@@ -172,6 +172,6 @@ def _credentials(alias, settings_dict):
     return kwargs
 
 
-def _redact(uri):
+def redact(uri):
     """Return the URI without its password, for error messages."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", uri)

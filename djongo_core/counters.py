@@ -58,7 +58,8 @@ class CounterAllocator:
                 if not unused:
                     continue
                 try:
-                    self.executor.run(give_back_command(collection, len(unused), pool.last))
+                    self.executor.run(give_back_command(collection, len(unused), pool.last)
+                                      .replaced(model=pool.model))
                 except DatabaseError:
                     # The connection cannot run it now (a broken atomic block, a lost
                     # server): the values stay unused, which is harmless.
@@ -70,16 +71,20 @@ class CounterAllocator:
         for pool in self._ahead.values():
             pool.values, pool.first, pool.last = [], None, None
 
-    def reserve(self, collection, column, count):
+    def reserve(self, collection, column, count, model=None):
         """Reserve count values for collection and return them, in increasing order (a range
-        unless reserving_ahead() joined a rest of one call to the next)."""
+        unless reserving_ahead() joined a rest of one call to the next).
+
+        model is the model the values are for: its counter commands carry it (the executor
+        gives them the model's write concern, MODEL_OPTIONS)."""
         if self._ahead_size is None:
-            return self._draw(collection, column, count)
+            return self._draw(collection, column, count, model)
         pool = self._ahead.get(collection)
         if pool is None or pool.column != column:
-            pool = self._ahead[collection] = _Pool(column)
+            pool = self._ahead[collection] = _Pool(column, model)
         if len(pool.values) < count:
-            drawn = self._draw(collection, column, max(count - len(pool.values), self._ahead_size))
+            drawn = self._draw(collection, column, max(count - len(pool.values), self._ahead_size),
+                               model)
             # Values left from the previous draw are handed out first; the new draw's are the
             # ones that can go back to the counter at the end.
             pool.values = [*pool.values, *drawn]
@@ -87,7 +92,7 @@ class CounterAllocator:
         handed, pool.values = pool.values[:count], pool.values[count:]
         return range(handed[0], handed[-1] + 1) if _consecutive(handed) else handed
 
-    def _draw(self, collection, column, count):
+    def _draw(self, collection, column, count, model):
         counter = self.executor.run(Command(
             SCHEMA_COLLECTION,
             "find_one_and_update",
@@ -95,13 +100,14 @@ class CounterAllocator:
              {"$inc": {"auto.seq": count}, "$set": {"auto.field_names": [column]}}),
             {"upsert": True, "return_document": ReturnDocument.AFTER,
              "projection": {"_id": 0, "auto.seq": 1}},
+            model=model,
         ))
         last = counter["auto"]["seq"]
         return range(last - count + 1, last + 1)
 
-    def raise_to(self, collection, column, value):
+    def raise_to(self, collection, column, value, model=None):
         """Make sure the counter is at least value; a counter is never lowered."""
-        self.executor.run(raise_command(collection, column, value))
+        self.executor.run(raise_command(collection, column, value).replaced(model=model))
 
     def highest_id(self, collection):
         """Return the largest numeric _id stored in collection, or 0 when there is none."""
@@ -115,18 +121,19 @@ class CounterAllocator:
         )))
         return documents[0]["_id"] if documents else 0
 
-    def heal(self, collection, column):
+    def heal(self, collection, column, model=None):
         """Raise a stale counter past the highest id in the collection (after a duplicate key)."""
         # Values drawn ahead came from the stale counter: they may be taken too.
         self._ahead.pop(collection, None)
-        self.raise_to(collection, column, self.highest_id(collection))
+        self.raise_to(collection, column, self.highest_id(collection), model)
 
 
 class _Pool:
     """Values of one counter drawn ahead and not handed out yet."""
 
-    def __init__(self, column):
+    def __init__(self, column, model):
         self.column = column
+        self.model = model
         self.values = []
         # The latest draw: only its values can go back to the counter.
         self.first = self.last = None

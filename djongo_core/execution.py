@@ -38,6 +38,8 @@ class Executor:
         # their cursor wrapper, which this backend does not use. After connecting, as there: a
         # connection closed inside atomic() reopens with that mark cleared.
         connection.validate_no_broken_transaction()
+        # The read/write concern and read preference of the command's model (MODEL_OPTIONS).
+        command = connection.model_concerns.attach(command)
         # A plugin may answer the command itself (the bulk plugin queues writes): it is then
         # not run, not seen by djongo_execute's wrappers and not logged.
         with self._noting_errors():

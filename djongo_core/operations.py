@@ -16,6 +16,7 @@ from django.utils import timezone
 from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.flexible import converter_for
 
 # From Django 6.1 on, Trunc* hand their value to ops.convert_trunc_expression(). Before, they
 # convert it themselves, reading it as wall time in their time zone, while $dateTrunc gives a UTC
@@ -132,6 +133,11 @@ class DatabaseOperations(BaseDatabaseOperations):
         converter = self._converters.get(expression.output_field.get_internal_type())
         if converter is not None:
             converters.append(converter)
+        flexible = self.connection.flexible_schema
+        if flexible.enabled and isinstance(expression, Col) and flexible.covers(
+                expression.target.model):
+            # A model in flexible-schema mode reads values of another type too (flexible.py).
+            return [converter_for(expression.target, converters)]
         return converters
 
     @staticmethod

@@ -43,4 +43,11 @@ TEMPLATES = [{
         "django.contrib.messages.context_processors.messages",
     ]},
 }]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Files in the test database's GridFS bucket, served by djongo_core.files.serve.
+    "gridfs": {"BACKEND": "djongo_core.files.GridFSStorage",
+               "OPTIONS": {"base_url": "/gridfs/"}},
+}
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -315,3 +315,40 @@ def test_only_the_wrong_inputs_of_a_document_or_a_list_are_marked(example_server
     assert page.eval_on_selector_all(f"{tags} input[name=tags]",
                                      "inputs => inputs.map(input => input.ariaInvalid)") == [
         None, "true", None]
+
+
+def test_a_file_uploaded_in_the_admin_is_kept_in_gridfs_and_streams_back_identical(
+        example_server, page, tmp_path):
+    url, articles = example_server
+    database = articles.database
+    # Three GridFS chunks and a bit: the upload and the download both go chunk by chunk.
+    data = os.urandom(255 * 1024 * 3 + 1000)
+    upload = tmp_path / "scan.pdf"
+    upload.write_bytes(data)
+
+    page.goto(url + "/admin/login/?next=/admin/library/attachment/add/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "admin")
+    page.click("input[type=submit]")
+    page.wait_for_url(url + "/admin/library/attachment/add/")
+    page.fill("#id_title", "A scan")
+    page.set_input_files("#id_file", str(upload))
+    snapshot(page, "30-attachment-add")
+    save(page, "31-attachment-saved")
+    assert page.locator(".messagelist .success").count() == 1
+
+    stored = database["fs.files"].find_one({"filename": "attachments/scan.pdf"})
+    assert stored["length"] == len(data)
+    assert stored["metadata"]["contentType"] == "application/pdf"
+    assert database["fs.chunks"].count_documents({"files_id": stored["_id"]}) == 4
+    assert database["library_attachment"].find_one()["file"] == "attachments/scan.pdf"
+
+    # The change page links the file; the browser fetches it from the project's URL conf.
+    link = page.locator("p.file-upload a").get_attribute("href")
+    assert link == "/media/attachments/scan.pdf"
+    response = page.request.get(url + link)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body() == data
+    part = page.request.get(url + link, headers={"Range": "bytes=1000-1999"})
+    assert part.status == 206 and part.body() == data[1000:2000]

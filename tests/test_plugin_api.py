@@ -314,6 +314,21 @@ def test_no_pymongo_call_in_the_backend_bypasses_the_executor():
     assert offenders == [], "run these through connection.executor.run(Command(...))"
 
 
+def test_gridfs_is_reached_only_through_commands():
+    # pymongo's gridfs objects do their own I/O: only Command.target() may make one (a
+    # Command with a bucket), so that GridFS calls go through the executor like the others.
+    offenders = []
+    for path in sorted((ROOT / "djongo_core").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name.split(".")[0] == "gridfs" for name in names):
+                offenders.append(relative)
+    assert offenders == ["djongo_core/command.py"], (
+        "run GridFS calls as Command(..., bucket=name) through connection.executor.run()")
+
+
 def test_introspection_reads_appear_in_connection_queries():
     from django.test.utils import CaptureQueriesContext
 

@@ -1,4 +1,9 @@
 from django.contrib import admin
 from django.urls import path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from djongo_core.files import serve
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("gridfs/<path:name>", serve, {"storage": "gridfs"}),
+]

@@ -8,6 +8,7 @@ from django.db.models.sql.query import Query
 from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.expressions import Translator
+from djongo_core.concerns import query_concerns
 
 
 class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
@@ -21,6 +22,7 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
             command = self._command()
         except EmptyResultSet:
             return None if result_type == NO_RESULTS else 0
+        command.concerns = query_concerns(self.query)
         deleted = self.connection.executor.run(command).deleted_count
         return None if result_type == NO_RESULTS else deleted
 

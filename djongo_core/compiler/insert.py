@@ -50,7 +50,8 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         documents, computed = self._documents()
         counter = self._counter_column(opts)
         if counter:
-            ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
+            ids = self.connection.counters.reserve(opts.db_table, counter, len(documents),
+                                                   opts.model)
             for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
         # The values only the server can compute are filled in before the insert, so that no
@@ -256,8 +257,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
 
     def renumber(self, opts, counter, documents):
         """Raise a stale counter past the stored ids and give the documents new ones."""
-        self.connection.counters.heal(opts.db_table, counter)
-        ids = self.connection.counters.reserve(opts.db_table, counter, len(documents))
+        self.connection.counters.heal(opts.db_table, counter, opts.model)
+        ids = self.connection.counters.reserve(opts.db_table, counter, len(documents),
+                                               opts.model)
         for document, value in zip(documents, ids, strict=True):
             document["_id"] = value
         # Generated values may read the key: computed again for the new ids (expressions

@@ -36,6 +36,8 @@ from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
 from djongo_core.compiler.tree import outermost
 from djongo_core.compiler.windows import WindowStages
+from djongo_core.concerns import query_concerns
+from djongo_core.flexible import flexible_rows
 
 
 # A find's options that become stages when it turns into a pipeline (QueryPlan.pipeline()).
@@ -50,7 +52,8 @@ class QueryPlan:
 
     def __init__(self, command, columns, let=None):
         self.command = command
-        # One entry per selected column: ("key", document key) or ("value", constant).
+        # One entry per selected column: ("key", document key), ("value", constant) or, for
+        # a model in flexible-schema mode, ("field", (document key, model field)).
         self.columns = columns
         # For a correlated subquery: $lookup variables -> outer column paths.
         self.let = let or {}
@@ -117,6 +120,10 @@ class QueryPlan:
 
     def rows(self, documents):
         columns = self.columns
+        if any(kind == "field" for kind, _ in columns):
+            # A model in flexible-schema mode: missing keys read as defaults (flexible.py).
+            yield from flexible_rows(columns, documents)
+            return
         for document in documents:
             yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
 
@@ -203,6 +210,7 @@ class SQLCompiler(compiler.SQLCompiler):
         """Return the plan this query runs: the core's, then the plugins' rewrites of it."""
         plan = self.build_plan()
         plan.command.model = self.query.model
+        plan.command.concerns = query_concerns(self.query)
         return self.connection.plugin_host.plan_query(self, plan)
 
     def build_plan(self, outer=None):
@@ -473,7 +481,7 @@ class SQLCompiler(compiler.SQLCompiler):
                 columns.append(("value", _constant(translator.expression(expression))))
             elif isinstance(expression, Col):
                 path = translator.field_path(expression)
-                columns.append(("key", path))
+                columns.append(self._stored_column(expression, path))
                 projection[path] = 1
             else:
                 projection[f"c{index}"] = _meta_value(expression, translator)
@@ -573,8 +581,20 @@ class SQLCompiler(compiler.SQLCompiler):
                 columns.append(("value", _constant(value)))
             else:
                 projection[key] = value
-                columns.append(("key", key))
+                columns.append(self._stored_column(expression, key)
+                               if isinstance(expression, Col) else ("key", key))
         return columns, projection
+
+    def _stored_column(self, col, key):
+        """Return how a row reads a column stored at ``key``: as it is, or with its field's
+        default when the model is in flexible-schema mode and the key is missing. Only the
+        queried collection's own columns: a joined document that is missing altogether
+        (a LEFT JOIN without a match) reads as nulls."""
+        flexible = self.connection.flexible_schema
+        if (flexible.enabled and col.alias == self._base_alias()
+                and flexible.covers(col.target.model)):
+            return ("field", (key, col.target))
+        return ("key", key)
 
     def _combined_select_key(self, source, target):
         """The row key a combined query's ordering term sorts by, found as Django finds it: by

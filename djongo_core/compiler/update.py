@@ -16,6 +16,7 @@ from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
+from djongo_core.concerns import query_concerns
 
 
 class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
@@ -29,6 +30,8 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             command = self._command()
         except EmptyResultSet:
             command = None
+        if command:
+            command.concerns = query_concerns(self.query)
         matched = self.connection.executor.run(command).matched_count if command else 0
         for query in self.query.get_related_updates():
             related = query.get_compiler(self.using).execute_sql(result_type)

@@ -38,7 +38,10 @@ class CoreExecution:
 
     @hookimpl(trylast=True)
     def djongo_execute(self, connection, command):
-        method = getattr(command.target(connection.mongo_database), command.operation)
+        target = command.target(connection.mongo_database)
+        if command.concerns is not None:
+            target = command.concerns.applied_to(target, command)
+        method = getattr(target, command.operation)
         kwargs = command.kwargs
         if command.operation == "find" and "max_await_time_ms" in kwargs:
             # pymongo's find() takes no max_await_time_ms (aggregate and watch do): it is set

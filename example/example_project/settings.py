@@ -69,3 +69,12 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
+
+# Uploaded files live in the database's GridFS bucket and are served at MEDIA_URL by
+# djongo_core.files.serve (example_project/urls.py).
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "gridfs": {"BACKEND": "djongo_core.files.GridFSStorage"},
+}

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from djongo_core.admin import DocumentAdmin
 
-from library.models import Article, Author, Book, Genre
+from library.models import Article, Attachment, Author, Book, Genre
 
 
 class BookInline(admin.TabularInline):
@@ -74,3 +74,9 @@ class ArticleAdmin(DocumentAdmin):
     @admin.display(description="comments", ordering="comments__len")
     def comment_count(self, article):
         return len(article.comments)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("title", "file", "book")
+    search_fields = ("title",)

@@ -93,3 +93,22 @@ class Article(models.Model):
 
     def __str__(self):
         return self.title
+
+
+def gridfs_storage():
+    """Where attachments are kept: the GridFS bucket of the database (STORAGES["gridfs"])."""
+    from django.core.files.storage import storages
+
+    return storages["gridfs"]
+
+
+class Attachment(models.Model):
+    """A file uploaded in the admin and stored in MongoDB's GridFS, served at /media/."""
+
+    title = models.CharField(max_length=100)
+    file = models.FileField(storage=gridfs_storage, upload_to="attachments/")
+    book = models.ForeignKey(Book, models.SET_NULL, null=True, blank=True,
+                             related_name="attachments")
+
+    def __str__(self):
+        return self.title

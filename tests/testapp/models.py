@@ -1,7 +1,9 @@
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 
 from djongo_core.fields import ObjectIdAutoField
+from djongo_core.files import GridFSStorage
+from djongo_core.managers import MongoManager
 
 
 class Author(models.Model):
@@ -108,3 +110,34 @@ class Ledger(models.Model):
 
     total = models.DecimalField(max_digits=8, decimal_places=2, unique=True)
     wide = models.DecimalField(max_digits=40, decimal_places=4, null=True)
+def gridfs_storage():
+    """Files in the default database's GridFS bucket, served at /gridfs/ (tests/urls.py). Made
+    here rather than read from STORAGES: other settings (tests/reliability) import these models
+    too."""
+    return GridFSStorage(base_url="/gridfs/")
+
+
+class Attachment(models.Model):
+    """Files kept in GridFS, beside the documents that name them."""
+
+    title = models.CharField(max_length=50)
+    document = models.FileField(storage=gridfs_storage, upload_to="docs/")
+    picture = models.ImageField(storage=gridfs_storage, upload_to="pictures/", blank=True,
+                                width_field="picture_width", height_field="picture_height")
+    picture_width = models.IntegerField(null=True, blank=True)
+    picture_height = models.IntegerField(null=True, blank=True)
+
+
+class Idea(models.Model):
+    """A prototype's model, grown field by field (tests/test_flexible_schema.py)."""
+
+    title = models.CharField(max_length=100)
+    votes = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, default="draft")
+    tags = models.JSONField(default=list)
+    rank = models.IntegerField(db_default=5)
+    noted = models.DateTimeField(db_default=Now())
+    score = models.FloatField(null=True)
+
+    # djongo 1.x's mongo_* passthrough (tests/test_djongo_settings.py).
+    objects = MongoManager()
