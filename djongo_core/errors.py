@@ -7,9 +7,12 @@ from django.db import DataError, DatabaseError, IntegrityError, OperationalError
 from bson.errors import BSONError
 from pymongo import errors as mongo_errors
 
+from djongo_core.time_limits import command_limit
+
 DUPLICATE_KEY = 11000
 DOCUMENT_VALIDATION_FAILURE = 121
 AUTHENTICATION_FAILED = 18
+MAX_TIME_EXPIRED = 50
 
 
 def duplicate_key_details(error):
@@ -73,6 +76,8 @@ def translate(error, command):
             f"MongoDB refused the credentials for {where}: {error}. Check USER, PASSWORD, "
             "AUTH_SOURCE and AUTH_MECHANISM (or the user and password in HOST)."
         )
+    if isinstance(error, (mongo_errors.ExecutionTimeout, mongo_errors.NetworkTimeout)):
+        return _timed_out(error, command, where)
     if isinstance(error, mongo_errors.ConnectionFailure):
         # The cause leads pymongo's message; the topology dump after it only buries it.
         cause = str(error).split(", Topology Description:", 1)[0]
@@ -81,11 +86,25 @@ def translate(error, command):
             "the DATABASES HOST is running and reachable; the connection is re-established "
             "once it answers again."
         )
-    if isinstance(error, (mongo_errors.ExecutionTimeout, mongo_errors.WTimeoutError)):
+    if isinstance(error, mongo_errors.WTimeoutError):
         return OperationalError(f"MongoDB could not complete {where}: {error}")
     if isinstance(error, mongo_errors.PyMongoError):
         return DatabaseError(f"MongoDB rejected {where}: {error}")
     return error
+
+
+def _timed_out(error, command, where):
+    limit = command_limit(command)
+    if limit is not None and getattr(error, "code", None) == MAX_TIME_EXPIRED:
+        return OperationalError(
+            f"MongoDB stopped {where} at its time limit of {limit} ms (maxTimeMS, from the "
+            "database's MAX_TIME_MS or with_time_limit()). Make the query cheaper (an index, a "
+            "regular expression that does not backtrack) or raise the limit."
+        )
+    return OperationalError(
+        f"MongoDB could not complete {where} within the client's time limit (OPTIONS "
+        f"timeoutMS or socketTimeoutMS, or pymongo.timeout()): {error}"
+    )
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RE
 from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
-from djongo_core import row_locks
+from djongo_core import row_locks, time_limits
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.collation import collation_options
@@ -158,7 +158,9 @@ class SQLCompiler(compiler.SQLCompiler):
         if self.query.select_for_update:
             self.connection.ensure_connection()
             plan.command.lock = row_locks.document_lock(self.query, self.connection, plan.command)
-        documents = self.connection.executor.documents(plan.command)
+        command = time_limits.limited(plan.command,
+                                      time_limits.limit_for(self.query, self.connection))
+        documents = self.connection.executor.documents(command)
         rows = plan.rows(documents)
         if result_type == SINGLE:
             row = next(rows, None)
