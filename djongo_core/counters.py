@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from django.db import DataError, DatabaseError
 from pymongo import ReturnDocument
+from pymongo.errors import OperationFailure
 
 from djongo_core.command import Command
 
@@ -101,9 +102,11 @@ class CounterAllocator:
     def _draw(self, collection, column, count, largest=LARGEST_ID, model=None):
         try:
             last = self._increment(collection, column, count)
-        except DatabaseError:
-            # $inc overflowed: the counter stands at the top of int64 (healed past an imported
-            # id there before this check existed).
+        except DatabaseError as error:
+            # $inc overflows when the counter stands at the top of int64 (healed past an
+            # imported id there before this check existed); any other failure is raised.
+            if not self._at_top(collection, count, error):
+                raise
             last = None
         if not _usable(last, largest):
             self._put_back(collection, column, count, largest, model)
@@ -111,6 +114,16 @@ class CounterAllocator:
             if not _usable(last, largest):
                 raise _exhausted(collection, largest, model)
         return range(last - count + 1, last + 1)
+
+    def _at_top(self, collection, count, error):
+        """Whether a failed $inc found the counter too close to int64's top to add count."""
+        if not isinstance(error.__cause__, OperationFailure):
+            return False  # the server was not reached, or the command never ran
+        found = list(self.executor.documents(Command(
+            SCHEMA_COLLECTION, "find", ({"name": collection}, {"_id": 0, "auto.seq": 1}),
+            {"limit": 1})))
+        seq = found[0].get("auto", {}).get("seq") if found else None
+        return isinstance(seq, int) and seq > LARGEST_ID - count
 
     def _put_back(self, collection, column, count, largest, model):
         """Set a counter past repair (a float, beyond the field's largest) to the highest id."""

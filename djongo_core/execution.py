@@ -13,7 +13,6 @@ from contextlib import contextmanager
 
 from django.db import DatabaseError, DataError, IntegrityError
 
-from djongo_core.collection_presence import check_collection
 from djongo_core.errors import translated_errors
 
 logger = logging.getLogger("django.db.backends")
@@ -39,8 +38,6 @@ class Executor:
         # their cursor wrapper, which this backend does not use. After connecting, as there: a
         # connection closed inside atomic() reopens with that mark cleared.
         connection.validate_no_broken_transaction()
-        # A model's collection that migrate never created is an error, as a missing table is.
-        check_collection(connection, command)
         # A plugin may answer the command itself (the bulk plugin queues writes): it is then
         # not run, not seen by djongo_execute's wrappers and not logged.
         with self._noting_errors():

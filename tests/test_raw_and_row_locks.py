@@ -73,3 +73,9 @@ def test_select_for_update_options_mongodb_cannot_honour_are_refused(options):
 def test_plain_select_for_update_reads_unlocked_with_a_warning(books):
     with pytest.warns(RowLockWarning, match="locks nothing"):
         assert [a.name for a in Author.objects.select_for_update().filter(name="Ann")] == ["Ann"]
+
+
+def test_a_database_without_the_transactions_plugin_gets_a_check_warning():
+    (issue,) = [issue for issue in connection.validation.check() if issue.id == "djongo_core.W201"]
+    assert "select_for_update()" in issue.msg
+    assert "'transactions'" in issue.hint

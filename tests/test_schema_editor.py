@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext, isolate_apps
 from djongo_core import backfill, conversion
 from djongo_core.progress import ProgressBar, reporting
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.validation import unmigrated_models
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -379,21 +380,24 @@ def test_a_model_creation_killed_after_any_command_completes_when_run_again(uniq
         assert state() == complete, f"killed after command {killed_after}"
 
 
-def test_a_model_never_migrated_is_an_error_at_first_use_naming_it(unique_model):
-    with pytest.raises(ProgrammingError, match=r"testapp\.Badge.*migrate testapp"):
-        unique_model.objects.count()
-    with pytest.raises(ProgrammingError, match=r"testapp\.Badge"):
-        unique_model.objects.create(code="a")
-    assert "testapp_badge" not in connection.mongo_database.list_collection_names()
+def test_a_model_never_migrated_is_named_by_the_database_check(unique_model):
+    assert unmigrated_models(connection, [unique_model]) == [unique_model]
     with connection.schema_editor() as editor:
         editor.create_model(unique_model)
-    unique_model.objects.create(code="a")
-    assert unique_model.objects.count() == 1
-    # Dropped through the backend, it is missing again.
-    with connection.schema_editor() as editor:
-        editor.delete_model(unique_model)
-    with pytest.raises(ProgrammingError):
-        unique_model.objects.create(code="b")
+    assert unmigrated_models(connection, [unique_model]) == []
+
+
+def test_the_database_check_is_quiet_when_every_model_is_migrated():
+    ids = [issue.id for issue in connection.validation.check()]
+    assert "djongo_core.W202" not in ids
+
+
+def test_the_database_check_names_unmigrated_models_and_the_fix(unique_model, monkeypatch):
+    monkeypatch.setattr("djongo_core.validation.apps.get_models",
+                        lambda include_auto_created: [unique_model])
+    (issue,) = [issue for issue in connection.validation.check() if issue.id == "djongo_core.W202"]
+    assert "testapp.Badge" in issue.msg
+    assert "migrate" in issue.hint
 
 
 def test_an_unmanaged_model_reads_its_collection_whether_or_not_it_exists():

@@ -124,3 +124,7 @@ def test_update_or_create_still_works():
     Account.objects.update_or_create(owner="Ann", defaults={"balance": 5})
     account, created = Account.objects.update_or_create(owner="Ann", defaults={"balance": 6})
     assert (created, account.balance) == (False, 6)
+
+
+def test_no_check_warning_about_row_locks_with_the_plugin():
+    assert "djongo_core.W201" not in [issue.id for issue in connection.validation.check()]
