@@ -7,6 +7,7 @@ from django.db import DataError, DatabaseError, IntegrityError, OperationalError
 from bson.errors import BSONError
 from pymongo import errors as mongo_errors
 
+from djongo_core.document_size import SERVER_CODES, too_large
 from djongo_core.time_limits import command_limit
 
 DUPLICATE_KEY = 11000
@@ -112,8 +113,18 @@ def translated_errors(command):
     """Re-raise pymongo errors from the block as Django's, keeping the original as the cause."""
     try:
         yield
+    except mongo_errors.DocumentTooLarge as error:
+        raise too_large(command, error) from error
     except mongo_errors.PyMongoError as error:
+        if _error_codes(error) & SERVER_CODES:
+            raise too_large(command, error) from error
         raise translate(error, command) from error
+    except OverflowError as error:
+        # An integer wider than 64 bits that no field check saw (a filter value, a raw
+        # command): the driver cannot encode it.
+        raise DataError(
+            f"MongoDB cannot take an integer of more than 64 bits in {_where(command)}: {error}"
+        ) from error
     except BSONError as error:
         # A value BSON cannot carry (a NUL byte in a key, an integer wider than 64 bits, ...),
         # refused by the driver before anything is sent.
