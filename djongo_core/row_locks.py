@@ -26,8 +26,12 @@ _LIBRARY_DIRECTORIES = (os.path.dirname(django.__file__) + os.sep,
                         os.path.dirname(os.path.abspath(__file__)) + os.sep)
 
 
-class RowLockWarning(RuntimeWarning):
-    """select_for_update() ran on a database that cannot lock documents."""
+class RowLockWarning(Warning):
+    """select_for_update() ran on a database that cannot lock documents.
+
+    A Warning of its own rather than a RuntimeWarning: test runners (Django's own among them)
+    turn RuntimeWarnings into errors, which would fail every update_or_create().
+    """
 
 
 def locks_documents(connection) -> bool:
