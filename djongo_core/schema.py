@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 
 from django.core.exceptions import FieldError
-from django.db import IntegrityError, NotSupportedError, ProgrammingError
+from django.db import DatabaseError, IntegrityError, NotSupportedError, ProgrammingError
 from django.db.transaction import TransactionManagementError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
 from django.db.models import CheckConstraint, CompositePrimaryKey, UniqueConstraint
@@ -39,6 +39,7 @@ from djongo_core.indexes import (
 logger = logging.getLogger("django.db.backends.schema")
 
 _ID_ONLY = (("_id", 1),)
+INDEX_NOT_FOUND = 27
 _OWN_DROP = re.compile(r'^db\.getCollection\("([^"]+)"\)\.drop\(\)$')
 
 
@@ -152,6 +153,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             "with collMod to match."
         )
 
+    def _renamed_already(self, old_db_table, new_db_table):
+        """Whether a migrate interrupted after renaming the collection left it renamed: the
+        old name is gone and the new one exists."""
+        if self.collect_sql:
+            return False
+        names = {found["name"] for found in self.connection.executor.documents(Command(
+            None, "list_collections", (), {"filter": {"name": {"$in": [old_db_table,
+                                                                        new_db_table]}}}))}
+        return names == {new_db_table}
+
     def delete_model(self, model):
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
@@ -163,7 +174,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
-        self.run(Command(old_db_table, "rename", (new_db_table,), model=model))
+        if not self._renamed_already(old_db_table, new_db_table):
+            self.run(Command(old_db_table, "rename", (new_db_table,), model=model))
         self.run(Command(SCHEMA_COLLECTION, "update_one",
                          ({"name": old_db_table}, {"$set": {"name": new_db_table}}), model=model))
         self._sync_options(model, db_table=new_db_table)
@@ -574,7 +586,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(Command(table, "create_index", (list(spec.keys),), spec.options()))
 
     def _drop_index(self, table, name):
-        self.run(Command(table, "drop_index", (name,)))
+        try:
+            self.run(Command(table, "drop_index", (name,)))
+        except DatabaseError as error:
+            # Already gone: a migrate interrupted after dropping it runs the operation again.
+            if getattr(error.__cause__, "code", None) != INDEX_NOT_FOUND:
+                raise
 
     def _indexes(self, table):
         return self.read(Command(table, "index_information"))

@@ -409,3 +409,24 @@ def test_an_unmanaged_model_reads_its_collection_whether_or_not_it_exists():
                 db_table = "testapp_outside"
 
         assert Outside.objects.count() == 0
+
+
+def test_removing_an_index_an_interrupted_migrate_removed_already_goes_on(gadget_model):
+    index = models.Index(fields=["name"], name="gadget_name_again")
+    with connection.schema_editor() as editor:
+        editor.add_index(gadget_model, index)
+    for _ in range(2):
+        with connection.schema_editor() as editor:
+            editor.remove_index(gadget_model, index)
+    assert "gadget_name_again" not in index_keys("testapp_gadget")
+
+
+def test_renaming_a_collection_an_interrupted_migrate_renamed_already_goes_on(gadget_model):
+    gadget_model.objects.create(name="a")
+    for _ in range(2):
+        with connection.schema_editor() as editor:
+            editor.alter_db_table(gadget_model, "testapp_gadget", "testapp_renamed")
+    database = connection.mongo_database
+    assert [d["name"] for d in database.testapp_renamed.find()] == ["a"]
+    assert entry("testapp_renamed")["auto"]["seq"] == 1
+    gadget_model._meta.db_table = "testapp_renamed"
