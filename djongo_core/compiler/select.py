@@ -155,11 +155,13 @@ class SQLCompiler(compiler.SQLCompiler):
             plan = self.plan()
         except EmptyResultSet:
             return iter([]) if result_type == MULTI else None
+        command = plan.command
         if self.query.select_for_update:
+            # Connected first: whether the manager can lock is known once the server is.
             self.connection.ensure_connection()
-            plan.command.lock = row_locks.document_lock(self.query, self.connection, plan.command)
-        command = time_limits.limited(plan.command,
-                                      time_limits.limit_for(self.query, self.connection))
+            command = command.replaced(
+                lock=row_locks.document_lock(self.query, self.connection, command))
+        command = time_limits.limited(command, time_limits.limit_for(self.query, self.connection))
         documents = self.connection.executor.documents(command)
         rows = plan.rows(documents)
         if result_type == SINGLE:
