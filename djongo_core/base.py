@@ -7,7 +7,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import debug_transaction
 from django.utils.functional import cached_property
 
-from djongo_core import clients, dbapi
+# checks: imported for its @register (check --deploy warns of an embedded HOST).
+from djongo_core import checks, clients, dbapi  # noqa: F401
 from djongo_core.client import DatabaseClient
 from djongo_core.command import Command
 from djongo_core.concerns import ModelConcerns

@@ -52,7 +52,9 @@ class DatabaseClient(BaseDatabaseClient):
         elif is_embedded_host(host):
             reason = (f"dbshell does not open mongosh on HOST {host!r}: the embedded engine is "
                       "not MongoDB. While this shell runs, other clients can connect to it at "
-                      f"{self.embedded_connection_string()}")
+                      f"{self.embedded_connection_string()} with the password kept in "
+                      f"{host.removeprefix(EMBEDDED_MEMORY).removeprefix('//')}/"
+                      "embedded.credentials")
         elif shutil.which(self.executable_name) is None:
             reason = (f"mongosh is not installed (or not on PATH); install it from "
                       f"{MONGOSH_DOWNLOAD} and run it as: {self.mongosh_command()}")
@@ -70,13 +72,13 @@ class DatabaseClient(BaseDatabaseClient):
         """Return the mongodb:// URI of a persistent embedded server and the database."""
         params = parse_connection_params(self.connection.alias, self.connection.settings_dict)
         server, _, query = params.host.partition("/?")
-        return f"{server}/{params.database}?{query}"
+        return _without_password(f"{server}/{params.database}?{query}")
 
     def mongosh_command(self):
         """Return the mongosh command line for this database, with no password in it."""
         args, _ = self.settings_to_cmd_args_env(self.connection.settings_dict, [])
         # A password in a URI HOST: mongosh prompts for it when the URI names only the user.
-        args[1] = re.sub(r"(://[^:/@]+):[^@]*@", r"\1@", args[1])
+        args[1] = _without_password(args[1])
         return shlex.join(args)
 
     def python_shell(self, reason):
@@ -92,3 +94,7 @@ class DatabaseClient(BaseDatabaseClient):
         code.interact(banner=banner, exitmsg="",
                       local={"db": database, "client": database.client,
                              "connection": self.connection})
+
+
+def _without_password(uri):
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1@", uri)

@@ -40,6 +40,9 @@ class Command:
     # A GridFS bucket of the database (its name, "fs" by default): the command is then a
     # method of pymongo's GridFSBucket on it (djongo_core.files).
     bucket: str | None = None
+    # select_for_update(): the documents the transaction must lock before this read runs
+    # (djongo_core.row_locks). Set only when the transaction manager locks documents.
+    lock: "DocumentLock | None" = field(default=None, compare=False, repr=False)
 
     def replaced(self, **changes):
         """Return a copy with some of its parts replaced (the origin is kept)."""
@@ -68,6 +71,19 @@ class Command:
         elif self.collection is not None:
             owner += f".{self.collection}"
         return f"{owner}.{self.operation}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class DocumentLock:
+    """What select_for_update() asks of the transaction manager for one read."""
+
+    # The documents to lock: those of the read's collection this filter matches (the read's
+    # own filter on its collection, before any join).
+    filter: dict
+    # nowait=True: fail at once when another transaction holds one of them, instead of waiting.
+    nowait: bool = False
+    # The read's collation, which the filter is matched under.
+    collation: dict | None = None
 
 
 def _render(value) -> str:

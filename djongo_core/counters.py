@@ -7,16 +7,25 @@ in the shape the original djongo documented, which keeps databases made by it wo
 
 Values are reserved with one atomic `$inc`, a whole bulk_create batch at once, so concurrent
 processes never receive the same value.
+
+Healing follows only the whole-number ids the field can hold: a document imported with a float
+`_id` or one at the top of the range (2**63 - 1) would otherwise push the counter where `$inc`
+overflows or hands out floats, and stop every later create. A counter found there is put back
+under the stored ids; when no value is left below the field's largest, the insert is refused
+with the fix.
 """
 
 from contextlib import contextmanager
 
-from django.db import DatabaseError
+from django.db import DataError, DatabaseError
 from pymongo import ReturnDocument
+from pymongo.errors import OperationFailure
 
 from djongo_core.command import Command
 
 SCHEMA_COLLECTION = "__schema__"
+#: The largest id a counter hands out unless the field says less (BSON's int64).
+LARGEST_ID = 2**63 - 1
 
 
 # The entry may exist before its counter does (it also holds the declared fields, catalog.py),
@@ -71,20 +80,21 @@ class CounterAllocator:
         for pool in self._ahead.values():
             pool.values, pool.first, pool.last = [], None, None
 
-    def reserve(self, collection, column, count, model=None):
+    def reserve(self, collection, column, count, largest=LARGEST_ID, model=None):
         """Reserve count values for collection and return them, in increasing order (a range
         unless reserving_ahead() joined a rest of one call to the next).
 
-        model is the model the values are for: its counter commands carry it (the executor
-        gives them the model's write concern, MODEL_OPTIONS)."""
+        largest: the largest value the field holds. model: the model the values are for, named
+        in errors; its counter commands carry it (the executor gives them the model's write
+        concern, MODEL_OPTIONS)."""
         if self._ahead_size is None:
-            return self._draw(collection, column, count, model)
+            return self._draw(collection, column, count, largest, model)
         pool = self._ahead.get(collection)
         if pool is None or pool.column != column:
             pool = self._ahead[collection] = _Pool(column, model)
         if len(pool.values) < count:
             drawn = self._draw(collection, column, max(count - len(pool.values), self._ahead_size),
-                               model)
+                               largest, model)
             # Values left from the previous draw are handed out first; the new draw's are the
             # ones that can go back to the counter at the end.
             pool.values = [*pool.values, *drawn]
@@ -92,7 +102,45 @@ class CounterAllocator:
         handed, pool.values = pool.values[:count], pool.values[count:]
         return range(handed[0], handed[-1] + 1) if _consecutive(handed) else handed
 
-    def _draw(self, collection, column, count, model):
+    def _draw(self, collection, column, count, largest=LARGEST_ID, model=None):
+        try:
+            last = self._increment(collection, column, count, model)
+        except DatabaseError as error:
+            # $inc overflows when the counter stands at the top of int64 (healed past an
+            # imported id there before this check existed); any other failure is raised.
+            if not self._at_top(collection, count, error, model):
+                raise
+            last = None
+        if not _usable(last, largest):
+            self._put_back(collection, column, count, largest, model)
+            last = self._increment(collection, column, count, model)
+            if not _usable(last, largest):
+                raise _exhausted(collection, largest, model)
+        return range(last - count + 1, last + 1)
+
+    def _at_top(self, collection, count, error, model):
+        """Whether a failed $inc found the counter too close to int64's top to add count."""
+        if not isinstance(error.__cause__, OperationFailure):
+            return False  # the server was not reached, or the command never ran
+        found = list(self.executor.documents(Command(
+            SCHEMA_COLLECTION, "find", ({"name": collection}, {"_id": 0, "auto.seq": 1}),
+            {"limit": 1}, model=model)))
+        seq = found[0].get("auto", {}).get("seq") if found else None
+        return isinstance(seq, int) and seq > LARGEST_ID - count
+
+    def _put_back(self, collection, column, count, largest, model):
+        """Set a counter past repair (a float, beyond the field's largest) to the highest id."""
+        highest = self.highest_id(collection, largest)
+        if highest > largest - count:
+            raise _exhausted(collection, largest, model)
+        self.executor.run(Command(
+            SCHEMA_COLLECTION, "update_one",
+            ({"name": collection}, {"$set": {"auto.seq": highest, "auto.field_names": [column]}}),
+            {"upsert": True},
+            model=model,
+        ))
+
+    def _increment(self, collection, column, count, model):
         counter = self.executor.run(Command(
             SCHEMA_COLLECTION,
             "find_one_and_update",
@@ -102,30 +150,30 @@ class CounterAllocator:
              "projection": {"_id": 0, "auto.seq": 1}},
             model=model,
         ))
-        last = counter["auto"]["seq"]
-        return range(last - count + 1, last + 1)
+        return counter["auto"]["seq"]
 
     def raise_to(self, collection, column, value, model=None):
         """Make sure the counter is at least value; a counter is never lowered."""
         self.executor.run(raise_command(collection, column, value).replaced(model=model))
 
-    def highest_id(self, collection):
-        """Return the largest numeric _id stored in collection, or 0 when there is none."""
+    def highest_id(self, collection, largest=LARGEST_ID):
+        """Return the largest whole-number _id up to ``largest`` stored in collection, or 0."""
         documents = list(self.executor.documents(Command(
             collection,
             "find",
-            # Only numbers: documents adopted from elsewhere may carry ObjectId or string ids,
-            # which sort above numbers and would hide the numeric maximum.
-            ({"_id": {"$type": "number"}}, {"_id": 1}),
+            # Only whole numbers the field holds: documents adopted from elsewhere may carry
+            # ObjectId or string ids, which sort above numbers and would hide the numeric
+            # maximum, or float ids and ids beyond the field, which the counter cannot follow.
+            ({"_id": {"$type": ["int", "long"], "$lte": largest}}, {"_id": 1}),
             {"sort": [("_id", -1)], "limit": 1},
         )))
         return documents[0]["_id"] if documents else 0
 
-    def heal(self, collection, column, model=None):
+    def heal(self, collection, column, largest=LARGEST_ID, model=None):
         """Raise a stale counter past the highest id in the collection (after a duplicate key)."""
         # Values drawn ahead came from the stale counter: they may be taken too.
         self._ahead.pop(collection, None)
-        self.raise_to(collection, column, self.highest_id(collection), model)
+        self.raise_to(collection, column, self.highest_id(collection, largest), model)
 
 
 class _Pool:
@@ -137,6 +185,21 @@ class _Pool:
         self.values = []
         # The latest draw: only its values can go back to the counter.
         self.first = self.last = None
+
+
+def _usable(value, largest):
+    return isinstance(value, int) and not isinstance(value, bool) and value <= largest
+
+
+def _exhausted(collection, largest, model):
+    owner = f"model {model._meta.label}" if model is not None else f"collection {collection!r}"
+    return DataError(
+        f"No id is left for {owner}: its counter has reached {largest}, the largest value its "
+        "primary key holds, or the collection stores an id there. Make the primary key a "
+        "BigAutoField (DEFAULT_AUTO_FIELD or the model's own) and migrate, or remove the "
+        f"documents with the largest ids and reset the counter (the {SCHEMA_COLLECTION!r} "
+        f"entry named {collection!r})."
+    )
 
 
 def _consecutive(values):

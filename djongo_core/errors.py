@@ -7,9 +7,13 @@ from django.db import DataError, DatabaseError, IntegrityError, OperationalError
 from bson.errors import BSONError
 from pymongo import errors as mongo_errors
 
+from djongo_core.document_size import SERVER_CODES, too_large
+from djongo_core.time_limits import command_limit
+
 DUPLICATE_KEY = 11000
 DOCUMENT_VALIDATION_FAILURE = 121
 AUTHENTICATION_FAILED = 18
+MAX_TIME_EXPIRED = 50
 
 
 def duplicate_key_details(error):
@@ -73,6 +77,8 @@ def translate(error, command):
             f"MongoDB refused the credentials for {where}: {error}. Check USER, PASSWORD, "
             "AUTH_SOURCE and AUTH_MECHANISM (or the user and password in HOST)."
         )
+    if isinstance(error, (mongo_errors.ExecutionTimeout, mongo_errors.NetworkTimeout)):
+        return _timed_out(error, command, where)
     if isinstance(error, mongo_errors.ConnectionFailure):
         # The cause leads pymongo's message; the topology dump after it only buries it.
         cause = str(error).split(", Topology Description:", 1)[0]
@@ -81,11 +87,25 @@ def translate(error, command):
             "the DATABASES HOST is running and reachable; the connection is re-established "
             "once it answers again."
         )
-    if isinstance(error, (mongo_errors.ExecutionTimeout, mongo_errors.WTimeoutError)):
+    if isinstance(error, mongo_errors.WTimeoutError):
         return OperationalError(f"MongoDB could not complete {where}: {error}")
     if isinstance(error, mongo_errors.PyMongoError):
         return DatabaseError(f"MongoDB rejected {where}: {error}")
     return error
+
+
+def _timed_out(error, command, where):
+    limit = command_limit(command)
+    if limit is not None and getattr(error, "code", None) == MAX_TIME_EXPIRED:
+        return OperationalError(
+            f"MongoDB stopped {where} at its time limit of {limit} ms (maxTimeMS, from the "
+            "database's MAX_TIME_MS or with_time_limit()). Make the query cheaper (an index, a "
+            "regular expression that does not backtrack) or raise the limit."
+        )
+    return OperationalError(
+        f"MongoDB could not complete {where} within the client's time limit (OPTIONS "
+        f"timeoutMS or socketTimeoutMS, or pymongo.timeout()): {error}"
+    )
 
 
 @contextmanager
@@ -93,8 +113,18 @@ def translated_errors(command):
     """Re-raise pymongo errors from the block as Django's, keeping the original as the cause."""
     try:
         yield
+    except mongo_errors.DocumentTooLarge as error:
+        raise too_large(command, error) from error
     except mongo_errors.PyMongoError as error:
+        if _error_codes(error) & SERVER_CODES:
+            raise too_large(command, error) from error
         raise translate(error, command) from error
+    except OverflowError as error:
+        # An integer wider than 64 bits that no field check saw (a filter value, a raw
+        # command): the driver cannot encode it.
+        raise DataError(
+            f"MongoDB cannot take an integer of more than 64 bits in {_where(command)}: {error}"
+        ) from error
     except BSONError as error:
         # A value BSON cannot carry (a NUL byte in a key, an integer wider than 64 bits, ...),
         # refused by the driver before anything is sent.

@@ -5,7 +5,7 @@ import re
 from dataclasses import replace
 
 from django.core.exceptions import FieldError
-from django.db import IntegrityError, NotSupportedError
+from django.db import DatabaseError, IntegrityError, NotSupportedError, ProgrammingError
 from django.db.transaction import TransactionManagementError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
 from django.db.models import CheckConstraint, CompositePrimaryKey, UniqueConstraint
@@ -40,6 +40,7 @@ from djongo_core.indexes import (
 logger = logging.getLogger("django.db.backends.schema")
 
 _ID_ONLY = (("_id", 1),)
+INDEX_NOT_FOUND = 27
 _OWN_DROP = re.compile(r'^db\.getCollection\("([^"]+)"\)\.drop\(\)$')
 
 
@@ -99,7 +100,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def create_model(self, model):
         table = model._meta.db_table
         options = self._wanted_options(model)
-        self.run(Command(None, "create_collection", (table,), options, model=model))
+        if not self._finishing_existing(model, options):
+            self.run(Command(None, "create_collection", (table,), options, model=model))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
         for index in model._meta.indexes:
@@ -119,6 +121,49 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.create_model(field.remote_field.through)
 
+    def _finishing_existing(self, model, options):
+        """Whether the model's collection already exists as the migration makes it, so that
+        creating the model only finishes what is missing (its indexes, its catalog entry).
+
+        A migrate interrupted between creating a collection and recording the migration
+        leaves the collection behind; the migration runs again on the next migrate. An
+        existing collection with the options the migration gives it is taken as it is; an
+        empty one with other options is replaced; one holding documents under other options
+        is refused with what to do, since dropping it would lose them.
+        """
+        if self.collect_sql:
+            return False
+        table = model._meta.db_table
+        found = list(self.connection.executor.documents(
+            Command(None, "list_collections", (), {"filter": {"name": table}})))
+        if not found:
+            return False
+        existing = found[0].get("options", {})
+        if existing == options:
+            return True
+        holds = self.read(Command(table, "count_documents", ({},), {"limit": 1}, model=model))
+        if not holds:
+            self.run(Command(table, "drop", model=model))
+            return False
+        raise ProgrammingError(
+            f"Cannot create the collection {table!r} of model {model._meta.label}: it already "
+            f"exists, holds documents, and has the options {existing!r} where the migration "
+            f"gives it {options!r}. If an interrupted migrate left it and its documents can "
+            "go, drop it (db.getCollection(...).drop() in mongosh) and run migrate again; to "
+            "keep them, run `migrate --fake` for this migration and change the collection "
+            "with collMod to match."
+        )
+
+    def _renamed_already(self, old_db_table, new_db_table):
+        """Whether a migrate interrupted after renaming the collection left it renamed: the
+        old name is gone and the new one exists."""
+        if self.collect_sql:
+            return False
+        names = {found["name"] for found in self.connection.executor.documents(Command(
+            None, "list_collections", (), {"filter": {"name": {"$in": [old_db_table,
+                                                                        new_db_table]}}}))}
+        return names == {new_db_table}
+
     def delete_model(self, model):
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
@@ -130,7 +175,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
-        self.run(Command(old_db_table, "rename", (new_db_table,), model=model))
+        if not self._renamed_already(old_db_table, new_db_table):
+            self.run(Command(old_db_table, "rename", (new_db_table,), model=model))
         self.run(Command(SCHEMA_COLLECTION, "update_one",
                          ({"name": old_db_table}, {"$set": {"name": new_db_table}}), model=model))
         self._sync_options(model, db_table=new_db_table)
@@ -554,7 +600,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self.run(Command(table, "create_index", (list(spec.keys),), spec.options()))
 
     def _drop_index(self, table, name):
-        self.run(Command(table, "drop_index", (name,)))
+        try:
+            self.run(Command(table, "drop_index", (name,)))
+        except DatabaseError as error:
+            # Already gone: a migrate interrupted after dropping it runs the operation again.
+            if getattr(error.__cause__, "code", None) != INDEX_NOT_FOUND:
+                raise
 
     def _indexes(self, table):
         return self.read(Command(table, "index_information"))

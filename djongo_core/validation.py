@@ -1,27 +1,68 @@
-"""Model checks this backend adds to Django's (`manage.py check`, run before migrate/runserver)."""
+"""Checks this backend adds to Django's: model checks (`manage.py check`, run before
+migrate/runserver) and database checks (`check --database ALIAS`, and migrate's own)."""
 
 from django.apps import apps
 from django.core import checks
 from django.core.exceptions import FieldError
-from django.db import NotSupportedError, router
+from django.db import DatabaseError, NotSupportedError, router
 from django.db.backends.base.validation import BaseDatabaseValidation
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import UniqueConstraint
 
 from djongo_core.collations import collation_document, field_collation
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.indexes import builds_own_index
+from djongo_core.row_locks import locks_documents
 
 
 class DatabaseValidation(BaseDatabaseValidation):
     def check(self, app_configs=None, **kwargs):
-        """Warn about what the database leaves to Python validation (run for the databases a
-        check names: migrate's, the test runner's, `check --database`)."""
+        """Warn about what the database leaves to Python validation or cannot protect (run for
+        the databases a check names: migrate's, the test runner's, `check --database`)."""
         issues = super().check(app_configs=app_configs, **kwargs)
         configs = apps.get_app_configs() if app_configs is None else app_configs
         for model in (model for config in configs for model in config.get_models()):
             if router.allow_migrate_model(self.connection.alias, model):
                 issues.extend(self._unindexable_conditions(model))
+        issues.extend(self._row_locks())
+        issues.extend(self._unmigrated(
+            [model for config in configs for model in config.get_models(include_auto_created=True)]))
         return issues
+
+    def _row_locks(self):
+        alias = self.connection.alias
+        if locks_documents(self.connection):
+            return []
+        return [checks.Warning(
+            f"Database {alias!r} has no transactions plugin: select_for_update() locks "
+            "nothing there, so two transactions reading and then saving the same object "
+            "can lose one of the updates (each such read also warns, RowLockWarning).",
+            hint=f"Add 'transactions' to DATABASES[{alias!r}]['PLUGINS'], or update with "
+                 "F() expressions (docs/queries.md#select_for_update).",
+            id="djongo_core.W201",
+        )]
+
+    def _unmigrated(self, models):
+        alias = self.connection.alias
+        try:
+            missing = unmigrated_models(self.connection, models)
+        except DatabaseError as error:
+            return [checks.Warning(
+                f"Could not check which models of database {alias!r} have their collections: "
+                f"{error}", id="djongo_core.W203")]
+        if not missing:
+            return []
+        labels = ", ".join(model._meta.label for model in missing)
+        app_labels = " ".join(sorted({model._meta.app_label for model in missing}))
+        return [checks.Warning(
+            f"The collections of {labels} do not exist on database {alias!r}, and no "
+            "migration waiting to be applied creates them: these models read as empty "
+            "and their unique fields are not enforced (MongoDB creates a collection, "
+            "without indexes, on its first write).",
+            hint=f"Run `manage.py makemigrations {app_labels}` if the apps have no "
+                 f"migrations, then `manage.py migrate --database {alias}`.",
+            id="djongo_core.W202",
+        )]
 
     def _unindexable_conditions(self, model):
         """A conditional index or UniqueConstraint whose condition no partial index can hold is
@@ -74,3 +115,23 @@ class DatabaseValidation(BaseDatabaseValidation):
             return [checks.Error(str(error), obj=field, id="djongo_core.E131",
                                  hint="Change the field's db_collation.")]
         return []
+
+
+def unmigrated_models(connection, models):
+    """Return the models (of ``models``) this database should hold whose collections do not
+    exist and that no unapplied migration creates."""
+    wanted = [model for model in models
+              if model._meta.managed and not model._meta.proxy
+              and router.allow_migrate_model(connection.alias, model)]
+    if not wanted:
+        return []
+    existing = set(connection.introspection.table_names())
+    absent = [model for model in wanted if model._meta.db_table not in existing]
+    if not absent:
+        return []
+    # An app with migrations still to apply gets its collections from them: runserver already
+    # reports unapplied migrations.
+    executor = MigrationExecutor(connection)
+    pending = {migration.app_label for migration, _ in
+               executor.migration_plan(executor.loader.graph.leaf_nodes())}
+    return [model for model in absent if model._meta.app_label not in pending]

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from django.core.exceptions import ImproperlyConfigured
+import pymongo
+import pymongo.uri_parser
 from pymongo import MongoClient
 
 from djongo_core.embedded import EmbeddedServerError, embedded_server_uri, is_embedded_host
@@ -120,7 +122,7 @@ def test_is_embedded_host():
 @needs_mongoeco
 def test_memory_host_serves_one_server_per_process():
     uri = embedded_server_uri("embedded:")
-    assert uri.startswith("mongodb://127.0.0.1:")
+    assert pymongo.uri_parser.parse_uri(uri)["nodelist"][0][0] == "127.0.0.1"
     assert embedded_server_uri("embedded:") == uri
     with MongoClient(uri) as client:
         client.memory_test.things.insert_one({"who": "me"})
@@ -154,7 +156,7 @@ def test_memory_server_stops_cleanly_at_exit():
 def test_persistent_host_is_shared_by_processes_at_the_same_time(data_dir):
     host = f"embedded://{data_dir}"
     uri = embedded_server_uri(host)
-    assert read_advertisement(data_dir)["port"] == int(uri.split(":")[2].split("/")[0])
+    assert read_advertisement(data_dir)["port"] == pymongo.uri_parser.parse_uri(uri)["nodelist"][0][1]
     with MongoClient(uri) as client:
         client.db.things.insert_one({"who": "parent"})
         report = client_report(run_client(host, "child"))
@@ -208,7 +210,7 @@ def test_stale_advertisement_after_kill_is_replaced(data_dir):
 def test_advertisement_of_another_server_on_the_port_is_replaced(data_dir):
     # After a crash the advertised port may serve someone else: here the memory server.
     data_dir.mkdir()
-    other_port = int(embedded_server_uri("embedded:").split(":")[2].split("/")[0])
+    other_port = pymongo.uri_parser.parse_uri(embedded_server_uri("embedded:"))["nodelist"][0][1]
     (data_dir / "embedded.json").write_text(json.dumps({"pid": 1, "port": other_port}))
     uri = embedded_server_uri(f"embedded://{data_dir}")
     assert f":{other_port}/" not in uri

@@ -684,3 +684,54 @@ def test_range_windows_shim_is_still_needed(embedded_client):
         "djongo_core/embedded/shims/range_windows.py and its entry in "
         "docs/engine-deviations.md."
     )
+def test_write_conflicts_shim_is_still_needed(embedded_client):
+    assert shims.write_conflicts_still_needed(embedded_client), (
+        "mongoeco now fails a transaction's write to a document another open transaction "
+        "wrote: delete djongo_core/embedded/shims/write_conflicts.py and its entry in "
+        "docs/engine-deviations.md."
+    )
+
+
+@pytest.fixture
+def two_transactions(embedded_client):
+    collection = embedded_client.shim_write_conflicts.one
+    collection.drop()
+    collection.insert_many([{"_id": 1, "n": 0}, {"_id": 2, "n": 0}])
+    first, second = embedded_client.start_session(), embedded_client.start_session()
+    first.start_transaction()
+    second.start_transaction()
+    yield collection, first, second
+    for session in (first, second):
+        if session.in_transaction:
+            session.abort_transaction()
+        session.end_session()
+
+
+def test_a_document_written_by_an_open_transaction_conflicts(two_transactions):
+    collection, first, second = two_transactions
+    collection.update_one({"_id": 1}, {"$inc": {"n": 1}}, session=first)
+    with pytest.raises(pymongo.errors.OperationFailure) as raised:
+        collection.update_one({"_id": 1}, {"$inc": {"n": 1}}, session=second)
+    assert raised.value.code == 112
+    assert raised.value.has_error_label("TransientTransactionError")
+    # Another document is free, and the holder commits.
+    collection.update_one({"_id": 2}, {"$inc": {"n": 1}}, session=second)
+    second.abort_transaction()
+    first.commit_transaction()
+    assert collection.find_one({"_id": 1})["n"] == 1
+
+
+def test_a_document_committed_after_the_snapshot_conflicts(two_transactions, embedded_client):
+    collection, first, second = two_transactions
+    collection.find_one({"_id": 2}, session=second)  # the second transaction's snapshot
+    collection.delete_one({"_id": 1}, session=first)
+    first.commit_transaction()
+    with pytest.raises(pymongo.errors.OperationFailure) as raised:
+        collection.find_one_and_update({"_id": 1}, {"$set": {"n": 5}}, session=second)
+    assert raised.value.code == 112
+    # A transaction begun after that commit writes it.
+    with embedded_client.start_session() as third:
+        third.start_transaction()
+        collection.update_one({"_id": 2}, {"$set": {"n": 7}}, session=third)
+        third.commit_transaction()
+    assert collection.find_one({"_id": 2})["n"] == 7

@@ -7,6 +7,7 @@ from django.db import NotSupportedError, connection
 from django.test.utils import CaptureQueriesContext
 
 from djongo_core.raw import raw_aggregate
+from djongo_core.row_locks import RowLockWarning
 from tests.testapp.models import Author, Book
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -65,9 +66,16 @@ def test_sql_through_a_cursor_is_refused_with_the_alternatives():
 @pytest.mark.parametrize("options", [{"nowait": True}, {"skip_locked": True}, {"of": ("self",)},
                                      {"no_key": True}])
 def test_select_for_update_options_mongodb_cannot_honour_are_refused(options):
-    with pytest.raises(NotSupportedError, match="MongoDB has no row locks"):
+    with pytest.raises(NotSupportedError, match="transactions"):
         list(Author.objects.select_for_update(**options))
 
 
-def test_plain_select_for_update_is_ignored_as_on_backends_without_row_locks(books):
-    assert Author.objects.select_for_update().filter(name="Ann").count() == 1
+def test_plain_select_for_update_reads_unlocked_with_a_warning(books):
+    with pytest.warns(RowLockWarning, match="locks nothing"):
+        assert [a.name for a in Author.objects.select_for_update().filter(name="Ann")] == ["Ann"]
+
+
+def test_a_database_without_the_transactions_plugin_gets_a_check_warning():
+    (issue,) = [issue for issue in connection.validation.check() if issue.id == "djongo_core.W201"]
+    assert "select_for_update()" in issue.msg
+    assert "'transactions'" in issue.hint

@@ -4,7 +4,9 @@ import datetime
 import io
 
 import pytest
-from django.db import DataError, IntegrityError, NotSupportedError, connection, models
+from django.db import (
+    DataError, IntegrityError, NotSupportedError, ProgrammingError, connection, models,
+)
 from django.core.management.base import OutputWrapper
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.db.models.functions import Now
@@ -15,6 +17,7 @@ from django.test.utils import CaptureQueriesContext, isolate_apps
 from djongo_core import backfill, conversion
 from djongo_core.progress import ProgressBar, reporting
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.validation import unmigrated_models
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -273,3 +276,157 @@ def test_expression_db_defaults_pass_checks_and_are_computed_by_the_server():
         finally:
             connection.mongo_database.drop_collection("testapp_stamp")
             connection.mongo_database[SCHEMA_COLLECTION].delete_many({"name": "testapp_stamp"})
+
+
+@pytest.fixture
+def unique_model():
+    """A model with a unique field whose collection nothing has created yet."""
+    with isolate_apps("tests.testapp"):
+        class Badge(models.Model):
+            code = models.CharField(max_length=20, unique=True)
+
+            class Meta:
+                app_label = "testapp"
+
+        yield Badge
+    connection.mongo_database.drop_collection("testapp_badge")
+    connection.mongo_database[SCHEMA_COLLECTION].delete_many({"name": "testapp_badge"})
+
+
+def unique_indexes(table):
+    return [info["key"] for name, info in connection.mongo_database[table].index_information().items()
+            if info.get("unique") and name != "_id_"]
+
+
+def test_creating_a_model_whose_collection_an_interrupted_migrate_left_finishes_it(unique_model):
+    # What a migrate killed right after create_collection leaves: the collection, no index.
+    connection.mongo_database.create_collection("testapp_badge")
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    assert unique_indexes("testapp_badge") == [[("code", 1)]]
+    unique_model.objects.create(code="a")
+    with pytest.raises(IntegrityError):
+        unique_model.objects.create(code="a")
+
+
+def test_creating_a_model_again_over_documents_it_can_hold_keeps_them(unique_model):
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    unique_model.objects.create(code="kept")
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    assert list(unique_model.objects.values_list("code", flat=True)) == ["kept"]
+    assert unique_indexes("testapp_badge") == [[("code", 1)]]
+
+
+def test_an_empty_collection_with_other_options_is_replaced(unique_model):
+    connection.mongo_database.create_collection("testapp_badge", validator={"x": 1})
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    options = connection.mongo_database["testapp_badge"].options()
+    assert "validator" not in options
+    assert unique_indexes("testapp_badge") == [[("code", 1)]]
+
+
+def test_a_collection_holding_documents_under_other_options_is_refused_with_the_fix(unique_model):
+    connection.mongo_database.create_collection("testapp_badge", validator={"code": {"$exists": True}})
+    connection.mongo_database["testapp_badge"].insert_one({"code": "x"})
+    with pytest.raises(ProgrammingError, match="testapp.Badge.*migrate --fake"):
+        with connection.schema_editor() as editor:
+            editor.create_model(unique_model)
+    assert connection.mongo_database["testapp_badge"].count_documents({}) == 1
+
+
+class Killed(BaseException):
+    """Stands for the process dying between two commands of a migration."""
+
+
+def test_a_model_creation_killed_after_any_command_completes_when_run_again(unique_model,
+                                                                           monkeypatch):
+    def state():
+        database = connection.mongo_database
+        return (unique_indexes("testapp_badge"),
+                "testapp_badge" in database.list_collection_names(),
+                {key: value for key, value in (entry("testapp_badge") or {}).items()
+                 if key != "_id"})
+
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    complete = state()
+    with CaptureQueriesContext(connection) as captured:
+        connection.mongo_database.drop_collection("testapp_badge")
+        connection.mongo_database[SCHEMA_COLLECTION].delete_many({"name": "testapp_badge"})
+        with connection.schema_editor() as editor:
+            editor.create_model(unique_model)
+    steps = len(captured)
+    real_run = type(connection.executor).run
+    for killed_after in range(1, steps):
+        connection.mongo_database.drop_collection("testapp_badge")
+        connection.mongo_database[SCHEMA_COLLECTION].delete_many({"name": "testapp_badge"})
+        calls = []
+
+        def dying_run(executor, command, log=True):
+            if len(calls) == killed_after:
+                raise Killed
+            calls.append(command)
+            return real_run(executor, command, log)
+
+        monkeypatch.setattr(type(connection.executor), "run", dying_run)
+        with pytest.raises(Killed), connection.schema_editor() as editor:
+            editor.create_model(unique_model)
+        monkeypatch.setattr(type(connection.executor), "run", real_run)
+        with connection.schema_editor() as editor:
+            editor.create_model(unique_model)
+        assert state() == complete, f"killed after command {killed_after}"
+
+
+def test_a_model_never_migrated_is_named_by_the_database_check(unique_model):
+    assert unmigrated_models(connection, [unique_model]) == [unique_model]
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    assert unmigrated_models(connection, [unique_model]) == []
+
+
+def test_the_database_check_is_quiet_when_every_model_is_migrated():
+    ids = [issue.id for issue in connection.validation.check()]
+    assert "djongo_core.W202" not in ids
+
+
+def test_the_database_check_names_unmigrated_models_and_the_fix(unique_model, monkeypatch):
+    monkeypatch.setattr("djongo_core.validation.apps.get_models",
+                        lambda include_auto_created: [unique_model])
+    (issue,) = [issue for issue in connection.validation.check() if issue.id == "djongo_core.W202"]
+    assert "testapp.Badge" in issue.msg
+    assert "migrate" in issue.hint
+
+
+def test_an_unmanaged_model_reads_its_collection_whether_or_not_it_exists():
+    with isolate_apps("tests.testapp"):
+        class Outside(models.Model):
+            class Meta:
+                app_label = "testapp"
+                managed = False
+                db_table = "testapp_outside"
+
+        assert Outside.objects.count() == 0
+
+
+def test_removing_an_index_an_interrupted_migrate_removed_already_goes_on(gadget_model):
+    index = models.Index(fields=["name"], name="gadget_name_again")
+    with connection.schema_editor() as editor:
+        editor.add_index(gadget_model, index)
+    for _ in range(2):
+        with connection.schema_editor() as editor:
+            editor.remove_index(gadget_model, index)
+    assert "gadget_name_again" not in index_keys("testapp_gadget")
+
+
+def test_renaming_a_collection_an_interrupted_migrate_renamed_already_goes_on(gadget_model):
+    gadget_model.objects.create(name="a")
+    for _ in range(2):
+        with connection.schema_editor() as editor:
+            editor.alter_db_table(gadget_model, "testapp_gadget", "testapp_renamed")
+    database = connection.mongo_database
+    assert [d["name"] for d in database.testapp_renamed.find()] == ["a"]
+    assert entry("testapp_renamed")["auto"]["seq"] == 1
+    gadget_model._meta.db_table = "testapp_renamed"

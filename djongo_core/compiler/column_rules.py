@@ -5,9 +5,18 @@ otherwise hold only as long as every writer remembered them. Django's SQL backen
 the column definition (NOT NULL, CHECK "x >= 0") and raise IntegrityError; these checks give
 the same error, before anything is written, for the values an insert or update sends. Values the
 server computes (expressions) are not known here and are not checked.
+
+Values BSON cannot carry are refused here too, as a DataError naming the field rather than the
+driver's bare OverflowError: an integer wider than 64 bits (BSON's largest integer), anywhere
+in the value; and in a JSONField a float NaN or infinity, which JSON has no notation for (on
+SQL databases the JSON column refuses them).
 """
 
-from django.db import IntegrityError
+import math
+
+from django.db import DataError, IntegrityError
+
+INT64_RANGE = (-(2**63), 2**63 - 1)
 
 NON_NEGATIVE_FIELDS = {"PositiveBigIntegerField", "PositiveIntegerField",
                        "PositiveSmallIntegerField"}
@@ -27,6 +36,37 @@ def check_value(field, value):
         raise IntegrityError(
             f"{_describe(field)} cannot be negative ({value}): it is a {internal_type}."
         )
+    if isinstance(value, (int, float, dict, list, tuple)):
+        _check_storable(field, value, json=internal_type == "JSONField")
+
+
+def _check_storable(field, value, json):
+    """Raise DataError for an integer beyond 64 bits, or NaN/infinity in JSON, in value."""
+    # A stack, not recursion: JSON values may be nested thousands of levels deep.
+    pending = [((), value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and not INT64_RANGE[0] <= item <= INT64_RANGE[1]:
+            raise DataError(
+                f"{_describe(field)} cannot store the integer {item}{_at(path)}: MongoDB "
+                "holds integers of at most 64 bits (-2**63 to 2**63 - 1). Store it as a "
+                "string or a Decimal (DecimalField) instead."
+            )
+        if json and isinstance(item, float) and not math.isfinite(item):
+            raise DataError(
+                f"{_describe(field)} cannot store {item}{_at(path)}: JSON has no NaN or "
+                "infinity. Store null or a string instead."
+            )
+        if isinstance(item, dict):
+            pending.extend(((*path, key), child) for key, child in item.items())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(((*path, index), child) for index, child in enumerate(item))
+
+
+def _at(path):
+    return f" at {'.'.join(map(str, path))}" if path else ""
 
 
 def _describe(field):

@@ -51,7 +51,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         counter = self._counter_column(opts)
         if counter:
             ids = self.connection.counters.reserve(opts.db_table, counter, len(documents),
-                                                   opts.model)
+                                                   self._largest_id(opts), opts.model)
             for document, value in zip(documents, ids, strict=True):
                 document["_id"] = value
         # The values only the server can compute are filled in before the insert, so that no
@@ -114,6 +114,10 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             documents[i].update({field.column: values.get(field.column) for field in regenerated})
             self.virtual_values[id(documents[i])] = {field.column: values.get(field.column)
                                                      for field in virtual}
+
+    def _largest_id(self, opts):
+        """The largest value the model's integer auto field holds."""
+        return self.connection.ops.integer_field_range(opts.auto_field.get_internal_type())[1]
 
     def _counter_column(self, opts):
         """Return the auto field's column when its values must come from the counter."""
@@ -257,8 +261,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
 
     def renumber(self, opts, counter, documents):
         """Raise a stale counter past the stored ids and give the documents new ones."""
-        self.connection.counters.heal(opts.db_table, counter, opts.model)
-        ids = self.connection.counters.reserve(opts.db_table, counter, len(documents),
+        largest = self._largest_id(opts)
+        self.connection.counters.heal(opts.db_table, counter, largest, opts.model)
+        ids = self.connection.counters.reserve(opts.db_table, counter, len(documents), largest,
                                                opts.model)
         for document, value in zip(documents, ids, strict=True):
             document["_id"] = value

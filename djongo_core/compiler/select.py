@@ -24,6 +24,7 @@ from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RE
 from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
+from djongo_core import row_locks, time_limits
 from djongo_core.command import Command
 from djongo_core.compiler import combinators, joins, where
 from djongo_core.compiler.collation import collation_options
@@ -161,7 +162,14 @@ class SQLCompiler(compiler.SQLCompiler):
             plan = self.plan()
         except EmptyResultSet:
             return iter([]) if result_type == MULTI else None
-        documents = self.connection.executor.documents(plan.command)
+        command = plan.command
+        if self.query.select_for_update:
+            # Connected first: whether the manager can lock is known once the server is.
+            self.connection.ensure_connection()
+            command = command.replaced(
+                lock=row_locks.document_lock(self.query, self.connection, command))
+        command = time_limits.limited(command, time_limits.limit_for(self.query, self.connection))
+        documents = self.connection.executor.documents(command)
         rows = plan.rows(documents)
         if result_type == SINGLE:
             row = next(rows, None)
@@ -373,23 +381,9 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def _check_supported(self):
         query = self.query
-        # select_for_update() alone is ignored, as Django does on every backend without row
-        # locks (has_select_for_update is False; SQLite too): update_or_create() relies on it.
-        # The options change which rows come back or when, so they are refused.
-        if query.select_for_update:
-            options = [name for name, given in (
-                ("nowait", query.select_for_update_nowait),
-                ("skip_locked", query.select_for_update_skip_locked),
-                ("of", query.select_for_update_of),
-                ("no_key", query.select_for_no_key_update),
-            ) if given]
-            if options:
-                raise NotSupportedError(
-                    f"select_for_update({', '.join(f'{o}=...' for o in options)}) is not "
-                    "supported: MongoDB has no row locks, so these options cannot be honoured. "
-                    "Inside transaction.atomic() (the transactions plugin) a conflicting write "
-                    "aborts one of two concurrent transactions instead; drop the options."
-                )
+        # select_for_update(): locks where a transaction manager can take them, else a warning
+        # when the query runs (djongo_core.row_locks); options it cannot honour are refused.
+        row_locks.check_options(query, self.connection)
         if query.extra_tables or query.extra_order_by:
             raise NotSupportedError("QuerySet.extra() holds SQL, which MongoDB cannot run.")
 

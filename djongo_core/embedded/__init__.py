@@ -10,6 +10,9 @@ pymongo exactly as it talks to MongoDB; :func:`embedded_server_uri` turns the HO
   running as its own detached process (:mod:`djongo_core.embedded.server`), which every
   process pointing at the directory joins. It stops by itself when idle.
 
+Either server requires a user (:mod:`djongo_core.embedded.credentials`), whose credentials
+the returned URI carries; the directory and its files are the owner's only.
+
 See docs/embedded-engine.md.
 """
 
@@ -29,9 +32,10 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
 
-from djongo_core.embedded.directory import LOCK_FILE, LOG_FILE, read_advertisement
+from djongo_core.embedded import credentials as server_credentials
+from djongo_core.embedded.directory import FILES, LOCK_FILE, LOG_FILE, read_advertisement
 
 SCHEME = "embedded:"
 # A cold start imports mongoeco (about a second) and may share a busy machine.
@@ -110,9 +114,12 @@ class _MemoryServer:
 
         shims.install()
         self.pid = os.getpid()
+        self.credentials = server_credentials.made_up()
         # Built here rather than in the server's event loop, which the first import of
         # mongoeco (about a second) would block; it binds to that loop when started.
-        self._proxy = AsyncMongoEcoProxyServer(engine=MemoryEngine(), host="127.0.0.1", port=0)
+        self._proxy = AsyncMongoEcoProxyServer(
+            engine=MemoryEngine(), host="127.0.0.1", port=0,
+            auth_users=(self.credentials.auth_user(),))
         self._ready: concurrent.futures.Future[str] = concurrent.futures.Future()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -136,7 +143,7 @@ class _MemoryServer:
         except Exception as error:
             self._ready.set_exception(error)
             return
-        self._ready.set_result(address.uri)
+        self._ready.set_result(_uri(address.port, self.credentials))
         try:
             await self._stop.wait()
         finally:
@@ -194,15 +201,48 @@ def _forget_stopped_servers() -> None:
 def _persistent_server_uri(directory: Path) -> str:
     _forget_stopped_servers()
     with _directory_lock(directory):
+        credentials = _directory_credentials(directory)
         advertised = read_advertisement(directory)
-        if advertised is not None and _answers(**advertised):
-            return _uri(advertised["port"])
+        if advertised is not None and _answers(directory, credentials, **advertised):
+            return _uri(advertised["port"], credentials)
         # None yet, or a stale advertisement (crash, kill -9): the new server replaces it.
-        return _uri(_start_server(directory))
+        return _uri(_start_server(directory), credentials)
 
 
-def _uri(port: int) -> str:
-    return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+def _uri(port: int, credentials) -> str:
+    return (f"mongodb://{credentials.userinfo()}127.0.0.1:{port}/?directConnection=true"
+            f"&{server_credentials.AUTH_QUERY}")
+
+
+def _directory_credentials(directory: Path):
+    try:
+        return server_credentials.for_directory(directory)
+    except (OSError, ValueError, KeyError) as error:
+        raise ImproperlyConfigured(
+            f"The embedded engine cannot read the credentials of its server in {directory} "
+            f"({error}). The directory must belong to the user running the project; delete "
+            "the damaged embedded.credentials file to have new ones made."
+        ) from error
+
+
+def _owner_only(directory: Path) -> None:
+    """Make the directory and the server's files in it the owner's only (0700, 0600).
+
+    Directories made before this rule were 0755 with 0644 files: tightened here, when owned by
+    the user running the project (a directory of someone else's is left alone and, without its
+    credentials, cannot be joined anyway).
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.stat().st_uid != os.getuid():
+        return
+    directory.chmod(0o700)
+    for name in FILES:
+        path = directory / name
+        try:
+            if path.stat().st_uid == os.getuid():
+                path.chmod(0o600)
+        except FileNotFoundError:
+            pass
 
 
 @contextmanager
@@ -211,8 +251,8 @@ def _directory_lock(directory: Path):
     import fcntl
 
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        _owner_only(directory)
+        fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
         raise ImproperlyConfigured(
             f"The embedded engine cannot use the data directory {directory} of the "
@@ -237,7 +277,7 @@ def _directory_lock(directory: Path):
         os.close(fd)  # releases the lock
 
 
-def _answers(pid: int, port: int) -> bool:
+def _answers(directory: Path, credentials, pid: int, port: int) -> bool:
     """Whether the advertised server is up and really is the process that advertised."""
     # A plain connect first: a dead server's port refuses at once, where pymongo would
     # retry for its whole server selection timeout.
@@ -247,30 +287,51 @@ def _answers(pid: int, port: int) -> bool:
         return False
     # Then compare pids: after a crash, another process may have taken the port.
     client = MongoClient(
-        _uri(port),
+        _uri(port, credentials),
         serverSelectionTimeoutMS=PROBE_TIMEOUT_MS,
         connectTimeoutMS=PROBE_TIMEOUT_MS,
         socketTimeoutMS=PROBE_TIMEOUT_MS,
     )
     try:
         return client.admin.command("serverStatus").get("pid") == pid
+    except OperationFailure as error:
+        if _serves(pid, directory):
+            # Up, and refusing the directory's credentials: a server started before they
+            # existed. A second server must never open the same files.
+            raise EmbeddedServerError(
+                f"The embedded server (pid {pid}) serving {directory} refuses the credentials "
+                f"kept there ({error}). Stop it (kill {pid}) and connect again."
+            ) from error
+        return False
     except PyMongoError:
         return False
     finally:
         client.close()
 
 
+def _serves(pid: int, directory: Path) -> bool:
+    """Whether process pid is an embedded server of directory (as far as /proc tells)."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False  # gone, or no /proc: another program answers on the port
+    return b"djongo_core.embedded.server" in arguments and os.fsencode(directory) in arguments
+
+
 def _start_server(directory: Path) -> int:
     """Start a server for ``directory`` (the caller holds its lock) and return its port."""
     log_path = directory / LOG_FILE
     # The server must run this same djongo_core, even if it was found on a path (a source
-    # checkout) that the server, started in the data directory, would not search.
+    # checkout) that the server would not search.
     package_parent = str(Path(__file__).resolve().parents[2])
     python_path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
-    with open(log_path, "ab") as log:
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(log_fd, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "djongo_core.embedded.server", str(directory)],
-            cwd=directory,
+            # -P and a working directory outside the data: nothing in the data directory (a
+            # json.py put there) is ever imported by the server.
+            [sys.executable, "-P", "-m", "djongo_core.embedded.server", str(directory)],
+            cwd="/",
             env={**os.environ, "PYTHONPATH": python_path},
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -6,6 +6,11 @@
 - ``embedded.lock``: flock()ed by whoever starts, joins or stops a server, so those never
   interleave: exactly one server per DIR, and never one advertising while it shuts down.
 - ``embedded.log``: the server's output.
+- ``embedded.credentials``: the user the server requires, ``{"user": ..., "password": ...}``,
+  made at random when the directory is first served (see credentials.py).
+
+The directory is the owner's only (0700) and so are its files (0600): the data, and the
+credentials that guard the server, are no other local user's to read.
 
 Both sides read this module: the backend (:mod:`djongo_core.embedded`), which starts or joins
 the server, and the server itself (:mod:`djongo_core.embedded.server`).
@@ -19,6 +24,8 @@ DATA_FILE = "mongoeco.sqlite"
 ADVERTISEMENT_FILE = "embedded.json"
 LOCK_FILE = "embedded.lock"
 LOG_FILE = "embedded.log"
+CREDENTIALS_FILE = "embedded.credentials"
+FILES = (DATA_FILE, ADVERTISEMENT_FILE, LOCK_FILE, LOG_FILE, CREDENTIALS_FILE)
 
 
 def read_advertisement(directory: Path) -> dict | None:

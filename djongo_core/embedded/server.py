@@ -8,6 +8,10 @@ process of a project (runserver and its reloader child, shell, migrate, tests) s
 same data through ordinary pymongo connections. Its files in DIR are described in
 :mod:`djongo_core.embedded.directory`.
 
+It requires the user kept in DIR/embedded.credentials (made by the process that starts it),
+creates its files for their owner only, and runs outside DIR with Python's -P, so that no
+module placed in DIR is ever imported.
+
 It stops by itself once no client has been connected for DJONGO_EMBEDDED_IDLE_SECONDS
 (default 60), and on SIGTERM.
 
@@ -24,6 +28,7 @@ import sys
 
 from pathlib import Path
 
+from djongo_core.embedded import credentials
 from djongo_core.embedded.directory import (
     ADVERTISEMENT_FILE, DATA_FILE, LOCK_FILE, read_advertisement,
 )
@@ -101,7 +106,7 @@ async def _serve(proxy, directory: Path, idle_seconds: float) -> None:
     address = await proxy.start()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    lock_fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    lock_fd = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         # No lock needed: the process that started us holds it until we advertise.
         _advertise(directory, address.port)
@@ -130,6 +135,13 @@ def main(argv: list[str]) -> None:
         sys.exit(f"{IDLE_SECONDS_ENV} must be a positive number of seconds, not {raw_idle!r}")
     logging.basicConfig(format="%(asctime)s pid %(process)d %(message)s", level=logging.INFO)
     directory = Path(argv[0]).resolve()
+    # Every file the server creates (the SQLite data and its journals, the advertisement) is
+    # its owner's only.
+    os.umask(0o077)
+    try:
+        users = (credentials.read(directory).auth_user(),)
+    except (OSError, ValueError, KeyError) as error:
+        sys.exit(f"cannot read the credentials in {directory}: {error}")
 
     # Imported here, not at the top: importing this module needs no mongoeco, and the slow
     # import (about a second) is done before the event loop starts, which it would block.
@@ -142,7 +154,8 @@ def main(argv: list[str]) -> None:
 
     engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
     # diagnostic_capacity=1: enough for _activity() to see the connections.
-    proxy = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0, diagnostic_capacity=1)
+    proxy = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0, diagnostic_capacity=1,
+                                     auth_users=users)
     asyncio.run(_serve(proxy, directory, idle_seconds))
 
 

@@ -6,7 +6,7 @@ docs/plugin-api.md everything else this package offers plugins. Plugins import n
 djongo_core.
 """
 
-from djongo_core.command import Command
+from djongo_core.command import Command, DocumentLock
 from djongo_core.compiler.model_expressions import compile_partial_filter, model_translator
 from djongo_core.compiler.select import QueryPlan
 from djongo_core.counters import SCHEMA_COLLECTION
@@ -17,6 +17,7 @@ from djongo_core.query_options import query_options, with_query_options
 
 __all__ = [
     "Command",
+    "DocumentLock",
     "PluginHost",
     "QueryPlan",
     "SCHEMA_COLLECTION",

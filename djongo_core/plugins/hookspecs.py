@@ -204,6 +204,12 @@ class TransactionManager(Protocol):
         An unknown ``sid`` is a ``DatabaseError``.
         """
 
+    #: Optional. True when the manager locks documents for select_for_update(): it then finds
+    #: a DocumentLock in ``Command.lock`` of such a read and must lock the documents before the
+    #: read runs (inside its transaction). Absent or False: the core warns that nothing is
+    #: locked (RowLockWarning) and refuses nowait, of and skip_locked.
+    locks_documents: bool
+
     def close(self) -> None:
         """The Django connection is closing: abort what is still open and end the session.
 

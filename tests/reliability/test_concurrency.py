@@ -17,13 +17,15 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import F
 
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.row_locks import RowLockWarning
 from tests.reliability.databases import add_alias, close_alias, stop_servers
 from tests.testapp.models import Author, Item, Tag
 
@@ -102,6 +104,42 @@ def test_threads_incrementing_one_value_lose_no_update():
 
     in_threads(increment)
     assert Author.objects.get(pk=author.pk).age == THREADS * 25
+
+
+@pytest.mark.usefixtures("db")
+def test_select_for_update_without_the_transactions_plugin_is_never_silent():
+    # The locking idiom of SQL databases. Without the transactions plugin nothing can lock the
+    # document, so every evaluation warns (a project may make it an error with -W).
+    author = Author.objects.create(name="locked", age=0)
+
+    def increment(index):
+        for _ in range(15):
+            with transaction.atomic():
+                locked = Author.objects.select_for_update().get(pk=author.pk)
+                locked.age += 1
+                locked.save()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RowLockWarning)
+        in_threads(increment)
+    warned = [warning for warning in caught if warning.category is RowLockWarning]
+    assert len(warned) == THREADS * 15
+    # The warning points at the project's line, not at Django or the backend.
+    assert {warning.filename for warning in warned} == {__file__}
+    assert "transactions" in str(warned[0].message)
+
+
+@pytest.mark.usefixtures("db")
+def test_select_for_update_can_be_made_an_error():
+    Author.objects.create(name="refused", age=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RowLockWarning)
+        with pytest.raises(RowLockWarning), transaction.atomic():
+            Author.objects.select_for_update().get(name="refused")
+        # update_or_create() works, warning as any other select_for_update().
+        warnings.simplefilter("ignore", RowLockWarning)
+        author, created = Author.objects.update_or_create(name="refused", defaults={"age": 3})
+    assert (created, author.age) == (False, 3)
 
 
 # A writer process: joins the shared server, then runs `threads` threads that each create

@@ -26,6 +26,7 @@ from mongoeco.core.aggregation import (
 from djongo_core.embedded.shims import (
     bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
     index_signature, logic, math_operators, range_windows, rename, text_search, timezones,
+    write_conflicts,
 )
 
 
@@ -292,6 +293,38 @@ def range_windows_still_needed(client):
         client.drop_database("range_window_probe")
 
 
+def write_conflicts_still_needed(client):
+    """Return whether mongoeco itself still lets a transaction write a document that another
+    open transaction has written (the shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server (in memory).
+    """
+    collection = client.write_conflicts_probe.one
+
+    def probe():
+        collection.insert_one({"_id": 1})
+        with client.start_session() as first, client.start_session() as second:
+            first.start_transaction()
+            second.start_transaction()
+            try:
+                collection.update_one({"_id": 1}, {"$set": {"by": 1}}, session=first)
+                try:
+                    collection.update_one({"_id": 1}, {"$set": {"by": 2}}, session=second)
+                except pymongo.errors.OperationFailure as error:
+                    if error.code == write_conflicts.WRITE_CONFLICT:
+                        return
+                    raise
+                raise AssertionError("the second transaction wrote the document too")
+            finally:
+                first.abort_transaction()
+                second.abort_transaction()
+
+    try:
+        return _refused_without(write_conflicts, probe)
+    finally:
+        client.drop_database("write_conflicts_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -323,6 +356,10 @@ def install():
     # mongoeco 4.11 answers $text in a find only, with the documents' fields left out and the
     # score's sort ignored, where the indexes plugin's TextSearch needs MongoDB's answers.
     text_search.install()
+    # Deviation "transaction-write-conflicts": mongoeco 4.11's in-memory engine lets two open
+    # transactions write the same document and fails a commit instead, so select_for_update()
+    # (the transactions plugin's lock write) could not wait for the document.
+    write_conflicts.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

@@ -164,8 +164,11 @@ def test_a_database_that_is_not_mongodb_is_an_error():
 def test_the_test_models_pass_every_check():
     from django.core import checks
 
-    with override_settings(SILENCED_SYSTEM_CHECKS=[]):
-        assert checks.run_checks(databases=["default"]) == []
+    # Silenced: djongo_core.W201 says that the database has no transactions plugin, which
+    # these tests leave out.
+    with override_settings(SILENCED_SYSTEM_CHECKS=["djongo_core.W201"]):
+        issues = checks.run_checks(databases=["default"])
+        assert [issue for issue in issues if not issue.is_silenced()] == []
 
 
 @pytest.mark.parametrize("name", ["_hidden", "1st"])

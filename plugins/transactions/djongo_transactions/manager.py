@@ -72,6 +72,16 @@ class SessionTransactionManager:
 
     # -- the TransactionManager protocol ----------------------------------------------------------
 
+    @property
+    def locks_documents(self) -> bool:
+        """select_for_update() locks documents (locks.py) wherever transactions run."""
+        return self.enabled
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether the connection's commands run in a transaction now (inside atomic())."""
+        return self.enabled and not self._autocommit
+
     def set_autocommit(self, autocommit: bool) -> None:
         if not self.enabled:
             return

@@ -6,11 +6,13 @@
   (capability.py); a standalone server is an ImproperlyConfigured error, or, when the settings
   say "standalone": "ignore", the manager is turned off with a warning.
 - djongo_execute: while a transaction is open, commands carry the session, and the manager
-  records what savepoints and rebuilding a transaction need (manager.py).
+  records what savepoints and rebuilding a transaction need (manager.py); a select_for_update()
+  read first locks its documents (locks.py).
 """
 
 from djongo_core.plugins import hookimpl
 from djongo_transactions.capability import check_server
+from djongo_transactions.locks import lock_documents
 from djongo_transactions.manager import SessionTransactionManager
 from djongo_transactions.settings import TransactionSettings
 
@@ -38,6 +40,8 @@ def djongo_execute(connection, command):
     manager = _manager(connection)
     if manager is None:
         return (yield)
+    if command.lock is not None and manager.in_transaction:
+        lock_documents(connection, command, manager.settings.lock_timeout_ms)
     pending = manager.before(command)
     if pending is None:
         return (yield)

@@ -39,6 +39,9 @@ class TransactionSettings:
     #: How many written documents a transaction remembers so that it can be rebuilt after
     #: MongoDB aborts it (a failed command, a savepoint rolled back); 0 turns that off.
     recovery_log_limit: int = 10_000
+    #: How long select_for_update() waits for documents another transaction holds, in
+    #: milliseconds, before an OperationalError (None: as long as it takes, as PostgreSQL does).
+    lock_timeout_ms: int | None = 30_000
 
     @classmethod
     def for_database(cls, alias: str, settings_dict: dict) -> "TransactionSettings":
@@ -79,6 +82,11 @@ class TransactionSettings:
             not isinstance(self.max_commit_time_ms, int) or self.max_commit_time_ms <= 0
         ):
             fail("max_commit_time_ms", "a positive number of milliseconds or None")
+        if self.lock_timeout_ms is not None and (
+            not isinstance(self.lock_timeout_ms, int) or isinstance(self.lock_timeout_ms, bool)
+            or self.lock_timeout_ms < 0
+        ):
+            fail("lock_timeout_ms", "a number of milliseconds (0 or more) or None")
         if self.counters not in COUNTER_MODES:
             fail("counters", " or ".join(map(repr, COUNTER_MODES)))
         if self.standalone not in STANDALONE_POLICIES:

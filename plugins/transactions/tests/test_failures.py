@@ -122,6 +122,9 @@ def test_a_commit_still_unknown_after_the_retries_is_an_operational_error(
             Reporter.objects.create(name="Ann")
     assert len(calls) == 2
     monkeypatch.undo()
+    # The fake failures kept the commit from the server, where the transaction is still open
+    # and holds what it wrote (MongoDB aborts it after transactionLifetimeLimitSeconds): end it.
+    calls[-1].abort_transaction()
     # The connection starts its next transaction in a new session and goes on.
     with transaction.atomic():
         Reporter.objects.create(name="Bob")
@@ -144,6 +147,8 @@ def test_a_transient_commit_error_is_not_retried(monkeypatch):
             Reporter.objects.create(name="Ann")
     assert len(calls) == 1
     monkeypatch.setattr(ClientSession, "commit_transaction", real)
+    # A server answering WriteConflict has aborted the transaction; the fake did not reach it.
+    calls[0].abort_transaction()
     assert Reporter.objects.using("other").count() == 0
 
 

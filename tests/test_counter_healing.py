@@ -1,0 +1,62 @@
+"""Counters after imported documents whose _id the counter cannot follow (issue: a float _id,
+or one at the field's largest value), and deletes over collections with any kind of _id."""
+
+import pytest
+from django.db import DataError, connection
+
+from djongo_core.counters import SCHEMA_COLLECTION
+from tests.testapp.models import Author, Item
+
+pytestmark = pytest.mark.usefixtures("db")
+
+LARGEST_BIG = 2**63 - 1
+
+
+def collection():
+    return connection.mongo_database[Author._meta.db_table]
+
+
+def test_an_imported_id_at_the_largest_64_bit_value_does_not_stop_creates():
+    # An id the counter hands out next is taken too, so that the first create heals it.
+    collection().insert_many([{"_id": 1, "name": "imported"},
+                              {"_id": LARGEST_BIG, "name": "imported", "age": 1}])
+    created = [Author.objects.create(name=f"new {n}") for n in range(3)]
+    assert len({author.pk for author in created}) == 3
+    assert all(author.pk < LARGEST_BIG for author in created)
+    assert Author.objects.count() == 5
+
+
+def test_a_float_id_does_not_stop_creates():
+    collection().insert_many([{"_id": 1, "name": "imported"}, {"_id": 2.5, "name": "imported"},
+                              {"_id": 1e20, "name": "imported"}])
+    created = [Author.objects.create(name=f"new {n}") for n in range(3)]
+    assert all(type(author.pk) is int for author in created)
+    assert len({author.pk for author in created}) == 3
+
+
+@pytest.mark.parametrize("seq", [LARGEST_BIG, 12.5])
+def test_a_counter_already_past_repair_is_put_back_under_the_stored_ids(seq):
+    collection().insert_many([{"_id": 1, "name": "imported"}, {"_id": 7, "name": "imported"}])
+    connection.mongo_database[SCHEMA_COLLECTION].update_one(
+        {"name": Author._meta.db_table}, {"$set": {"auto.seq": seq}}, upsert=True)
+    author = Author.objects.create(name="new")
+    assert author.pk == 8
+
+
+def test_ids_exhausted_up_to_the_largest_value_are_refused_naming_the_fix():
+    collection().insert_one({"_id": 1, "name": "imported"})
+    largest = connection.ops.integer_field_range("AutoField")[1]
+    collection().insert_one({"_id": largest, "name": "imported"})
+    connection.mongo_database[SCHEMA_COLLECTION].update_one(
+        {"name": Author._meta.db_table}, {"$set": {"auto.seq": largest}}, upsert=True)
+    with pytest.raises(DataError, match=r"testapp\.Author.*BigAutoField"):
+        Author.objects.create(name="new")
+
+
+def test_fast_delete_works_over_ids_of_every_type():
+    items = connection.mongo_database[Item._meta.db_table]
+    items.insert_many([{"_id": "text", "name": "a"}, {"_id": 2.5, "name": "b"}])
+    Item.objects.create(name="c")
+    deleted, _ = Item.objects.all().delete()
+    assert deleted == 3
+    assert items.count_documents({}) == 0
