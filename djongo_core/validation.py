@@ -26,6 +26,7 @@ class DatabaseValidation(BaseDatabaseValidation):
                 issues.extend(self._unindexable_conditions(model))
         issues.extend(self._row_locks())
         issues.extend(self._unmigrated(
+            apps.get_models(include_auto_created=True) if app_configs is None else
             [model for config in configs for model in config.get_models(include_auto_created=True)]))
         return issues
 
