@@ -6,6 +6,8 @@
 - ``embedded.lock``: flock()ed by whoever starts, joins or stops a server, so those never
   interleave: exactly one server per DIR, and never one advertising while it shuts down.
 - ``embedded.log``: the server's output.
+- ``changes.journal`` (and files named after it): the history of writes change streams read,
+  kept by mongoeco's change stream hub, so that a stream resumes after a restart.
 
 Both sides read this module: the backend (:mod:`djongo_core.embedded`), which starts or joins
 the server, and the server itself (:mod:`djongo_core.embedded.server`).
@@ -19,6 +21,7 @@ DATA_FILE = "mongoeco.sqlite"
 ADVERTISEMENT_FILE = "embedded.json"
 LOCK_FILE = "embedded.lock"
 LOG_FILE = "embedded.log"
+CHANGES_FILE = "changes.journal"
 
 
 def read_advertisement(directory: Path) -> dict | None:

@@ -23,8 +23,8 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
-    index_signature, logic, math_operators, rename, timezones,
+    bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
+    geo, index_signature, logic, math_operators, rename, timezones,
 )
 
 
@@ -258,12 +258,13 @@ def install():
     # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
     # ordering and distance filters send.
     geo.install()
-
-
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.
     capped.install()
+    # Deviation "change-streams-missing": mongoeco 4.11's wire server refuses $changeStream,
+    # which the tailable plugin's watch() and manage.py watch open.
+    change_streams.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

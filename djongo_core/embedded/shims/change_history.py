@@ -1,0 +1,236 @@
+"""The history of writes change streams read on the embedded engine (for the change streams
+shim, change_streams.py): mongoeco's change stream hub, with what MongoDB's oplog has and the
+hub lacks.
+
+Every write the embedded server makes, whichever connection sent it, goes through its
+in-process mongoeco client, which records it in the client's hub (mongoeco's in-process change
+streams). The hub records only while someone watches or while it keeps a journal, and leaves an
+update's description empty. So, per server:
+
+- an in-memory server starts recording at its first change stream and records every write
+  from then on (bounded to the hub's last 10,000 writes, as an oplog is bounded); a persistent
+  server (``embedded:///dir``) records from its start into the hub's journal in the data
+  directory, so that its history, and the tokens that point into it, survive a restart;
+- the shim reads each document an update is about to change (``pre-images``, see
+  :meth:`ChangeHistory.recording_write`) and, when the hub records the update, stores its
+  updateDescription and the write's wall-clock time with the record;
+- ``epoch`` names the history (kept next to the journal, new for an in-memory server) and
+  ``since`` is the last write it did not record: no stream resumes from before it.
+"""
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from djongo_core.embedded.shims.change_events import (
+    WALL_TIME, cluster_time, describe_update, error,
+)
+
+_HISTORY_LOST = (286, "ChangeStreamHistoryLost")
+
+
+def _history_lost(why):
+    return error(*_HISTORY_LOST, f"Resume of change stream was not possible, as the resume "
+                                 f"point may no longer be in the oplog: {why}")
+
+
+def _key(db_name, coll_name, document_key):
+    return db_name, coll_name, repr(document_key.get("_id"))
+
+
+class ChangeHistory:
+    """The recorded writes of one embedded server (one in-process mongoeco client)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.hub = client._change_hub
+        self.streams = {}             # cursor id -> the change_streams.Stream it reads
+        # Updates (with their pre-image reads) and commits run one at a time while recording,
+        # so that each recorded update meets the pre-image read for it.
+        self.write_lock = asyncio.Lock()
+        self._guard = threading.Lock()
+        self._pre_images = {}         # (db, coll, repr(_id)) -> [document before an update]
+        self._in_transaction = {}     # id(session) -> [(key, document)] until its commit
+        self._last_wall_ms = 0
+        self.epoch, self.since, self.since_wall_ms = self._load_or_begin()
+        original_publish = self.hub.publish
+
+        def publish(**payload):
+            original_publish(**{**payload, "update_description": self._annotation(payload)})
+
+        # mongoeco's writes reach the hub through this one method (in process and committed
+        # changes of the SQLite engine alike).
+        self.hub.publish = publish
+
+    # -- where the history starts ------------------------------------------------------------
+
+    def _load_or_begin(self):
+        journal = self.hub.journal_path
+        if journal is None:
+            return uuid.uuid4().hex[:8], None, None
+        marker = Path(f"{journal}.epoch")
+        try:
+            saved = json.loads(marker.read_text())
+            return saved["epoch"], saved["since"], saved["sinceWallMs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        state = self.hub.state
+        since = (state.retained_start_token or state.next_token) - 1
+        epoch, since_wall_ms = uuid.uuid4().hex[:8], int(time.time() * 1000)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps({"epoch": epoch, "since": since,
+                                      "sinceWallMs": since_wall_ms}))
+        return epoch, since, since_wall_ms
+
+    @property
+    def recording(self):
+        return self.since is not None
+
+    def start_recording(self):
+        """Record every write from now on (an in-memory server, at its first change stream)."""
+        if self.recording:
+            return
+        # A watcher that never leaves: the hub records while it has one.
+        self.hub.register_watcher()
+        self.since = self.hub.state.next_token - 1
+        self.since_wall_ms = int(time.time() * 1000)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def record_at(self, offset, wait_seconds=0.0):
+        """(next offset, the record at ``offset``), waiting up to ``wait_seconds`` for it to be
+        written; (offset, None) if it was not."""
+        try:
+            return await self.hub.wait_for_event_async(offset, timeout_seconds=wait_seconds)
+        except Exception as failure:
+            if "no longer available" in str(failure):
+                raise _history_lost("the stream fell more than 10,000 writes behind") \
+                    from failure
+            raise
+
+    def end(self):
+        """(offset after the last record, sequence of the last write)."""
+        state = self.hub.state
+        return state.current_offset, state.next_token - 1
+
+    async def first_offset(self, reached):
+        """The offset of the first retained record for which ``reached(record)`` holds."""
+        state = self.hub.state
+        low, high = state.base_offset, state.current_offset
+        while low < high:
+            middle = (low + high) // 2
+            _next, record = await self.record_at(middle)
+            if record is None or reached(record):
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def require_after(self, sequence):
+        """Refuse a resume point (a sequence) whose following writes the history lacks."""
+        state = self.hub.state
+        if sequence < self.since:
+            raise _history_lost("the token is older than the server's first change stream")
+        if sequence >= state.next_token:
+            raise _history_lost("the token is newer than every write of this server")
+        if state.base_offset and sequence < state.retained_start_token - 1:
+            raise _history_lost("the server keeps its last 10,000 writes only")
+
+    async def require_at_time(self, timestamp):
+        """Refuse a startAtOperationTime earlier than the history."""
+        start = (self.since_wall_ms // 1000, self.since + 1)
+        if self.since and (timestamp.time, timestamp.inc) < start:
+            raise _history_lost("the time is before the server's first change stream")
+        state = self.hub.state
+        if state.base_offset:
+            _next, first = await self.record_at(state.base_offset)
+            if first is not None:
+                first_time = cluster_time(first)
+                if (timestamp.time, timestamp.inc) < (first_time.time, first_time.inc):
+                    raise _history_lost("the server keeps its last 10,000 writes only")
+
+    # -- recording ----------------------------------------------------------------------------
+
+    def _annotation(self, payload):
+        description = dict(payload.get("update_description") or {})
+        if payload["operation_type"] == "update" and payload.get("full_document") is not None:
+            before = self._take_pre_image(_key(payload["db_name"], payload["coll_name"],
+                                               payload["document_key"]))
+            if before is not None:
+                description.update(describe_update(before, payload["full_document"]))
+        with self._guard:
+            # Never backwards, so that clusterTimes order as the writes.
+            self._last_wall_ms = max(self._last_wall_ms, int(time.time() * 1000))
+            description[WALL_TIME] = self._last_wall_ms
+        return description
+
+    def _take_pre_image(self, key):
+        with self._guard:
+            waiting = self._pre_images.get(key)
+            if not waiting:
+                return None
+            document = waiting.pop(0)
+            if not waiting:
+                del self._pre_images[key]
+            return document
+
+    def _add_pre_images(self, entries):
+        with self._guard:
+            for key, document in entries:
+                self._pre_images.setdefault(key, []).append(document)
+
+    def _drop_pre_images(self, entries):
+        """Forget the pre-images no recorded update took (documents the write left alone)."""
+        with self._guard:
+            for key, document in entries:
+                waiting = self._pre_images.get(key) or []
+                for index, candidate in enumerate(waiting):
+                    if candidate is document:
+                        del waiting[index]
+                        break
+                if not waiting:
+                    self._pre_images.pop(key, None)
+
+    @asynccontextmanager
+    async def recording_write(self, context, db_name, coll_name, filters):
+        """Around an update: the documents matching ``filters`` (before the update, in the
+        write's session) become the pre-images of the updates the hub records meanwhile, or,
+        in a transaction, at its commit."""
+        if not self.recording or not filters:
+            yield
+            return
+        async with self.write_lock:
+            collection = self.client.get_database(db_name).get_collection(coll_name)
+            entries = []
+            for query in filters:
+                async for document in collection.find(query, session=context.session):
+                    if "_id" in document:
+                        entries.append((_key(db_name, coll_name, document), document))
+            session = context.session
+            if getattr(session, "transaction_active", False):
+                self._in_transaction.setdefault(id(session), []).extend(entries)
+                yield
+                return
+            self._add_pre_images(entries)
+            try:
+                yield
+            finally:
+                self._drop_pre_images(entries)
+
+    @asynccontextmanager
+    async def recording_commit(self, context):
+        """Around commitTransaction (or abortTransaction): the pre-images its updates read."""
+        entries = self._in_transaction.pop(id(context.session), [])
+        if context.command_name != "commitTransaction" or not entries:
+            yield
+            return
+        async with self.write_lock:
+            self._add_pre_images(entries)
+            try:
+                yield
+            finally:
+                self._drop_pre_images(entries)
