@@ -576,3 +576,14 @@ def test_tailable_is_refused_on_a_collection_that_is_not_capped(engine_database)
     with pytest.raises(pymongo.errors.OperationFailure) as refused:
         list(engine_database.t.find({}, cursor_type=pymongo.CursorType.TAILABLE))
     assert refused.value.code == 2
+
+
+# -- change streams (shims/change_streams.py; behaviour in test_embedded_change_streams.py) -----
+
+
+def test_change_streams_shim_is_still_needed(embedded_client):
+    assert shims.change_streams_still_needed(embedded_client), (
+        "mongoeco now answers $changeStream over the wire with MongoDB's events itself: delete "
+        "djongo_core/embedded/shims/change_streams.py, change_events.py and change_history.py, "
+        "and the change-streams-missing entry in docs/engine-deviations.md."
+    )

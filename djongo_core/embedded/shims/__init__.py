@@ -238,6 +238,28 @@ def tailable_still_needed(client):
         client.drop_database("tailable_probe")
 
 
+def change_streams_still_needed(client):
+    """Return whether mongoeco itself still lacks change streams over the wire, or their
+    updateDescription (the shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.change_streams_probe.one
+
+    def probe():
+        with collection.watch(max_await_time_ms=100) as stream:
+            collection.insert_one({"_id": 1, "a": 1})
+            collection.update_one({"_id": 1}, {"$set": {"a": 2}})
+            events = [stream.try_next(), stream.try_next()]
+        assert [event["operationType"] for event in events] == ["insert", "update"], events
+        assert events[1]["updateDescription"]["updatedFields"] == {"a": 2}, events
+
+    try:
+        return _refused_without(change_streams, probe)
+    finally:
+        client.drop_database("change_streams_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on

@@ -5,11 +5,10 @@ mongoeco's hub numbers every write it records (its *sequence*) and keeps, per ev
 operation, the namespace, the document key and the document as written (for an update: the
 document after it). This module turns one such record into the event MongoDB 7.0 sends:
 
-- ``_id``, the resume token: ``{"_data": "<epoch><sequence><step>"}`` in hex. The epoch names
-  the history the token belongs to (a persistent server keeps it across restarts, an in-memory
-  one draws a new one when it starts), so that a token of another history is refused rather
-  than resumed at a wrong place. The step tells apart the events one record stands for (a
-  dropped collection: ``drop`` then ``invalidate``).
+- ``_id``, the resume token: ``{"_data": "<epoch><sequence>"}`` in hex: a stream resumed with it
+  starts after that write. The epoch names the history the token belongs to (a persistent
+  server keeps it across restarts, an in-memory one draws a new one when it starts), so that a
+  token of another history is refused rather than resumed at a wrong place.
 - ``clusterTime``: a Timestamp whose seconds are the write's wall-clock time and whose
   increment is its sequence, so that clusterTimes order as the writes did; ``wallTime``.
 - ``updateDescription`` of an update: the difference between the document before and after,
@@ -25,7 +24,8 @@ from mongoeco.types import Timestamp
 
 # The key under which the shim keeps a write's wall-clock time (ms) in the hub's record.
 WALL_TIME = "djongoWallTimeMs"
-TOKEN_FORMAT = re.compile(r"^([0-9a-f]{8})([0-9a-f]{16})([0-9a-f]{2})$")
+DESCRIPTION = ("updatedFields", "removedFields", "truncatedArrays")
+TOKEN_FORMAT = re.compile(r"^([0-9a-f]{8})([0-9a-f]{16})$")
 
 
 def error(code, code_name, message):
@@ -33,13 +33,13 @@ def error(code, code_name, message):
         "ok": 0.0, "errmsg": message, "code": code, "codeName": code_name})
 
 
-def encode_token(epoch, sequence, step=0):
-    """The resume token of step ``step`` of the record numbered ``sequence``."""
-    return {"_data": f"{epoch}{sequence:016x}{step:02x}"}
+def encode_token(epoch, sequence):
+    """The resume token of the write numbered ``sequence``."""
+    return {"_data": f"{epoch}{sequence:016x}"}
 
 
 def decode_token(token, epoch, option):
-    """(sequence, step) of a resume token of this history; MongoDB's errors otherwise."""
+    """The sequence of a resume token of this history; MongoDB's errors otherwise."""
     data = token.get("_data") if isinstance(token, dict) else None
     match = TOKEN_FORMAT.match(data) if isinstance(data, str) else None
     if match is None:
@@ -50,7 +50,7 @@ def decode_token(token, epoch, option):
                     "Resume of change stream was not possible, as the resume point may no "
                     "longer be in the oplog: the token belongs to an earlier history of the "
                     "embedded server (an in-memory server keeps none across a restart)")
-    return int(match.group(2), 16), int(match.group(3), 16)
+    return int(match.group(2), 16)
 
 
 def cluster_time(record):
@@ -58,37 +58,27 @@ def cluster_time(record):
     return Timestamp(int(wall_ms // 1000), record.token)
 
 
-def events_of(record, epoch, collection_stream):
-    """[(step, event)]: the change events the hub's ``record`` stands for on a stream that
-    watches one collection (``collection_stream``) or more."""
+def event_of(record, epoch):
+    """The change event the hub's ``record`` stands for."""
     wall_ms = (record.update_description or {}).get(WALL_TIME, 0)
-    common = {
+    operation = record.operation_type
+    event = {
+        "_id": encode_token(epoch, record.token),
+        "operationType": operation,
         "clusterTime": cluster_time(record),
         "wallTime": datetime.datetime.fromtimestamp(wall_ms / 1000, datetime.UTC).replace(
             tzinfo=None),
     }
-    namespace = {"db": record.db_name, "coll": record.coll_name}
-    operation = record.operation_type
-    if operation == "invalidate":
-        # mongoeco records a dropped collection as "invalidate"; MongoDB reports a drop, which
-        # also invalidates a stream on that collection alone.
-        events = [(0, {"_id": encode_token(epoch, record.token, 0), "operationType": "drop",
-                       **common, "ns": namespace})]
-        if collection_stream:
-            events.append((1, {"_id": encode_token(epoch, record.token, 1),
-                               "operationType": "invalidate", **common}))
-        return events
-    event = {"_id": encode_token(epoch, record.token), "operationType": operation, **common}
     if operation in ("insert", "replace") and record.full_document is not None:
         event["fullDocument"] = record.full_document
-    event["ns"] = namespace
+    event["ns"] = {"db": record.db_name, "coll": record.coll_name}
     event["documentKey"] = dict(record.document_key)
     if operation == "update":
-        description = {key: value for key, value in (record.update_description or {}).items()
-                       if key != WALL_TIME}
-        if description:
-            event["updateDescription"] = description
-    return [(0, event)]
+        description = record.update_description or {}
+        if "updatedFields" in description:
+            # In MongoDB's order (a journal read back sorts the keys).
+            event["updateDescription"] = {key: description[key] for key in DESCRIPTION}
+    return event
 
 
 def describe_update(before, after):

@@ -16,8 +16,7 @@ MongoDB 7.0's shape (change_events.py):
   ``startAtOperationTime``; the stages after ``$changeStream`` run on each event;
 - ``getMore`` returns the events recorded after the cursor's position, waiting up to its
   ``maxTimeMS`` (1 s by default) for the first one, with ``postBatchResumeToken``; ``killCursors``
-  closes a stream; a stream on one collection ends with ``invalidate`` after the
-  collection's ``drop``;
+  closes a stream;
 - errors carry MongoDB's codes: ChangeStreamHistoryLost (286) for a resume point the history
   lacks, InvalidResumeToken (260), ChangeStreamFatalError (280) when the pipeline changes an
   event's ``_id``, IDLUnknownField (40415), InvalidNamespace (73), BadValue (2) for a stage a
@@ -43,7 +42,7 @@ from mongoeco.wire import _executor_validation
 from mongoeco.wire._executor_handlers import WireSpecialCommandHandlers
 
 from djongo_core.embedded.shims.change_events import (
-    cluster_time, decode_token, encode_token, error, events_of, same_value,
+    cluster_time, decode_token, encode_token, error, event_of, same_value,
 )
 from djongo_core.embedded.shims.change_history import ChangeHistory
 
@@ -91,10 +90,9 @@ class Stream:
     full_document: str
     before_change: str
     offset: int                       # hub offset of the next record to read
-    position: tuple                   # (sequence, step) of the last event read
+    position: int                     # sequence of the last write read
     namespace: str
     queued: deque = field(default_factory=deque)
-    invalidated: bool = False
     used: float = field(default_factory=time.monotonic)
 
 
@@ -146,9 +144,7 @@ async def _start(history, spec):
         raise error(40674, "Location40674", "Only one type of resume option is allowed, but "
                                             f"multiple were found: {', '.join(chosen)}")
     if not chosen:
-        offset, sequence = history.end()
-        # Past every step of the last write: the high-water mark.
-        return offset, (sequence, 255)
+        return history.end()
     name = chosen[0]
     if name == "startAtOperationTime":
         moment = spec[name]
@@ -159,15 +155,12 @@ async def _start(history, spec):
         wanted = (moment.time, moment.inc)
         offset = await history.first_offset(
             lambda record: (cluster_time(record).time, record.token) >= wanted)
-        return offset, (0, 0)
-    sequence, step = decode_token(spec[name], history.epoch, name)
-    if name == "resumeAfter" and step == 1:
-        raise error(260, "InvalidResumeToken", "Attempting to resume a change stream using "
-                                               "'resumeAfter' is not allowed from an invalidate "
-                                               "notification; use startAfter")
+        _next, first = await history.record_at(offset)
+        # Positioned just before the first write at or after that time.
+        return offset, history.end()[1] if first is None else first.token - 1
+    sequence = decode_token(spec[name], history.epoch, name)
     history.require_after(sequence)
-    offset = await history.first_offset(lambda record: record.token >= sequence)
-    return offset, (sequence, step)
+    return await history.first_offset(lambda record: record.token > sequence), sequence
 
 
 async def _open(handlers, context):
@@ -212,11 +205,10 @@ def _register(history, stream):
 
 
 def _reply(history, stream, cursor_id, batch, batch_name):
-    if stream.invalidated and not stream.queued:
-        history.streams.pop(cursor_id, None)
-        cursor_id = 0
+    # Where a resumed stream would go on from: after the last event of the batch if more are
+    # queued, else after every write this stream has read.
     token = batch[-1]["_id"] if stream.queued and batch else encode_token(
-        history.epoch, *stream.position)
+        history.epoch, stream.position)
     return {"cursor": {batch_name: batch, "postBatchResumeToken": token, "id": cursor_id,
                        "ns": stream.namespace}, "ok": 1.0}
 
@@ -233,8 +225,6 @@ async def _read(history, stream, limit, wait_seconds):
         if stream.queued:
             batch.append(stream.queued.popleft())
             continue
-        if stream.invalidated:
-            break
         wait = 0.0 if batch else max(0.0, deadline - time.monotonic())
         next_offset, record = await history.record_at(stream.offset, wait)
         if record is None:
@@ -256,20 +246,14 @@ def _in_scope(stream, record):
 
 
 async def _examine(history, stream, record):
-    """Queue the events of ``record`` the stream reports; its position moves past them all."""
-    if record.token < stream.position[0] or not _in_scope(stream, record):
-        stream.position = max(stream.position, (record.token, 255))
+    """Queue the event of ``record`` if the stream reports it; its position moves past it."""
+    if record.token <= stream.position:
         return
-    for step, event in events_of(record, history.epoch, stream.coll_name is not None):
-        if (record.token, step) <= stream.position:
-            continue
-        stream.position = (record.token, step)
-        shaped = await _shape(history, stream, event)
+    stream.position = record.token
+    if _in_scope(stream, record):
+        shaped = await _shape(history, stream, event_of(record, history.epoch))
         if shaped is not None:
             stream.queued.append(shaped)
-        if event["operationType"] == "invalidate":
-            stream.invalidated = True
-    stream.position = (record.token, 255) if not stream.invalidated else stream.position
 
 
 async def _shape(history, stream, event):
