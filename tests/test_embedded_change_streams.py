@@ -119,6 +119,25 @@ def test_each_document_of_an_update_many_and_of_find_and_modify_is_described(dat
             for event in events] == [(2, {"n": 6}), (3, {"n": 10}), (1, {"flag": True})]
 
 
+def test_a_transactions_updates_appear_at_its_commit_and_an_aborted_one_never(database):
+    client = database.client
+    database.t.insert_one({"_id": 1, "a": 1, "b": 1})
+    with database.t.watch(max_await_time_ms=AWAIT_MS) as stream:
+        with client.start_session() as session:
+            with session.start_transaction():
+                database.t.update_one({"_id": 1}, {"$set": {"a": 2}}, session=session)
+                database.t.update_one({"_id": 1}, {"$set": {"b": 2}}, session=session)
+                assert read(stream, 1) == []
+        with client.start_session() as session:
+            session.start_transaction()
+            database.t.update_one({"_id": 1}, {"$set": {"a": 99}}, session=session)
+            session.abort_transaction()
+        database.t.update_one({"_id": 1}, {"$set": {"c": 3}})
+        events = read(stream, 4)
+    assert [event["updateDescription"]["updatedFields"] for event in events] == [
+        {"a": 2}, {"b": 2}, {"c": 3}]
+
+
 def test_an_update_that_changes_nothing_is_no_event(database):
     database.t.insert_one({"_id": 1, "a": 1})
     with database.t.watch(max_await_time_ms=AWAIT_MS) as stream:

@@ -153,7 +153,8 @@ def main(argv: list[str]) -> None:
     engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
     # The change stream hub keeps a journal of every write, so that a change stream resumes
     # after a restart (the change streams shim reads it).
-    client = AsyncMongoClient(engine, change_stream_journal_path=str(directory / CHANGES_FILE))
+    client = AsyncMongoClient(engine, change_stream_journal_path=str(directory / CHANGES_FILE),
+                              change_stream_journal_max_bytes=None)
     # diagnostic_capacity=1: enough for _activity() to see the connections.
     proxy = AsyncMongoEcoProxyServer(client=client, host="127.0.0.1", port=0, diagnostic_capacity=1)
     asyncio.run(_serve(client, proxy, directory, idle_seconds))

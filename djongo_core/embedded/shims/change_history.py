@@ -7,18 +7,19 @@ in-process mongoeco client, which records it in the client's hub (mongoeco's in-
 streams). The hub records only while someone watches or while it keeps a journal, and leaves an
 update's description empty. So, per server:
 
-- an in-memory server starts recording at its first change stream and records every write
-  from then on (bounded to the hub's last 10,000 writes, as an oplog is bounded); a persistent
-  server (``embedded:///dir``) records from its start into the hub's journal in the data
-  directory, so that its history, and the tokens that point into it, survive a restart;
-- the shim reads each document an update is about to change (``pre-images``, see
-  :meth:`ChangeHistory.recording_write`) and, when the hub records the update, stores its
-  updateDescription and the write's wall-clock time with the record;
+- a server starts recording at its first change stream and records every write from then on
+  (bounded to the hub's last 10,000 writes, as an oplog is bounded): an in-memory server until
+  it stops; a persistent server (``embedded:///dir``) into the hub's journal in the data
+  directory, and, once a change stream has been opened on the directory, from every start of
+  its server on, so that the history, and the tokens that point into it, survive a restart;
+- the engine hands each update's document before and after it to the client, which passes
+  only the latter to the hub: the shim keeps the former (the *pre-image*, see
+  :meth:`ChangeHistory.remember`) and, when the hub records the update, stores its
+  updateDescription, and the write's wall-clock time, with the record;
 - ``epoch`` names the history (kept next to the journal, new for an in-memory server) and
   ``since`` is the last write it did not record: no stream resumes from before it.
 """
 
-import asyncio
 import json
 import threading
 import time
@@ -49,12 +50,9 @@ class ChangeHistory:
         self.client = client
         self.hub = client._change_hub
         self.streams = {}             # cursor id -> the change_streams.Stream it reads
-        # Updates (with their pre-image reads) and commits run one at a time while recording,
-        # so that each recorded update meets the pre-image read for it.
-        self.write_lock = asyncio.Lock()
         self._guard = threading.Lock()
         self._pre_images = {}         # (db, coll, repr(_id)) -> [document before an update]
-        self._in_transaction = {}     # id(session) -> [(key, document)] until its commit
+        self._in_transaction = {}     # id(session) -> [(key, document)] until it ends
         self._last_wall_ms = 0
         self.epoch, self.since, self.since_wall_ms = self._load_or_begin()
         original_publish = self.hub.publish
@@ -71,39 +69,46 @@ class ChangeHistory:
         # mongoeco's writes reach the hub through this one method (in process and committed
         # changes of the SQLite engine alike).
         self.hub.publish = publish
+        # A hub with a journal would record from the server's start; until a change stream
+        # has been opened on the data directory, that would only slow every write down.
+        hub_records = self.hub.should_publish_events
+        self.hub.should_publish_events = lambda: self.recording and hub_records()
 
     # -- where the history starts ------------------------------------------------------------
 
     def _load_or_begin(self):
+        """(epoch, since, since_wall_ms) of the history kept with the journal, if any."""
         journal = self.hub.journal_path
-        if journal is None:
-            return uuid.uuid4().hex[:8], None, None
-        marker = Path(f"{journal}.epoch")
-        try:
-            saved = json.loads(marker.read_text())
-            return saved["epoch"], saved["since"], saved["sinceWallMs"]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        state = self.hub.state
-        since = (state.retained_start_token or state.next_token) - 1
-        epoch, since_wall_ms = uuid.uuid4().hex[:8], int(time.time() * 1000)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps({"epoch": epoch, "since": since,
-                                      "sinceWallMs": since_wall_ms}))
-        return epoch, since, since_wall_ms
+        if journal is not None:
+            try:
+                saved = json.loads(self._marker().read_text())
+                return saved["epoch"], saved["since"], saved["sinceWallMs"]
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        return uuid.uuid4().hex[:8], None, None
+
+    def _marker(self):
+        return Path(f"{self.hub.journal_path}.epoch")
 
     @property
     def recording(self):
         return self.since is not None
 
     def start_recording(self):
-        """Record every write from now on (an in-memory server, at its first change stream)."""
+        """Record every write from now on (at the first change stream of a server, or of a
+        data directory: its server then records from its start on)."""
         if self.recording:
             return
-        # A watcher that never leaves: the hub records while it has one.
-        self.hub.register_watcher()
-        self.since = self.hub.state.next_token - 1
-        self.since_wall_ms = int(time.time() * 1000)
+        since, since_wall_ms = self.hub.state.next_token - 1, int(time.time() * 1000)
+        if self.hub.journal_path is None:
+            # A watcher that never leaves: the hub records while it has one.
+            self.hub.register_watcher()
+        else:
+            marker = self._marker()
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps({"epoch": self.epoch, "since": since,
+                                          "sinceWallMs": since_wall_ms}))
+        self.since, self.since_wall_ms = since, since_wall_ms
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -163,10 +168,11 @@ class ChangeHistory:
 
     def _annotation(self, payload):
         description = dict(payload.get("update_description") or {})
-        if payload["operation_type"] == "update" and payload.get("full_document") is not None:
+        if payload["operation_type"] in ("update", "replace"):
             before = self._take_pre_image(_key(payload["db_name"], payload["coll_name"],
                                                payload["document_key"]))
-            if before is not None:
+            if before is not None and payload["operation_type"] == "update" \
+                    and payload.get("full_document") is not None:
                 description.update(describe_update(before, payload["full_document"]))
         with self._guard:
             # Never backwards, so that clusterTimes order as the writes.
@@ -184,13 +190,26 @@ class ChangeHistory:
                 del self._pre_images[key]
             return document
 
+    def remember(self, db_name, coll_name, outcome, session):
+        """Keep the pre-image of an update the engine made, for the hub's record of it (made
+        right after, or at the commit of its transaction)."""
+        before, after = outcome.before_document, outcome.after_document
+        if not self.recording or before is None or after is None or "_id" not in after:
+            return
+        entry = (_key(db_name, coll_name, after), before)
+        with self._guard:
+            if getattr(session, "in_transaction", False):
+                self._in_transaction.setdefault(id(session), []).append(entry)
+            else:
+                self._pre_images.setdefault(entry[0], []).append(entry[1])
+
     def _add_pre_images(self, entries):
         with self._guard:
             for key, document in entries:
                 self._pre_images.setdefault(key, []).append(document)
 
     def _drop_pre_images(self, entries):
-        """Forget the pre-images no recorded update took (documents the write left alone)."""
+        """Forget the pre-images no record took (the transaction's commit failed)."""
         with self._guard:
             for key, document in entries:
                 waiting = self._pre_images.get(key) or []
@@ -202,41 +221,16 @@ class ChangeHistory:
                     self._pre_images.pop(key, None)
 
     @asynccontextmanager
-    async def recording_write(self, context, db_name, coll_name, filters):
-        """Around an update: the documents matching ``filters`` (before the update, in the
-        write's session) become the pre-images of the updates the hub records meanwhile, or,
-        in a transaction, at its commit."""
-        if not self.recording or not filters:
-            yield
-            return
-        async with self.write_lock:
-            collection = self.client.get_database(db_name).get_collection(coll_name)
-            entries = []
-            for query in filters:
-                async for document in collection.find(query, session=context.session):
-                    if "_id" in document:
-                        entries.append((_key(db_name, coll_name, document), document))
-            session = context.session
-            if getattr(session, "transaction_active", False):
-                self._in_transaction.setdefault(id(session), []).extend(entries)
-                yield
-                return
-            self._add_pre_images(entries)
-            try:
-                yield
-            finally:
-                self._drop_pre_images(entries)
-
-    @asynccontextmanager
-    async def recording_commit(self, context):
-        """Around commitTransaction (or abortTransaction): the pre-images its updates read."""
-        entries = self._in_transaction.pop(id(context.session), [])
+    async def ending_transaction(self, context):
+        """Around commitTransaction or abortTransaction: the pre-images of the transaction's
+        updates, which the hub records at its commit."""
+        with self._guard:
+            entries = self._in_transaction.pop(id(context.session), [])
         if context.command_name != "commitTransaction" or not entries:
             yield
             return
-        async with self.write_lock:
-            self._add_pre_images(entries)
-            try:
-                yield
-            finally:
-                self._drop_pre_images(entries)
+        self._add_pre_images(entries)
+        try:
+            yield
+        finally:
+            self._drop_pre_images(entries)

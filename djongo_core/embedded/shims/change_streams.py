@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from mongoeco.core.aggregation import apply_pipeline
 from mongoeco.core.bson_scalars import unwrap_bson_numeric
+from mongoeco.engines.adapter import EngineSpiAdapter
 from mongoeco.types import Timestamp
 from mongoeco.wire import _executor_validation
 from mongoeco.wire._executor_handlers import WireSpecialCommandHandlers
@@ -65,7 +66,9 @@ _ids = itertools.count(3 * 2**29)
 _dispatch = getattr(WireSpecialCommandHandlers, "dispatch", None)
 _validators = getattr(_executor_validation, "_WIRE_COMMAND_VALIDATORS", None)
 _validate_aggregate = (_validators or {}).get("aggregate")
-_histories = weakref.WeakKeyDictionary()
+_update_outcome = getattr(EngineSpiAdapter, "update_outcome", None)
+_histories = weakref.WeakKeyDictionary()      # command handlers -> ChangeHistory
+_by_engine = weakref.WeakKeyDictionary()      # the server's engine -> ChangeHistory
 
 
 def history_of(handlers):
@@ -73,6 +76,7 @@ def history_of(handlers):
     history = _histories.get(handlers)
     if history is None:
         history = _histories[handlers] = ChangeHistory(handlers._client)
+        _by_engine[handlers._client._engine] = history
     return history
 
 
@@ -338,30 +342,34 @@ def _replaced(context, document):
 # -- recording the writes ------------------------------------------------------------------------
 
 
-def _update_filters(body, command_name):
-    """The filters of the documents an update or findAndModify may change."""
-    if command_name == "update":
-        return [statement.get("q") or {} for statement in body.get("updates") or []
-                if isinstance(statement, dict)]
-    if body.get("remove") or body.get("update") is None:
-        return []
-    return [body.get("query") or {}]
-
-
-async def _write(handlers, context):
-    body, name = context.command_document, context.command_name
-    coll_name = body.get(name)
-    history = history_of(handlers)
-    if not isinstance(coll_name, str):
-        return await _dispatch(handlers, context)
-    async with history.recording_write(context, context.db_name, coll_name,
-                                       _update_filters(body, name)):
-        return await _dispatch(handlers, context)
-
-
 async def _end_transaction(handlers, context):
-    async with history_of(handlers).recording_commit(context):
+    async with history_of(handlers).ending_transaction(context):
         return await _dispatch(handlers, context)
+
+
+async def _updating(self, db_name, coll_name, operation, *args, on_commit=None, **kwargs):
+    """EngineSpiAdapter.update_outcome, handing each update's pre-image to the history before
+    the hub records the update (in on_commit, or after the return)."""
+    history = _by_engine.get(self.engine)
+    if history is None:
+        return await _update_outcome(self, db_name, coll_name, operation, *args,
+                                     on_commit=on_commit, **kwargs)
+    remembered = []
+    session = getattr(kwargs.get("operation_context"), "session", None)
+
+    def remember(outcome):
+        if not remembered:
+            remembered.append(outcome)
+            history.remember(db_name, coll_name, outcome, session)
+
+    def committed(outcome):
+        remember(outcome)
+        on_commit(outcome)
+
+    outcome = await _update_outcome(self, db_name, coll_name, operation, *args,
+                                    on_commit=committed if on_commit else None, **kwargs)
+    remember(outcome)
+    return outcome
 
 
 async def _aggregate(handlers, context):
@@ -374,14 +382,14 @@ _HANDLERS = {
     "aggregate": _aggregate,
     "getMore": _get_more,
     "killCursors": _kill_cursors,
-    "update": _write,
-    "findAndModify": _write,
     "commitTransaction": _end_transaction,
     "abortTransaction": _end_transaction,
 }
 
 
 async def _dispatching(self, context):
+    # Before the server's first write: the history decides whether the hub records it.
+    history_of(self)
     handler = _HANDLERS.get(context.command_name)
     if handler is None:
         return await _dispatch(self, context)
@@ -397,10 +405,12 @@ def _validating_aggregate(body, command_document):
 
 def install():
     """Let the embedded server answer change streams (idempotent)."""
-    if _dispatch is None or _validate_aggregate is None:
+    if _dispatch is None or _validate_aggregate is None or _update_outcome is None:
         return
     if WireSpecialCommandHandlers.dispatch is _dispatch:
         WireSpecialCommandHandlers.dispatch = _dispatching
+    if EngineSpiAdapter.update_outcome is _update_outcome:
+        EngineSpiAdapter.update_outcome = _updating
     if _validators.get("aggregate") is _validate_aggregate:
         _validators["aggregate"] = _validating_aggregate
 
@@ -408,5 +418,7 @@ def install():
 def uninstall():
     if _dispatch is not None:
         WireSpecialCommandHandlers.dispatch = _dispatch
+    if _update_outcome is not None:
+        EngineSpiAdapter.update_outcome = _update_outcome
     if _validate_aggregate is not None:
         _validators["aggregate"] = _validate_aggregate
