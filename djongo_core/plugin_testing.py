@@ -107,6 +107,25 @@ def run_folder_in_child(folder):
     assert result.returncode == 0, report
 
 
+def stop_embedded_server(directory, timeout=10.0):
+    """Stop the persistent embedded server of ``directory`` as its idle timeout would
+    (SIGTERM), and wait until it has: the next connection to the directory starts a new one.
+    For tests of what survives a restart."""
+    import signal
+    import time
+
+    from djongo_core.embedded.directory import read_advertisement
+
+    directory = Path(directory)
+    advertised = read_advertisement(directory)
+    assert advertised is not None, f"no embedded server serves {directory}"
+    os.kill(advertised["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while read_advertisement(directory) is not None:
+        assert time.monotonic() < deadline, f"the embedded server of {directory} did not stop"
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="session")
 def django_test_database():
     """The default database as the test database, created (migrated) once per session."""

@@ -6,18 +6,15 @@ persistent server in a directory (whose history is kept in a journal and survive
 """
 
 import datetime
-import os
-import signal
 import threading
 import time
-from pathlib import Path
 
 import pymongo
 import pytest
 from bson import Timestamp
 
 from djongo_core.embedded import embedded_server_uri
-from djongo_core.embedded.directory import read_advertisement
+from djongo_core.plugin_testing import stop_embedded_server
 
 AWAIT_MS = 200
 
@@ -304,15 +301,6 @@ def test_kill_cursors_closes_a_stream(database):
     assert cursor_id not in again["cursorsKilled"]
 
 
-def stop_server(directory):
-    """Stop the persistent server of ``directory`` as its idle timeout would, and wait."""
-    os.kill(read_advertisement(Path(directory))["pid"], signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while read_advertisement(Path(directory)) is not None:
-        assert time.monotonic() < deadline, "the embedded server did not stop"
-        time.sleep(0.05)
-
-
 def test_a_stream_of_a_persistent_server_resumes_after_a_restart(tmp_path):
     host = f"embedded://{tmp_path}"
     with pymongo.MongoClient(embedded_server_uri(host)) as client:
@@ -322,7 +310,7 @@ def test_a_stream_of_a_persistent_server_resumes_after_a_restart(tmp_path):
             collection.update_one({"_id": 1}, {"$set": {"a": 1}})
             (first,) = read(stream, 1)
         collection.insert_one({"_id": 2})
-    stop_server(tmp_path)
+    stop_embedded_server(tmp_path)
     with pymongo.MongoClient(embedded_server_uri(host)) as restarted:
         collection = restarted.shim_change_streams.t
         collection.insert_one({"_id": 3})

@@ -10,6 +10,7 @@ import os
 import pytest
 from django.db import NotSupportedError, connection
 
+from djongo_core.plugin_testing import stop_embedded_server
 from djongo_tailable import Change
 from djongo_tailable.changes import change_stream_pipeline
 from tailable_testapp.models import Order
@@ -130,5 +131,67 @@ def test_the_watch_worker_sends_signals_and_resumes_from_its_token_file(tmp_path
         call_command("watch", "tailable_testapp.Order", "--timeout", "1", "--token-file",
                      str(token_file), stdout=io.StringIO())
         assert received == []
+    finally:
+        change_received.disconnect(receiver)
+
+
+@pytest.fixture
+def persistent(tmp_path):
+    """A database alias on a persistent embedded server in tmp_path, which a test may restart."""
+    from django.db import connections
+
+    alias = "persistent"
+    connections.settings[alias] = {**connections["default"].settings_dict,
+                                   "HOST": f"embedded://{tmp_path / 'data'}",
+                                   "NAME": "djongo_tailable_persistent"}
+    yield alias
+    connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]
+    stop_embedded_server(tmp_path / "data")
+
+
+@pytest.mark.skipif(ON_MONGODB, reason="restarts a persistent embedded server")
+def test_the_watch_worker_resumes_after_a_restart_of_the_embedded_server(tmp_path, persistent):
+    import io
+    import threading
+    import time
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    from djongo_tailable.signals import change_received
+
+    def collection():
+        return connections[persistent].mongo_database[Order._meta.db_table]
+
+    def watch(seconds):
+        call_command("watch", "tailable_testapp.Order", "--database", persistent, "--timeout",
+                     str(seconds), "--token-file", str(token_file), stdout=io.StringIO())
+
+    received = []
+
+    def receiver(sender, change, **kwargs):
+        received.append((change.operation, change.pk))
+
+    token_file = tmp_path / "token.json"
+    change_received.connect(receiver)
+    try:
+        def insert_later():
+            time.sleep(1)
+            collection().insert_one({"_id": 1, "status": "new", "total": 1})
+
+        thread = threading.Thread(target=insert_later)
+        thread.start()
+        watch(3)
+        thread.join(10)
+        assert received == [("insert", 1)]
+        collection().update_one({"_id": 1}, {"$set": {"status": "paid"}})
+        stop_embedded_server(tmp_path / "data")
+        connections[persistent].close()
+        collection().insert_one({"_id": 2, "status": "new", "total": 2})   # a new server
+        received.clear()
+        watch(1)
+        assert received == [("update", 1), ("insert", 2)]
     finally:
         change_received.disconnect(receiver)
