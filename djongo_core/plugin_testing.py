@@ -13,7 +13,9 @@ docs/engine-deviations.md; on the embedded engine they are strict expected failu
 
 A plugin's conftest imports the database fixtures below (``django_test_database``: the test
 database, created and migrated once per session; ``db``: the database for one test, every
-collection it may have written to emptied afterwards) unless its tests need more aliases.
+collection it may have written to emptied afterwards) unless its tests need more aliases;
+``stop_embedded_server(directory)`` stops a persistent embedded server, for tests of what
+survives a restart.
 """
 
 import os

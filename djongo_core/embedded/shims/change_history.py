@@ -194,7 +194,9 @@ class ChangeHistory:
         """Keep the pre-image of an update the engine made, for the hub's record of it (made
         right after, or at the commit of its transaction)."""
         before, after = outcome.before_document, outcome.after_document
-        if not self.recording or before is None or after is None or "_id" not in after:
+        # mongoeco records neither an update that changed nothing nor an upsert as an update.
+        if (not self.recording or before is None or after is None or "_id" not in after
+                or not outcome.result.modified_count or outcome.result.did_upsert):
             return
         entry = (_key(db_name, coll_name, after), before)
         with self._guard:
