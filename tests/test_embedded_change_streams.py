@@ -297,8 +297,9 @@ def test_kill_cursors_closes_a_stream(database):
     assert "postBatchResumeToken" in reply["cursor"]
     killed = database.command({"killCursors": "t", "cursors": [cursor_id]})
     assert killed["cursorsKilled"] == [cursor_id]
-    again = database.command({"killCursors": "t", "cursors": [cursor_id]})
-    assert cursor_id not in again["cursorsKilled"]
+    with pytest.raises(pymongo.errors.OperationFailure) as gone:
+        database.command({"getMore": cursor_id, "collection": "t"})
+    assert gone.value.code == 43
 
 
 def test_a_stream_of_a_persistent_server_resumes_after_a_restart(tmp_path):

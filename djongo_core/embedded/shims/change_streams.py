@@ -16,16 +16,20 @@ MongoDB 7.0's shape (change_events.py):
   ``startAtOperationTime``; the stages after ``$changeStream`` run on each event;
 - ``getMore`` returns the events recorded after the cursor's position, waiting up to its
   ``maxTimeMS`` (1 s by default) for the first one, with ``postBatchResumeToken``; ``killCursors``
-  closes a stream;
+  closes a stream, as ten minutes without a getMore do (a getMore then fails with
+  CursorNotFound, 43, on which pymongo resumes the stream);
 - errors carry MongoDB's codes: ChangeStreamHistoryLost (286) for a resume point the history
   lacks, InvalidResumeToken (260), ChangeStreamFatalError (280) when the pipeline changes an
   event's ``_id``, IDLUnknownField (40415), InvalidNamespace (73), BadValue (2) for a stage a
   change stream cannot run, NoMatchingDocument (47) for a required image.
 
+Dropped collections are not reported (no ``drop`` or ``invalidate``): see change_history.py.
+
 mongoeco has no public hook for commands, so the shim wraps the wire layer's dispatch to its
 command handlers (``WireSpecialCommandHandlers.dispatch``, a layer below the one the capped
-shim wraps, so each passes on what it does not answer) and mongoeco's validation of
-``aggregate`` (``_WIRE_COMMAND_VALIDATORS``); it stands down if mongoeco renames either.
+shim wraps, so each passes on what it does not answer), mongoeco's validation of ``aggregate``
+(``_WIRE_COMMAND_VALIDATORS``) and, for the pre-images of updates, the engine adapter's
+``EngineSpiAdapter.update_outcome``; it stands down if mongoeco renames any of them.
 """
 
 import dataclasses
@@ -61,7 +65,8 @@ DEFAULT_AWAIT_MS = 1000
 IDLE_CURSOR_SECONDS = 600
 # Cursor ids of this shim: int32 (mongoeco's wire layer refuses larger getMore ids), above
 # mongoeco's own and apart from the capped shim's (from 2**30).
-_ids = itertools.count(3 * 2**29)
+FIRST_ID = 3 * 2**29
+_ids = itertools.count(FIRST_ID)
 
 _dispatch = getattr(WireSpecialCommandHandlers, "dispatch", None)
 _validators = getattr(_executor_validation, "_WIRE_COMMAND_VALIDATORS", None)
@@ -304,6 +309,10 @@ async def _get_more(handlers, context):
     cursor_id = body.get("getMore")
     stream = history.streams.get(cursor_id)
     if stream is None:
+        if isinstance(cursor_id, int) and cursor_id >= FIRST_ID:
+            # One of this shim's streams, killed or closed as idle: MongoDB's error, on which
+            # pymongo resumes the stream (mongoeco would answer with an empty last batch).
+            raise error(43, "CursorNotFound", f"cursor id {cursor_id} not found")
         return await _dispatch(handlers, context)
     limit = body.get("batchSize")
     limit = int(unwrap_bson_numeric(limit)) or None if limit is not None else None
