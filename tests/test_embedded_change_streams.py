@@ -317,5 +317,19 @@ def test_a_stream_of_a_persistent_server_resumes_after_a_restart(tmp_path):
         collection.insert_one({"_id": 3})
         with collection.watch(resume_after=first["_id"], max_await_time_ms=AWAIT_MS) as resumed:
             events = read(resumed, 4)
+    stop_embedded_server(tmp_path)
     assert kinds(events) == [("update", 1), ("insert", 2), ("insert", 3)]
     assert events[0]["updateDescription"]["updatedFields"] == {"a": 1}
+
+
+def test_a_persistent_server_keeps_no_history_before_its_first_change_stream(tmp_path):
+    with pymongo.MongoClient(embedded_server_uri(f"embedded://{tmp_path}")) as client:
+        collection = client.shim_change_streams.t
+        collection.insert_one({"_id": 1})
+        collection.update_one({"_id": 1}, {"$set": {"a": 1}})
+        assert not list(tmp_path.glob("changes.journal*"))
+        with collection.watch(max_await_time_ms=AWAIT_MS) as stream:
+            collection.insert_one({"_id": 2})
+            assert kinds(read(stream, 1)) == [("insert", 2)]
+        assert list(tmp_path.glob("changes.journal*"))
+    stop_embedded_server(tmp_path)
