@@ -5,10 +5,12 @@ mongoeco's hub numbers every write it records (its *sequence*) and keeps, per ev
 operation, the namespace, the document key and the document as written (for an update: the
 document after it). This module turns one such record into the event MongoDB 7.0 sends:
 
-- ``_id``, the resume token: ``{"_data": "<epoch><sequence>"}`` in hex: a stream resumed with it
-  starts after that write. The epoch names the history the token belongs to (a persistent
-  server keeps it across restarts, an in-memory one draws a new one when it starts), so that a
-  token of another history is refused rather than resumed at a wrong place.
+- ``_id``, the resume token: ``{"_data": "<epoch><sequence><step>"}`` in hex, the event's
+  position (a write is at step 0, the drops after it and their invalidates at the next steps,
+  see change_drops.py): a stream resumed with it starts after that position. The epoch names
+  the history the token belongs to (a persistent server keeps it across restarts, an in-memory
+  one draws a new one when it starts), so that a token of another history is refused rather
+  than resumed at a wrong place.
 - ``clusterTime``: a Timestamp whose seconds are the write's wall-clock time and whose
   increment is its sequence, so that clusterTimes order as the writes did; ``wallTime``.
 - ``updateDescription`` of an update: the difference between the document before and after,
@@ -25,7 +27,7 @@ from mongoeco.types import Timestamp
 # The key under which the shim keeps a write's wall-clock time (ms) in the hub's record.
 WALL_TIME = "djongoWallTimeMs"
 DESCRIPTION = ("updatedFields", "removedFields", "truncatedArrays")
-TOKEN_FORMAT = re.compile(r"^([0-9a-f]{8})([0-9a-f]{16})$")
+TOKEN_FORMAT = re.compile(r"^([0-9a-f]{8})([0-9a-f]{16})([0-9a-f]{4})$")
 
 
 def error(code, code_name, message):
@@ -33,13 +35,15 @@ def error(code, code_name, message):
         "ok": 0.0, "errmsg": message, "code": code, "codeName": code_name})
 
 
-def encode_token(epoch, sequence):
-    """The resume token of the write numbered ``sequence``."""
-    return {"_data": f"{epoch}{sequence:016x}"}
+def encode_token(epoch, position):
+    """The resume token of the event at ``position`` (sequence, step)."""
+    sequence, step = position
+    return {"_data": f"{epoch}{sequence:016x}{step:04x}"}
 
 
 def decode_token(token, epoch, option):
-    """The sequence of a resume token of this history; MongoDB's errors otherwise."""
+    """The position (sequence, step) of a resume token of this history; MongoDB's errors
+    otherwise."""
     data = token.get("_data") if isinstance(token, dict) else None
     match = TOKEN_FORMAT.match(data) if isinstance(data, str) else None
     if match is None:
@@ -50,7 +54,7 @@ def decode_token(token, epoch, option):
                     "Resume of change stream was not possible, as the resume point may no "
                     "longer be in the oplog: the token belongs to an earlier history of the "
                     "embedded server (an in-memory server keeps none across a restart)")
-    return int(match.group(2), 16)
+    return int(match.group(2), 16), int(match.group(3), 16)
 
 
 def cluster_time(record):
@@ -63,7 +67,7 @@ def event_of(record, epoch):
     wall_ms = (record.update_description or {}).get(WALL_TIME, 0)
     operation = record.operation_type
     event = {
-        "_id": encode_token(epoch, record.token),
+        "_id": encode_token(epoch, (record.token, 0)),
         "operationType": operation,
         "clusterTime": cluster_time(record),
         "wallTime": datetime.datetime.fromtimestamp(wall_ms / 1000, datetime.UTC).replace(
@@ -79,6 +83,24 @@ def event_of(record, epoch):
             # In MongoDB's order (a journal read back sorts the keys).
             event["updateDescription"] = {key: description[key] for key in DESCRIPTION}
     return event
+
+
+def drop_events(drop, epoch, collection_stream):
+    """[(position, event)]: a dropped collection as MongoDB reports it: ``drop``, then, on a
+    stream of that collection alone, ``invalidate``."""
+    common = {
+        "clusterTime": Timestamp(drop.wall_ms // 1000, drop.sequence),
+        "wallTime": datetime.datetime.fromtimestamp(drop.wall_ms / 1000, datetime.UTC).replace(
+            tzinfo=None),
+    }
+    events = [(drop.position, {"_id": encode_token(epoch, drop.position),
+                               "operationType": "drop", **common,
+                               "ns": {"db": drop.db_name, "coll": drop.coll_name}})]
+    if collection_stream:
+        events.append((drop.invalidate_position, {
+            "_id": encode_token(epoch, drop.invalidate_position),
+            "operationType": "invalidate", **common}))
+    return events
 
 
 def describe_update(before, after):

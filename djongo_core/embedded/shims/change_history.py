@@ -16,6 +16,7 @@ update's description empty. So, per server:
   only the latter to the hub: the shim keeps the former (the *pre-image*, see
   :meth:`ChangeHistory.remember`) and, when the hub records the update, stores its
   updateDescription, and the write's wall-clock time, with the record;
+- dropped collections are kept apart from the hub (change_drops.py);
 - ``epoch`` names the history (kept next to the journal, new for an in-memory server) and
   ``since`` is the last write it did not record: no stream resumes from before it.
 """
@@ -27,6 +28,7 @@ import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from djongo_core.embedded.shims.change_drops import DropLog
 from djongo_core.embedded.shims.change_events import (
     WALL_TIME, cluster_time, describe_update, error,
 )
@@ -55,14 +57,16 @@ class ChangeHistory:
         self._in_transaction = {}     # id(session) -> [(key, document)] until it ends
         self._last_wall_ms = 0
         self.epoch, self.since, self.since_wall_ms = self._load_or_begin()
+        journal = self.hub.journal_path
+        self.drops = DropLog(None if journal is None else f"{journal}.drops")
         original_publish = self.hub.publish
 
         def publish(**payload):
             if payload["operation_type"] == "invalidate":
                 # mongoeco records a dropped collection straight into the hub, outside the
-                # engine's commit sequence that numbers every other record; the hub then skips
-                # the engine's next record as already seen (the first write after a drop would
-                # be lost). Drops are left out instead (deviation "change-streams-missing").
+                # engine's commit sequence that numbers every other record; the hub would then
+                # skip the engine's next record as already seen. Kept apart (change_drops.py).
+                self._record_drop(payload["db_name"], payload["coll_name"])
                 return
             original_publish(**{**payload, "update_description": self._annotation(payload)})
 
@@ -124,9 +128,9 @@ class ChangeHistory:
             raise
 
     def end(self):
-        """(offset after the last record, sequence of the last write)."""
+        """(offset after the last record, position after the last write and drop)."""
         state = self.hub.state
-        return state.current_offset, state.next_token - 1
+        return state.current_offset, self.drops.end_of(state.next_token - 1)
 
     async def first_offset(self, reached):
         """The offset of the first retained record for which ``reached(record)`` holds."""
@@ -166,6 +170,19 @@ class ChangeHistory:
 
     # -- recording ----------------------------------------------------------------------------
 
+    def _record_drop(self, db_name, coll_name):
+        if not self.recording:
+            return
+        self.drops.record(self.hub.state.next_token - 1, self._wall_ms(), db_name, coll_name)
+        # Streams waiting for the next record read the drop now.
+        self.hub.wake_waiters()
+
+    def _wall_ms(self):
+        with self._guard:
+            # Never backwards, so that clusterTimes order as the writes.
+            self._last_wall_ms = max(self._last_wall_ms, int(time.time() * 1000))
+            return self._last_wall_ms
+
     def _annotation(self, payload):
         description = dict(payload.get("update_description") or {})
         if payload["operation_type"] in ("update", "replace"):
@@ -174,10 +191,7 @@ class ChangeHistory:
             if before is not None and payload["operation_type"] == "update" \
                     and payload.get("full_document") is not None:
                 description.update(describe_update(before, payload["full_document"]))
-        with self._guard:
-            # Never backwards, so that clusterTimes order as the writes.
-            self._last_wall_ms = max(self._last_wall_ms, int(time.time() * 1000))
-            description[WALL_TIME] = self._last_wall_ms
+        description[WALL_TIME] = self._wall_ms()
         return description
 
     def _take_pre_image(self, key):

@@ -23,7 +23,8 @@ MongoDB 7.0's shape (change_events.py):
   event's ``_id``, IDLUnknownField (40415), InvalidNamespace (73), BadValue (2) for a stage a
   change stream cannot run, NoMatchingDocument (47) for a required image.
 
-Dropped collections are not reported (no ``drop`` or ``invalidate``): see change_history.py.
+A dropped collection is reported as ``drop``, and ends a stream of that collection with
+``invalidate`` (``resumeAfter`` its token is refused, ``startAfter`` opens a new stream).
 
 mongoeco has no public hook for commands, so the shim wraps the wire layer's dispatch to its
 command handlers (``WireSpecialCommandHandlers.dispatch``, a layer below the one the capped
@@ -47,7 +48,7 @@ from mongoeco.wire import _executor_validation
 from mongoeco.wire._executor_handlers import WireSpecialCommandHandlers
 
 from djongo_core.embedded.shims.change_events import (
-    cluster_time, decode_token, encode_token, error, event_of, same_value,
+    cluster_time, decode_token, drop_events, encode_token, error, event_of, same_value,
 )
 from djongo_core.embedded.shims.change_history import ChangeHistory
 
@@ -99,9 +100,10 @@ class Stream:
     full_document: str
     before_change: str
     offset: int                       # hub offset of the next record to read
-    position: int                     # sequence of the last write read
+    position: tuple                   # (sequence, step) of the last write or drop read
     namespace: str
     queued: deque = field(default_factory=deque)
+    invalidated: bool = False         # its collection was dropped: the stream ends
     used: float = field(default_factory=time.monotonic)
 
 
@@ -166,10 +168,16 @@ async def _start(history, spec):
             lambda record: (cluster_time(record).time, record.token) >= wanted)
         _next, first = await history.record_at(offset)
         # Positioned just before the first write at or after that time.
-        return offset, history.end()[1] if first is None else first.token - 1
-    sequence = decode_token(spec[name], history.epoch, name)
+        return offset, (history.end()[1] if first is None
+                        else history.drops.end_of(first.token - 1))
+    position = decode_token(spec[name], history.epoch, name)
+    sequence, step = position
+    if name == "resumeAfter" and step and not step % 2:
+        raise error(260, "InvalidResumeToken", "Attempting to resume a change stream using "
+                                               "'resumeAfter' is not allowed from an invalidate "
+                                               "notification; use startAfter")
     history.require_after(sequence)
-    return await history.first_offset(lambda record: record.token > sequence), sequence
+    return await history.first_offset(lambda record: record.token > sequence), position
 
 
 async def _open(handlers, context):
@@ -214,6 +222,10 @@ def _register(history, stream):
 
 
 def _reply(history, stream, cursor_id, batch, batch_name):
+    if stream.invalidated and not stream.queued:
+        # MongoDB closes a stream with its invalidate event.
+        history.streams.pop(cursor_id, None)
+        cursor_id = 0
     # Where a resumed stream would go on from: after the last event of the batch if more are
     # queued, else after every write this stream has read.
     token = batch[-1]["_id"] if stream.queued and batch else encode_token(
@@ -234,9 +246,19 @@ async def _read(history, stream, limit, wait_seconds):
         if stream.queued:
             batch.append(stream.queued.popleft())
             continue
+        if stream.invalidated:
+            break
+        # Drops made after the last write read and before the next (the hub does not hold
+        # them).
+        await _examine_drops(history, stream, history.drops.after(
+            stream.position, before_sequence=stream.position[0] + 1))
+        if stream.queued:
+            continue
         wait = 0.0 if batch else max(0.0, deadline - time.monotonic())
         next_offset, record = await history.record_at(stream.offset, wait)
         if record is None:
+            if wait and time.monotonic() < deadline:
+                continue            # woken by a drop
             break
         stream.offset = next_offset
         await _examine(history, stream, record)
@@ -255,14 +277,33 @@ def _in_scope(stream, record):
 
 
 async def _examine(history, stream, record):
-    """Queue the event of ``record`` if the stream reports it; its position moves past it."""
-    if record.token <= stream.position:
+    """Queue the event of ``record`` (after the drops before it) if the stream reports it; its
+    position moves past it."""
+    await _examine_drops(history, stream,
+                         history.drops.after(stream.position, before_sequence=record.token))
+    if stream.invalidated or record.token <= stream.position[0]:
         return
-    stream.position = record.token
+    stream.position = (record.token, 0)
     if _in_scope(stream, record):
         shaped = await _shape(history, stream, event_of(record, history.epoch))
         if shaped is not None:
             stream.queued.append(shaped)
+
+
+async def _examine_drops(history, stream, drops):
+    for drop in drops:
+        collection_stream = stream.coll_name is not None
+        for position, event in drop_events(drop, history.epoch, collection_stream):
+            if position <= stream.position or not _in_scope(stream, drop):
+                continue
+            shaped = await _shape(history, stream, event)
+            if shaped is not None:
+                stream.queued.append(shaped)
+            if event["operationType"] == "invalidate":
+                stream.invalidated = True
+        stream.position = max(stream.position, drop.invalidate_position)
+        if stream.invalidated:
+            return
 
 
 async def _shape(history, stream, event):
