@@ -13,7 +13,9 @@ docs/engine-deviations.md; on the embedded engine they are strict expected failu
 
 A plugin's conftest imports the database fixtures below (``django_test_database``: the test
 database, created and migrated once per session; ``db``: the database for one test, every
-collection it may have written to emptied afterwards) unless its tests need more aliases.
+collection it may have written to emptied afterwards) unless its tests need more aliases;
+``stop_embedded_server(directory)`` stops a persistent embedded server, for tests of what
+survives a restart.
 """
 
 import os
@@ -105,6 +107,25 @@ def run_folder_in_child(folder):
     )
     report = result.stdout[-20000:] + result.stderr[-5000:]
     assert result.returncode == 0, report
+
+
+def stop_embedded_server(directory, timeout=10.0):
+    """Stop the persistent embedded server of ``directory`` as its idle timeout would
+    (SIGTERM), and wait until it has: the next connection to the directory starts a new one.
+    For tests of what survives a restart."""
+    import signal
+    import time
+
+    from djongo_core.embedded.directory import read_advertisement
+
+    directory = Path(directory)
+    advertised = read_advertisement(directory)
+    assert advertised is not None, f"no embedded server serves {directory}"
+    os.kill(advertised["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while read_advertisement(directory) is not None:
+        assert time.monotonic() < deadline, f"the embedded server of {directory} did not stop"
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

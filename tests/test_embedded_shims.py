@@ -735,3 +735,12 @@ def test_a_document_committed_after_the_snapshot_conflicts(two_transactions, emb
         collection.update_one({"_id": 2}, {"$set": {"n": 7}}, session=third)
         third.commit_transaction()
     assert collection.find_one({"_id": 2})["n"] == 7
+# -- change streams (shims/change_streams.py; behaviour in test_embedded_change_streams.py) -----
+
+
+def test_change_streams_shim_is_still_needed(embedded_client):
+    assert shims.change_streams_still_needed(embedded_client), (
+        "mongoeco now answers $changeStream over the wire with MongoDB's events itself: delete "
+        "djongo_core/embedded/shims/change_streams.py, change_events.py and change_history.py, "
+        "and the change-streams-missing entry in docs/engine-deviations.md."
+    )

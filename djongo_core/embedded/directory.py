@@ -8,6 +8,8 @@
 - ``embedded.log``: the server's output.
 - ``embedded.credentials``: the user the server requires, ``{"user": ..., "password": ...}``,
   made at random when the directory is first served (see credentials.py).
+- ``changes.journal`` (and files named after it): the history of writes change streams read,
+  kept by mongoeco's change stream hub, so that a stream resumes after a restart.
 
 The directory is the owner's only (0700) and so are its files (0600): the data, and the
 credentials that guard the server, are no other local user's to read.
@@ -25,7 +27,8 @@ ADVERTISEMENT_FILE = "embedded.json"
 LOCK_FILE = "embedded.lock"
 LOG_FILE = "embedded.log"
 CREDENTIALS_FILE = "embedded.credentials"
-FILES = (DATA_FILE, ADVERTISEMENT_FILE, LOCK_FILE, LOG_FILE, CREDENTIALS_FILE)
+CHANGES_FILE = "changes.journal"
+FILES = (DATA_FILE, ADVERTISEMENT_FILE, LOCK_FILE, LOG_FILE, CREDENTIALS_FILE, CHANGES_FILE)
 
 
 def read_advertisement(directory: Path) -> dict | None:

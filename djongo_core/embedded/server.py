@@ -30,7 +30,7 @@ from pathlib import Path
 
 from djongo_core.embedded import credentials
 from djongo_core.embedded.directory import (
-    ADVERTISEMENT_FILE, DATA_FILE, LOCK_FILE, read_advertisement,
+    ADVERTISEMENT_FILE, CHANGES_FILE, DATA_FILE, LOCK_FILE, read_advertisement,
 )
 
 IDLE_SECONDS_ENV = "DJONGO_EMBEDDED_IDLE_SECONDS"
@@ -102,7 +102,16 @@ async def _serve_until_stopped(
         fcntl.flock(lock_fd, fcntl.LOCK_UN)
 
 
-async def _serve(proxy, directory: Path, idle_seconds: float) -> None:
+async def _serve(client, proxy, directory: Path, idle_seconds: float) -> None:
+    # The proxy leaves a client it was given to its owner: connected and closed here.
+    await client.__aenter__()
+    try:
+        await _serve_proxy(proxy, directory, idle_seconds)
+    finally:
+        await client.__aexit__(None, None, None)
+
+
+async def _serve_proxy(proxy, directory: Path, idle_seconds: float) -> None:
     address = await proxy.start()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -145,6 +154,7 @@ def main(argv: list[str]) -> None:
 
     # Imported here, not at the top: importing this module needs no mongoeco, and the slow
     # import (about a second) is done before the event loop starts, which it would block.
+    from mongoeco.api import AsyncMongoClient
     from mongoeco.engines.sqlite import SQLiteEngine
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
@@ -153,10 +163,14 @@ def main(argv: list[str]) -> None:
     shims.install()
 
     engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
+    # The change stream hub keeps a journal of every write, so that a change stream resumes
+    # after a restart (the change streams shim reads it).
+    client = AsyncMongoClient(engine, change_stream_journal_path=str(directory / CHANGES_FILE),
+                              change_stream_journal_max_bytes=None)
     # diagnostic_capacity=1: enough for _activity() to see the connections.
-    proxy = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0, diagnostic_capacity=1,
+    proxy = AsyncMongoEcoProxyServer(client=client, host="127.0.0.1", port=0, diagnostic_capacity=1,
                                      auth_users=users)
-    asyncio.run(_serve(proxy, directory, idle_seconds))
+    asyncio.run(_serve(client, proxy, directory, idle_seconds))
 
 
 if __name__ == "__main__":

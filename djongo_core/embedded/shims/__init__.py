@@ -24,8 +24,8 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
-    index_signature, logic, math_operators, range_windows, rename, text_search, timezones,
+    bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
+    geo, index_signature, logic, math_operators, range_windows, rename, text_search, timezones,
     write_conflicts,
 )
 
@@ -325,6 +325,28 @@ def write_conflicts_still_needed(client):
         client.drop_database("write_conflicts_probe")
 
 
+def change_streams_still_needed(client):
+    """Return whether mongoeco itself still lacks change streams over the wire, or their
+    updateDescription (the shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.change_streams_probe.one
+
+    def probe():
+        with collection.watch(max_await_time_ms=100) as stream:
+            collection.insert_one({"_id": 1, "a": 1})
+            collection.update_one({"_id": 1}, {"$set": {"a": 2}})
+            events = [stream.try_next(), stream.try_next()]
+        assert [event["operationType"] for event in events] == ["insert", "update"], events
+        assert events[1]["updateDescription"]["updatedFields"] == {"a": 2}, events
+
+    try:
+        return _refused_without(change_streams, probe)
+    finally:
+        client.drop_database("change_streams_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -360,6 +382,9 @@ def install():
     # transactions write the same document and fails a commit instead, so select_for_update()
     # (the transactions plugin's lock write) could not wait for the document.
     write_conflicts.install()
+    # Deviation "change-streams-missing": mongoeco 4.11's wire server refuses $changeStream,
+    # which the tailable plugin's watch() and manage.py watch open.
+    change_streams.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

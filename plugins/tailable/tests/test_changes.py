@@ -1,9 +1,8 @@
 """watch(): inserts, updates and deletes of a collection as Change objects, resumable.
 
-Change streams need a replica set: on the embedded engine watch() refuses, naming the
-deviation, and the tests of the changes themselves are expected failures there
-(docs/engine-deviations.md#change-streams-missing); with MONGODB_URI naming a replica set they
-run against MongoDB.
+Change streams need a replica set on MongoDB (with MONGODB_URI naming one these tests run
+against it); the embedded engine has them through its change streams shim
+(docs/engine-deviations.md#change-streams-missing).
 """
 
 import os
@@ -11,6 +10,7 @@ import os
 import pytest
 from django.db import NotSupportedError, connection
 
+from djongo_core.plugin_testing import stop_embedded_server
 from djongo_tailable import Change
 from djongo_tailable.changes import change_stream_pipeline
 from tailable_testapp.models import Order
@@ -53,12 +53,6 @@ def test_unknown_operations_are_refused():
         change_stream_pipeline(Order.objects.all(), ["upsert"])
 
 
-@pytest.mark.skipif(ON_MONGODB, reason="the embedded engine's refusal")
-def test_watch_on_the_embedded_engine_is_refused_naming_the_deviation():
-    with pytest.raises(NotSupportedError, match="engine-deviations.md#change-streams-missing"):
-        Order.objects.watch()
-
-
 def read(changes, count):
     found = []
     for change in changes:
@@ -68,22 +62,21 @@ def read(changes, count):
     return found
 
 
-@pytest.mark.engine_deviation("change-streams-missing")
 def test_watch_reports_orm_inserts_updates_and_deletes_with_the_changed_fields():
     with Order.objects.watch(timeout=10, await_ms=200) as changes:
         order = Order.objects.create(status="new", total=5)
-        Order.objects.filter(pk=order.pk).update(status="paid")
-        order.delete()
+        pk = order.pk
+        Order.objects.filter(pk=pk).update(status="paid")
+        order.delete()  # (Django sets order.pk to None)
         found = read(changes, 3)
     assert [(c.operation, c.pk) for c in found] == [
-        ("insert", order.pk), ("update", order.pk), ("delete", order.pk)]
+        ("insert", pk), ("update", pk), ("delete", pk)]
     assert isinstance(found[0], Change) and found[0].instance.total == 5
     assert found[1].updated_fields == {"status": "paid"}
     assert found[2].instance is None
     assert all(c.resume_token for c in found)
 
 
-@pytest.mark.engine_deviation("change-streams-missing")
 def test_watch_reports_changes_made_with_pymongo_and_resumes_after_a_token():
     collection = connection.mongo_database[Order._meta.db_table]
     with Order.objects.filter(status="paid").watch(timeout=10, await_ms=200) as changes:
@@ -103,16 +96,6 @@ def test_watch_reports_changes_made_with_pymongo_and_resumes_after_a_token():
 # -- manage.py watch: changes as signals ---------------------------------------------------------
 
 
-@pytest.mark.skipif(ON_MONGODB, reason="the embedded engine's refusal")
-def test_the_watch_worker_refuses_the_embedded_engine_naming_the_deviation():
-    from django.core.management import call_command
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="change-streams-missing"):
-        call_command("watch", "tailable_testapp.Order", "--timeout", "0.1")
-
-
-@pytest.mark.engine_deviation("change-streams-missing")
 def test_the_watch_worker_sends_signals_and_resumes_from_its_token_file(tmp_path):
     import io
     import threading
@@ -148,5 +131,67 @@ def test_the_watch_worker_sends_signals_and_resumes_from_its_token_file(tmp_path
         call_command("watch", "tailable_testapp.Order", "--timeout", "1", "--token-file",
                      str(token_file), stdout=io.StringIO())
         assert received == []
+    finally:
+        change_received.disconnect(receiver)
+
+
+@pytest.fixture
+def persistent(tmp_path):
+    """A database alias on a persistent embedded server in tmp_path, which a test may restart."""
+    from django.db import connections
+
+    alias = "persistent"
+    connections.settings[alias] = {**connections["default"].settings_dict,
+                                   "HOST": f"embedded://{tmp_path / 'data'}",
+                                   "NAME": "djongo_tailable_persistent"}
+    yield alias
+    connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]
+    stop_embedded_server(tmp_path / "data")
+
+
+@pytest.mark.skipif(ON_MONGODB, reason="restarts a persistent embedded server")
+def test_the_watch_worker_resumes_after_a_restart_of_the_embedded_server(tmp_path, persistent):
+    import io
+    import threading
+    import time
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    from djongo_tailable.signals import change_received
+
+    def collection():
+        return connections[persistent].mongo_database[Order._meta.db_table]
+
+    def watch(seconds):
+        call_command("watch", "tailable_testapp.Order", "--database", persistent, "--timeout",
+                     str(seconds), "--token-file", str(token_file), stdout=io.StringIO())
+
+    received = []
+
+    def receiver(sender, change, **kwargs):
+        received.append((change.operation, change.pk))
+
+    token_file = tmp_path / "token.json"
+    change_received.connect(receiver)
+    try:
+        def insert_later():
+            time.sleep(1)
+            collection().insert_one({"_id": 1, "status": "new", "total": 1})
+
+        thread = threading.Thread(target=insert_later)
+        thread.start()
+        watch(3)
+        thread.join(10)
+        assert received == [("insert", 1)]
+        collection().update_one({"_id": 1}, {"$set": {"status": "paid"}})
+        stop_embedded_server(tmp_path / "data")
+        connections[persistent].close()
+        collection().insert_one({"_id": 2, "status": "new", "total": 2})   # a new server
+        received.clear()
+        watch(1)
+        assert received == [("update", 1), ("insert", 2)]
     finally:
         change_received.disconnect(receiver)
