@@ -684,6 +684,8 @@ def test_range_windows_shim_is_still_needed(embedded_client):
         "djongo_core/embedded/shims/range_windows.py and its entry in "
         "docs/engine-deviations.md."
     )
+
+
 def test_write_conflicts_shim_is_still_needed(embedded_client):
     assert shims.write_conflicts_still_needed(embedded_client), (
         "mongoeco now fails a transaction's write to a document another open transaction "

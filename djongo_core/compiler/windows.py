@@ -231,6 +231,8 @@ class WindowStages:
             key = {"$multiply": [key, -1]}
         bounds = [offset(start, kind, expression, "start"), offset(end, kind, expression, "end")]
         return self._range.by_key(key, may_be_null(expression), bounds)
+
+
 def _is_field_path(mql):
     return isinstance(mql, str) and mql.startswith("$") and not mql.startswith("$$")
 

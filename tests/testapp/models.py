@@ -110,6 +110,8 @@ class Ledger(models.Model):
 
     total = models.DecimalField(max_digits=8, decimal_places=2, unique=True)
     wide = models.DecimalField(max_digits=40, decimal_places=4, null=True)
+
+
 def gridfs_storage():
     """Files in the default database's GridFS bucket, served at /gridfs/ (tests/urls.py). Made
     here rather than read from STORAGES: other settings (tests/reliability) import these models
