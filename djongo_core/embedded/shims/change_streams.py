@@ -27,8 +27,9 @@ A dropped collection is reported as ``drop``, and ends a stream of that collecti
 ``invalidate`` (``resumeAfter`` its token is refused, ``startAfter`` opens a new stream).
 
 mongoeco has no public hook for commands, so the shim wraps the wire layer's dispatch to its
-command handlers (``WireSpecialCommandHandlers.dispatch``, a layer below the one the capped
-shim wraps, so each passes on what it does not answer), mongoeco's validation of ``aggregate``
+command handlers (``WireSpecialCommandHandlers.dispatch``, through special_commands.py, which
+stacks the shims that wrap it; a layer below the one the capped shim wraps, so each passes on
+what it does not answer), mongoeco's validation of ``aggregate``
 (``_WIRE_COMMAND_VALIDATORS``) and, for the pre-images of updates, the engine adapter's
 ``EngineSpiAdapter.update_outcome``; it stands down if mongoeco renames any of them.
 """
@@ -45,8 +46,8 @@ from mongoeco.core.bson_scalars import unwrap_bson_numeric
 from mongoeco.engines.adapter import EngineSpiAdapter
 from mongoeco.types import Timestamp
 from mongoeco.wire import _executor_validation
-from mongoeco.wire._executor_handlers import WireSpecialCommandHandlers
 
+from djongo_core.embedded.shims import special_commands
 from djongo_core.embedded.shims.change_events import (
     cluster_time, decode_token, drop_events, encode_token, error, event_of, same_value,
 )
@@ -69,7 +70,6 @@ IDLE_CURSOR_SECONDS = 600
 FIRST_ID = 3 * 2**29
 _ids = itertools.count(FIRST_ID)
 
-_dispatch = getattr(WireSpecialCommandHandlers, "dispatch", None)
 _validators = getattr(_executor_validation, "_WIRE_COMMAND_VALIDATORS", None)
 _validate_aggregate = (_validators or {}).get("aggregate")
 _update_outcome = getattr(EngineSpiAdapter, "update_outcome", None)
@@ -354,7 +354,7 @@ async def _get_more(handlers, context):
             # One of this shim's streams, killed or closed as idle: MongoDB's error, on which
             # pymongo resumes the stream (mongoeco would answer with an empty last batch).
             raise error(43, "CursorNotFound", f"cursor id {cursor_id} not found")
-        return await _dispatch(handlers, context)
+        return await _forward(handlers, context)
     limit = body.get("batchSize")
     limit = int(unwrap_bson_numeric(limit)) or None if limit is not None else None
     wait_ms = unwrap_bson_numeric(body.get("maxTimeMS", DEFAULT_AWAIT_MS))
@@ -373,14 +373,14 @@ async def _kill_cursors(handlers, context):
     requested = body.get("cursors") or []
     mine = [cursor_id for cursor_id in requested if cursor_id in streams]
     if not mine:
-        return await _dispatch(handlers, context)
+        return await _forward(handlers, context)
     for cursor_id in mine:
         del streams[cursor_id]
     reply = {"cursorsKilled": [], "cursorsNotFound": [], "cursorsAlive": [],
              "cursorsUnknown": [], "ok": 1.0}
     others = [cursor_id for cursor_id in requested if cursor_id not in mine]
     if others:
-        reply = await _dispatch(handlers, _replaced(context, {**body, "cursors": others}))
+        reply = await _forward(handlers, _replaced(context, {**body, "cursors": others}))
     reply["cursorsKilled"] = [*reply.get("cursorsKilled", []), *mine]
     return reply
 
@@ -394,7 +394,7 @@ def _replaced(context, document):
 
 async def _end_transaction(handlers, context):
     async with history_of(handlers).ending_transaction(context):
-        return await _dispatch(handlers, context)
+        return await _forward(handlers, context)
 
 
 async def _updating(self, db_name, coll_name, operation, *args, on_commit=None, **kwargs):
@@ -425,7 +425,7 @@ async def _updating(self, db_name, coll_name, operation, *args, on_commit=None, 
 async def _aggregate(handlers, context):
     if opens_change_stream(context.command_document.get("pipeline")):
         return await _open(handlers, context)
-    return await _dispatch(handlers, context)
+    return await _forward(handlers, context)
 
 
 _HANDLERS = {
@@ -442,8 +442,12 @@ async def _dispatching(self, context):
     history_of(self)
     handler = _HANDLERS.get(context.command_name)
     if handler is None:
-        return await _dispatch(self, context)
+        return await _forward(self, context)
     return await handler(self, context)
+
+
+async def _forward(handlers, context):
+    return await special_commands.forward(_dispatching, handlers, context)
 
 
 def _validating_aggregate(body, command_document):
@@ -455,10 +459,9 @@ def _validating_aggregate(body, command_document):
 
 def install():
     """Let the embedded server answer change streams (idempotent)."""
-    if _dispatch is None or _validate_aggregate is None or _update_outcome is None:
+    if special_commands.ORIGINAL is None or _validate_aggregate is None or _update_outcome is None:
         return
-    if WireSpecialCommandHandlers.dispatch is _dispatch:
-        WireSpecialCommandHandlers.dispatch = _dispatching
+    special_commands.add(_dispatching)
     if EngineSpiAdapter.update_outcome is _update_outcome:
         EngineSpiAdapter.update_outcome = _updating
     if _validators.get("aggregate") is _validate_aggregate:
@@ -466,8 +469,7 @@ def install():
 
 
 def uninstall():
-    if _dispatch is not None:
-        WireSpecialCommandHandlers.dispatch = _dispatch
+    special_commands.remove(_dispatching)
     if _update_outcome is not None:
         EngineSpiAdapter.update_outcome = _update_outcome
     if _validate_aggregate is not None:

@@ -16,18 +16,19 @@ another open transaction or was committed after this transaction began. mongoeco
 commit-time check stays, which only makes it stricter than MongoDB.
 
 mongoeco has no public hook for commands: the shim wraps the dispatch of its wire command
-handlers (``WireSpecialCommandHandlers.dispatch``; the capped shim wraps another layer) and
-stands down if mongoeco renames it. It reads the engine's MVCC state (``_mvcc_states``, the
+handlers (``WireSpecialCommandHandlers.dispatch``, through special_commands.py, which stacks
+the shims that wrap it; the capped shim wraps another layer) and stands down if mongoeco renames
+it. It reads the engine's MVCC state (``_mvcc_states``, the
 open transactions by session id, and ``_mvcc_version``, the commit counter).
 """
 
 from dataclasses import dataclass, field
 
 from mongoeco.errors import OperationFailure
-from mongoeco.wire._executor_handlers import WireSpecialCommandHandlers
+
+from djongo_core.embedded.shims import special_commands
 
 WRITE_CONFLICT = 112
-_dispatch = getattr(WireSpecialCommandHandlers, "dispatch", None)
 
 
 @dataclass
@@ -109,11 +110,11 @@ async def _checked_dispatch(self, context):
         return await _ending(self, context, session.session_id)
     filters = _filters(context) if in_transaction else None
     if filters is None:
-        return await _dispatch(self, context)
+        return await special_commands.forward(_checked_dispatch, self, context)
     client = self._client
     engine = _engine(client, context.db_name)
     if engine is None:
-        return await _dispatch(self, context)
+        return await special_commands.forward(_checked_dispatch, self, context)
     state = _state(engine)
     keys = await _matching_keys(client, session, context.db_name, context.command_document[name], filters)
     # No await between the check and taking the keys: another command cannot slip in.
@@ -127,12 +128,12 @@ async def _checked_dispatch(self, context):
     for key in keys:
         state.holders[key] = session.session_id
     state.written.setdefault(session.session_id, set()).update(keys)
-    return await _dispatch(self, context)
+    return await special_commands.forward(_checked_dispatch, self, context)
 
 
 async def _ending(self, context, session_id):
     try:
-        result = await _dispatch(self, context)
+        result = await special_commands.forward(_checked_dispatch, self, context)
     except Exception:
         for state in _engines.values():
             _release(state, session_id)
@@ -152,10 +153,8 @@ def _engine_by_id(client, engine_id):
 
 def install():
     """Make transactions conflict per document, as MongoDB's do (idempotent)."""
-    if _dispatch is not None and WireSpecialCommandHandlers.dispatch is _dispatch:
-        WireSpecialCommandHandlers.dispatch = _checked_dispatch
+    special_commands.add(_checked_dispatch)
 
 
 def uninstall():
-    if _dispatch is not None:
-        WireSpecialCommandHandlers.dispatch = _dispatch
+    special_commands.remove(_checked_dispatch)
