@@ -24,7 +24,7 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, collmod, conversions, date_arithmetic, documents_stage, geo,
-    index_signature, logic, math_operators, rename, timezones,
+    index_signature, logic, math_operators, rename, search, timezones,
 )
 
 
@@ -238,6 +238,35 @@ def tailable_still_needed(client):
         client.drop_database("tailable_probe")
 
 
+def search_still_needed(client):
+    """Return whether mongoeco itself still refuses createSearchIndexes over the wire, or a
+    $search's {"$meta": "searchScore"} (the search shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.search_probe.articles
+
+    def commands():
+        collection.database.command({"createSearchIndexes": "articles", "indexes": [
+            {"name": "default", "definition": {"mappings": {"dynamic": True}}}]})
+
+    def score():
+        found = list(collection.aggregate([
+            {"$search": {"index": "default", "text": {"query": "coffee", "path": "title"}}},
+            {"$project": {"score": {"$meta": "searchScore"}}}]))
+        assert found[0]["score"] > 0, found
+
+    collection.insert_one({"_id": 1, "title": "coffee"})
+    try:
+        needed = _refused_without(search, commands)
+        if needed:
+            # The index the probe needs, made through the shim.
+            commands()
+        return needed, _refused_without(search, score)
+    finally:
+        client.drop_database("search_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -264,6 +293,11 @@ def install():
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.
     capped.install()
+    # Deviations "search-index-commands", "search-score-missing", "vector-search-exact" and
+    # "search-in-union": mongoeco 4.11 runs $search and $vectorSearch but refuses the search
+    # index commands over the wire, has no searchScore, no exact vector search and no search
+    # stage inside $unionWith, which djongo-search's migrations and queries send.
+    search.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
