@@ -21,7 +21,8 @@ call mongoeco's own search-index API with the definition narrowed to what mongoe
 (``$listSearchIndexes`` reports the definition as sent, READY and queryable at once: the
 embedded engine indexes synchronously); a ``$search`` attaches a score (mongoeco's term
 frequencies summed over must and should clauses, not Lucene's BM25: the order of documents
-matches, the numbers do not) that ``searchScore`` reads; vector scores are normalized as
+matches, the numbers do not) that ``searchScore`` reads; highlights come in MongoDB's shape
+(``texts`` of ``hit`` and ``text`` values); vector scores are normalized as
 MongoDB normalizes them (mongoeco reports the raw similarity); ``exact: true`` becomes a scan of
 every candidate; a ``$unionWith`` opening with a search stage runs that pipeline first and
 unions its documents (the sub-pipeline never depends on the outer documents).
@@ -306,10 +307,22 @@ def meta(document, spec, variables, dialect, context):
     key = _META_KEYS.get(spec)
     if key is None:
         raise _error(17308, "Location17308", f"Unsupported argument to $meta: {spec}")
-    if isinstance(document, RuntimeDocumentState):
-        found, value = document.metadata_value(key)
-        return value if found else None
-    return None
+    if not isinstance(document, RuntimeDocumentState):
+        return None
+    found, value = document.metadata_value(key)
+    if not found:
+        return None
+    return [_highlight(passage) for passage in value] if spec == "searchHighlights" else value
+
+
+def _highlight(passage):
+    """A mongoeco highlight passage in MongoDB's shape: {path, texts: [{value, type}], score}.
+
+    mongoeco gives no passage score; the shim counts the passage's hits instead."""
+    texts = [{"value": segment["value"], "type": segment["type"]}
+             for segment in passage.get("segments", ())]
+    return {"path": passage.get("path"), "texts": texts,
+            "score": float(sum(text["type"] == "hit" for text in texts))}
 
 
 # -- installation -------------------------------------------------------------------------------
