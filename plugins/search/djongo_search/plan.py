@@ -395,25 +395,44 @@ def _check_pre_filter(document, allowed, model, index, field=None):
 
 def _cleaned(pipeline):
     """The pipeline without the markers of search conditions (they are the search stage now),
-    and sorting by a search score through a field (a $sort cannot read $meta values)."""
-    cleaned = []
+    and reading search metadata (scores) in $match and $sort through fields set right after the
+    search: MongoDB gives $meta values to $project and $addFields, not to a $sort key."""
+    cleaned, metadata = [], {}
     for stage in pipeline:
         if "$match" in stage:
             match = _unmarked(stage["$match"])
             if match:
-                cleaned.append({"$match": match})
-            continue
-        if "$sort" in stage and any(isinstance(v, dict) for v in stage["$sort"].values()):
-            computed = {f"__search_sort_{key}": value for key, value in stage["$sort"].items()
-                        if isinstance(value, dict)}
-            cleaned.append({"$addFields": computed})
+                cleaned.append({"$match": _through_fields(match, metadata)})
+        elif "$sort" in stage:
             cleaned.append({"$sort": {
-                (f"__search_sort_{key}" if isinstance(value, dict) else key):
-                    (-1 if isinstance(value, dict) else value)
+                (_meta_field(value, metadata) if _is_meta(value) else key):
+                    (-1 if _is_meta(value) else value)
                 for key, value in stage["$sort"].items()}})
-            continue
-        cleaned.append(stage)
+        else:
+            cleaned.append(stage)
+    if metadata:
+        cleaned.insert(0, {"$addFields": {field: {"$meta": kind}
+                                          for kind, field in metadata.items()}})
     return cleaned
+
+
+def _is_meta(value):
+    return isinstance(value, dict) and set(value) == {"$meta"}
+
+
+def _meta_field(value, metadata):
+    kind = value["$meta"]
+    return metadata.setdefault(kind, f"__search_{kind}")
+
+
+def _through_fields(document, metadata):
+    if _is_meta(document):
+        return "$" + _meta_field(document, metadata)
+    if isinstance(document, dict):
+        return {key: _through_fields(value, metadata) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_through_fields(item, metadata) for item in document]
+    return document
 
 
 def _unmarked(document):

@@ -470,21 +470,11 @@ class SearchRank(SearchScore):
         return "SearchRank()"
 
 
-class HighlightsField(JSONField):
-    """The output of SearchHighlights: MongoDB's highlight documents, as Python lists."""
-
-    def from_db_value(self, value, expression, connection):
-        return value
-
-    def get_db_converters(self, connection):
-        return [self.from_db_value]
-
-
 class SearchHighlights(Expression):
     """The passages of ``fields`` that matched the search (MongoDB's searchHighlights): a list
     of ``{"path", "score", "texts": [{"value", "type": "hit" | "text"}]}``."""
 
-    output_field = HighlightsField()
+    output_field = JSONField()
 
     def __init__(self, *fields, max_chars_to_examine=None, max_passages=None):
         if not fields:
