@@ -18,7 +18,7 @@ from django.db import NotSupportedError
 from django.db.models import Expression, FloatField
 
 from djongo_search.search import SearchCondition
-from djongo_search.vector import VectorSearch
+from djongo_search.vector import VectorSearch, restrict
 
 # Where the fused score is kept in each document, for the annotation to read.
 SCORE_KEY = "__search_hybrid_score"
@@ -53,6 +53,8 @@ class HybridScore(Expression):
         if isinstance(search_limit, bool) or not isinstance(search_limit, int) or search_limit < 1:
             raise ValueError(f"HybridScore(search_limit=...) is a whole number >= 1, not "
                              f"{search_limit!r}.")
+        vector = vector.copy()
+        vector.within_hybrid = True
         self.search, self.vector = search, vector
         self.k, self.search_weight, self.vector_weight = k, search_weight, vector_weight
         self.search_limit = search_limit
@@ -63,6 +65,12 @@ class HybridScore(Expression):
 
     def set_source_expressions(self, expressions):
         (self.vector,) = expressions
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
+                           for_save=False):
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        restrict(query, resolved)
+        return resolved
 
     def __repr__(self):
         return f"HybridScore({self.search!r}, {self.vector!r})"

@@ -27,7 +27,7 @@ from djongo_search.indexes import MAPPING_TYPES, SearchIndex, VectorSearchIndex,
 from djongo_search.search import (
     SearchCondition, SearchHighlights, SearchScore, SearchVector,
 )
-from djongo_search.vector import VectorSearch
+from djongo_search.vector import SearchRestriction, VectorSearch
 
 MARKER = "$djongoSearch"
 RULE = ("MongoDB runs $search or $vectorSearch only as the first stage of a query's pipeline, "
@@ -41,8 +41,8 @@ PRE_FILTER_OPERATORS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin
 
 def translate(compiler, node, translator, form):
     """Return the MQL of a node of this plugin in the form asked for, None for other nodes."""
-    if not isinstance(node, (SearchCondition, SearchScore, SearchHighlights, VectorSearch,
-                             hybrid_module.HybridScore, SearchVector)):
+    if not isinstance(node, (SearchCondition, SearchRestriction, SearchScore, SearchHighlights,
+                             VectorSearch, hybrid_module.HybridScore, SearchVector)):
         return None
     query = translator.query
     label = query.model._meta.label
@@ -56,6 +56,8 @@ def translate(compiler, node, translator, form):
         raise NotSupportedError(
             f"{node!r} inside a subquery on {label}: {RULE}, the outer query's. Run the search "
             "on its own and pass its primary keys to the outer query.")
+    if isinstance(node, SearchRestriction):
+        return {MARKER: _number(query.where, node)} if form == "match" else None
     if isinstance(node, SearchCondition):
         if form != "match":
             raise NotSupportedError(f"{node!r} on {label} is used outside filter() (in an "
@@ -100,7 +102,7 @@ def _leaves(tree):
 
 
 def _search_parts(where):
-    """Return the subtrees of the WHERE tree's top-level AND that hold search conditions.
+    """Return the subtrees of the WHERE tree's top-level AND that hold full-text conditions.
 
     A subtree mixing search conditions with plain ones under OR or NOT is refused: the search
     runs in its own stage, before any $match."""
@@ -110,9 +112,11 @@ def _search_parts(where):
                              and not where.negated) else [where]
     parts = []
     for child in top:
-        kinds = {isinstance(leaf, SearchCondition) for leaf in _leaves(child)}
+        kinds = {isinstance(leaf, (SearchCondition, SearchRestriction))
+                 for leaf in _leaves(child)}
         if kinds == {True}:
-            parts.append(child)
+            if not isinstance(child, SearchRestriction):
+                parts.append(child)
         elif True in kinds:
             raise NotSupportedError(
                 f"A search condition is combined with plain conditions by OR or NOT: {RULE}, "
@@ -245,7 +249,9 @@ def search_plan(compiler, plan):
     query = compiler.query
     queries = [query, *([query.inner_query] if getattr(query, "inner_query", None) else [])]
     parts = [part for q in queries for part in _search_parts(q.where)]
-    values = [node for q in queries for node in _values(q)]
+    values = [node for q in queries for node in _values(q)] + [
+        leaf.search for q in queries for leaf in _leaves(q.where)
+        if isinstance(leaf, SearchRestriction)]
     vectors = _distinct(node for node in values if isinstance(node, VectorSearch))
     hybrids = _distinct(node for node in values if isinstance(node, hybrid_module.HybridScore))
     highlights = [node for node in values if isinstance(node, SearchHighlights)]

@@ -15,7 +15,8 @@ documents after the search.
 import math
 
 from django.db import NotSupportedError
-from django.db.models import F, FloatField, Func, Q
+from django.db.models import F, FloatField, Func, Lookup, Q, Value
+from django.db.models.sql.where import AND
 
 # MongoDB's bounds: numCandidates at most 10000, and at least limit.
 MAX_CANDIDATES = 10_000
@@ -64,6 +65,16 @@ class VectorSearch(Func):
         self.pre_filter, self.index = filter, index
         super().__init__(field)
 
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False,
+                           for_save=False):
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        if not self.within_hybrid:
+            restrict(query, resolved)
+        return resolved
+
+    # A HybridScore's vector side: the HybridScore restricts the rows.
+    within_hybrid = False
+
     def __repr__(self):
         return (f"VectorSearch({self.source_expressions[0]!r}, <{len(self.query_vector)} "
                 f"numbers>, limit={self.limit})")
@@ -71,6 +82,44 @@ class VectorSearch(Func):
     def as_sql(self, compiler, connection, **extra_context):
         raise NotSupportedError("VectorSearch runs on djongo-core databases with 'search' in "
                                 "PLUGINS.")
+
+
+class SearchRestriction(Lookup):
+    """The rows a VectorSearch (or HybridScore) annotation keeps, as a condition of the query.
+
+    The annotation restricts the query to the documents its search stage passes on; this
+    condition says so where Django looks for what restricts rows, so that count(), exists()
+    and a subquery of the QuerySet keep (or refuse) the search instead of dropping it with the
+    annotation."""
+
+    lookup_name = "search_restriction"
+    prepare_rhs = False
+
+    def __init__(self, search):
+        self.search = search
+        super().__init__(Value(repr(search)), Value(True))
+
+    def __repr__(self):
+        return f"SearchRestriction({self.search!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, SearchRestriction) and other.search == self.search
+
+    def __hash__(self):
+        return hash(repr(self))
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError(f"{self.search!r} runs on djongo-core databases with 'search' "
+                                "in PLUGINS.")
+
+
+def restrict(query, search):
+    """Add the condition that a search annotation restricts the rows (once per search)."""
+    if query is None or not hasattr(query, "where"):
+        return
+    restriction = SearchRestriction(search)
+    if restriction not in query.where.children:
+        query.where.add(restriction, AND)
 
 
 def _numbers(vector):
