@@ -239,30 +239,47 @@ def tailable_still_needed(client):
 
 
 def search_still_needed(client):
-    """Return whether mongoeco itself still refuses createSearchIndexes over the wire, or a
-    $search's {"$meta": "searchScore"} (the search shim set aside meanwhile).
+    """Return which parts of the search shim mongoeco itself still needs, by name: "commands"
+    (createSearchIndexes refused over the wire), "score" (no searchScore), "exact" (exact
+    vector search refused) and "union" (a search stage refused inside $unionWith); each
+    probed with the shim set aside.
 
     client: a pymongo client of an in-process embedded server.
     """
-    collection = client.search_probe.articles
+    database = client.search_probe
+    database.articles.insert_one({"_id": 1, "title": "coffee", "v": [1.0, 0.0]})
 
     def commands():
-        collection.database.command({"createSearchIndexes": "articles", "indexes": [
+        database.command({"createSearchIndexes": "articles", "indexes": [
             {"name": "default", "definition": {"mappings": {"dynamic": True}}}]})
 
     def score():
-        found = list(collection.aggregate([
+        found = list(database.articles.aggregate([
             {"$search": {"index": "default", "text": {"query": "coffee", "path": "title"}}},
             {"$project": {"score": {"$meta": "searchScore"}}}]))
         assert found[0]["score"] > 0, found
 
-    collection.insert_one({"_id": 1, "title": "coffee"})
+    def exact():
+        list(database.articles.aggregate([{"$vectorSearch": {
+            "index": "vectors", "path": "v", "queryVector": [1.0, 0.0], "limit": 1,
+            "exact": True}}]))
+
+    def union():
+        list(database.articles.aggregate([{"$limit": 0}, {"$unionWith": {
+            "coll": "articles", "pipeline": [{"$search": {
+                "index": "default", "text": {"query": "coffee", "path": "title"}}}]}}]))
+
     try:
-        needed = _refused_without(search, commands)
-        if needed:
-            # The index the probe needs, made through the shim.
-            commands()
-        return needed, _refused_without(search, score)
+        needed = {"commands": _refused_without(search, commands)}
+        if needed["commands"]:
+            commands()  # made through the shim, for the probes that search
+        database.articles.create_search_index({"name": "vectors", "type": "vectorSearch",
+                                               "definition": {"fields": [{
+                                                   "type": "vector", "path": "v",
+                                                   "numDimensions": 2}]}})
+        for name, probe in (("score", score), ("exact", exact), ("union", union)):
+            needed[name] = _refused_without(search, probe)
+        return needed
     finally:
         client.drop_database("search_probe")
 
