@@ -43,7 +43,11 @@ from mongoeco.core.aggregation import (
     unregister_aggregation_expression_operator,
 )
 from mongoeco.core.runtime_metadata import RuntimeDocumentState, RuntimeMetadataKey
+from mongoeco.core.paths import get_document_value
 from mongoeco.core.search import (
+    SEARCH_HIGHLIGHTS_METADATA_FIELD,
+    TEXT_SCORE_FIELD,
+    VECTOR_SEARCH_SCORE_FIELD,
     SearchCompoundQuery,
     SearchVectorQuery,
     is_text_search_query,
@@ -293,23 +297,25 @@ def _scoring(original):
     return execute_search
 
 
+# $meta's arguments: mongoeco's metadata key, and the field of its older plain-document form.
 _META_KEYS = {
     # mongoeco keeps a $search's score (attached above) under its text score's key.
-    "searchScore": RuntimeMetadataKey.TEXT_SCORE,
-    "textScore": RuntimeMetadataKey.TEXT_SCORE,
-    "vectorSearchScore": RuntimeMetadataKey.VECTOR_SEARCH_SCORE,
-    "searchHighlights": RuntimeMetadataKey.SEARCH_HIGHLIGHTS,
+    "searchScore": (RuntimeMetadataKey.TEXT_SCORE, TEXT_SCORE_FIELD),
+    "textScore": (RuntimeMetadataKey.TEXT_SCORE, TEXT_SCORE_FIELD),
+    "vectorSearchScore": (RuntimeMetadataKey.VECTOR_SEARCH_SCORE, VECTOR_SEARCH_SCORE_FIELD),
+    "searchHighlights": (RuntimeMetadataKey.SEARCH_HIGHLIGHTS, SEARCH_HIGHLIGHTS_METADATA_FIELD),
 }
 
 
 def meta(document, spec, variables, dialect, context):
     """The $meta expression, with MongoDB's searchScore."""
-    key = _META_KEYS.get(spec)
-    if key is None:
+    if spec not in _META_KEYS:
         raise _error(17308, "Location17308", f"Unsupported argument to $meta: {spec}")
-    if not isinstance(document, RuntimeDocumentState):
-        return None
-    found, value = document.metadata_value(key)
+    key, field = _META_KEYS[spec]
+    if isinstance(document, RuntimeDocumentState):
+        found, value = document.metadata_value(key)
+    else:
+        found, value = get_document_value(document, field)
     if not found:
         return None
     return [_highlight(passage) for passage in value] if spec == "searchHighlights" else value
