@@ -72,9 +72,10 @@ def translate(compiler, node, translator, form):
         return "$" + hybrid_module.SCORE_KEY
     if isinstance(node, SearchVector):
         # The text searched, as PostgreSQL's SearchVector annotation shows its words.
-        parts = [{"$ifNull": ["$" + stored_name(_field(query.model, name)), ""]}
-                 for name in node.field_names]
-        return {"$concat": [part for pair in zip(parts, [" "] * len(parts)) for part in pair][:-1]}
+        parts = []
+        for name in node.field_names:
+            parts += [" ", {"$ifNull": ["$" + stored_name(_field(query.model, name)), ""]}]
+        return {"$concat": parts[1:]}
     if not _search_parts(query.where):
         raise NotSupportedError(f"{node!r} on {label} needs a search in the same query: filter "
                                 "with a search condition (Text, SearchQuery...) first.")
@@ -247,6 +248,11 @@ def _search_index(model, named):
 def search_plan(compiler, plan):
     """Return the plan opened by its search stage(s), or None when the query searches nothing."""
     query = compiler.query
+    if query.combinator and any(_searches(q) for q in (query, *query.combined_queries)):
+        raise NotSupportedError(
+            f"A search in {query.combinator}() of {query.model._meta.label} QuerySets: {RULE}, "
+            "and the combined queries run inside $unionWith stages. Search on its own and "
+            "combine the primary keys it finds.")
     queries = [query, *([query.inner_query] if getattr(query, "inner_query", None) else [])]
     parts = [part for q in queries for part in _search_parts(q.where)]
     values = [node for q in queries for node in _values(q)] + [
@@ -268,15 +274,21 @@ def search_plan(compiler, plan):
     collection = model._meta.db_table
     if hybrids:
         (fused,) = hybrids
-        search_stage = _search_stage(model, [], compiler.connection, condition=fused.search)
+        search_stage = _search_stage(model, [], condition=fused.search)
         opening = hybrid_module.fused_stages(
             _vector_stage(model, fused.vector, compiler.connection), search_stage,
             collection, fused)
     elif vectors:
         opening = [_vector_stage(model, vectors[0], compiler.connection)]
     else:
-        opening = [_search_stage(model, parts, compiler.connection, highlights=highlights)]
+        opening = [_search_stage(model, parts, highlights=highlights)]
     return plan.with_pipeline([*opening, *_cleaned(plan.pipeline())])
+
+
+def _searches(query):
+    """Whether a query has a search condition or a search annotation."""
+    return any(isinstance(leaf, (SearchCondition, SearchRestriction))
+               for leaf in _leaves(query.where))
 
 
 def _values(query):
@@ -303,7 +315,7 @@ def _distinct(nodes):
     return found
 
 
-def _search_stage(model, parts, connection, *, condition=None, highlights=()):
+def _search_stage(model, parts, *, condition=None, highlights=()):
     if condition is not None:
         index = _search_index(model, {condition.index} if condition.index else set())
         operator = condition.operator(Paths(model, index))
@@ -401,8 +413,9 @@ def _check_pre_filter(document, allowed, model, index, field=None):
 
 def _cleaned(pipeline):
     """The pipeline without the markers of search conditions (they are the search stage now),
-    and reading search metadata (scores) in $match and $sort through fields set right after the
-    search: MongoDB gives $meta values to $project and $addFields, not to a $sort key."""
+    and with search metadata (scores, highlights) read through fields set right after the
+    search by every stage but $project and $addFields: MongoDB gives $meta values to those,
+    and a $sort key cannot be one."""
     cleaned, metadata = [], {}
     for stage in pipeline:
         if "$match" in stage:
@@ -414,8 +427,10 @@ def _cleaned(pipeline):
                 (_meta_field(value, metadata) if _is_meta(value) else key):
                     (-1 if _is_meta(value) else value)
                 for key, value in stage["$sort"].items()}})
-        else:
+        elif "$project" in stage or "$addFields" in stage:
             cleaned.append(stage)
+        else:
+            cleaned.append(_through_fields(stage, metadata))
     if metadata:
         cleaned.insert(0, {"$addFields": {field: {"$meta": kind}
                                           for kind, field in metadata.items()}})

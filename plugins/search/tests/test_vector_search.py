@@ -116,3 +116,22 @@ def test_bad_arguments_are_refused_when_written():
         VectorSearch("embedding", [1.0, float("inf")], limit=5)
     with pytest.raises(ValueError, match="is a Q"):
         VectorSearch("embedding", QUERY, limit=5, filter={"topic": "food"})
+
+
+def test_aggregates_over_the_nearest(articles):
+    from django.db.models import Avg, Count
+
+    assert nearest(limit=2).aggregate(mean=Avg("score")) == {"mean": pytest.approx(0.95)}
+    assert list(nearest(limit=3).values("topic").annotate(n=Count("id")).order_by("topic")) == [
+        {"topic": "food", "n": 2}, {"topic": "science", "n": 1}]
+    with CaptureQueriesContext(connection) as captured:
+        nearest(limit=2).aggregate(mean=Avg("score"))
+    assert ('{"$addFields": {"__search_vectorSearchScore": {"$meta": "vectorSearchScore"}}}'
+            in captured.captured_queries[-1]["sql"])
+
+
+def test_a_search_in_a_union_is_refused(articles):
+    with pytest.raises(NotSupportedError, match=r"union\(\)"):
+        list(nearest(limit=2).values("pk").union(Article.objects.values("pk")))
+    with pytest.raises(NotSupportedError, match=r"union\(\)"):
+        list(Article.objects.values("pk").union(nearest(limit=2).values("pk")))
