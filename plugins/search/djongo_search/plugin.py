@@ -7,12 +7,14 @@
 - djongo_execute: after a search index command of a migration, wait until MongoDB has built
   (or dropped) the index (waiting.py).
 - djongo_setup_connection: check the SEARCH settings early.
+- djongo_provide_constraints: introspection describes the search indexes (introspection.py).
 
 The index kinds need no hook: they are Django Index subclasses (indexes.py).
 """
 
 from djongo_core.plugins import hookimpl
 from djongo_search import waiting
+from djongo_search.introspection import described_search_indexes
 from djongo_search.plan import search_plan, translate
 
 
@@ -38,3 +40,8 @@ def djongo_execute(connection, command):
     if built is not None:
         waiting.wait_for(connection, *built)
     return result
+
+
+@hookimpl
+def djongo_provide_constraints(connection, table_name):
+    return described_search_indexes(connection, table_name)

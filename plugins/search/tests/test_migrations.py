@@ -120,3 +120,16 @@ def test_index_definitions_refuse_what_mongodb_cannot_index():
         SearchIndex(fields=["title"], autocomplete=["body"], name="s")
     with pytest.raises(ValueError, match="similarity"):
         VectorSearchIndex(fields=["embedding"], similarity="manhattan", name="v")
+
+
+def test_introspection_describes_the_search_indexes(db):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Article._meta.db_table)
+    vectors = constraints["article_vectors"]
+    assert (vectors["index"], vectors["type"], vectors["columns"]) == (
+        True, "vectorSearch", ["embedding", "topic", "year"])
+    assert vectors["options"] == {"status": "READY", "queryable": True}
+    assert vectors["unique"] is False and vectors["orders"] == []
+    words = constraints["article_search"]
+    assert (words["type"], words["columns"]) == ("search", ["title", "body", "topic"])
+    assert "_id_" in constraints
