@@ -18,10 +18,12 @@ asynchronously: the plugin waits until an index is queryable (waiting.py).
             ]
 """
 
+from django.core.checks import Tags, register
 from django.db import NotSupportedError
 from django.db.models import Index
 
 from djongo_core.plugins import Command, stored_name
+from djongo_search import checks
 from djongo_search.fields import VectorField
 
 SIMILARITIES = ("cosine", "dotProduct", "euclidean")
@@ -80,6 +82,12 @@ class SearchIndexBase(Index):
         _, args, kwargs = super().deconstruct()
         # Import from the package root, so migrations do not depend on this module's name.
         return f"djongo_search.{type(self).__name__}", args, kwargs
+
+    def check(self, model, connection):
+        # Index.check() is Django 6.0's; on 5.2 there is nothing of Django's to add.
+        inherited = getattr(super(), "check", None)
+        return [*(inherited(model, connection) if inherited else ()),
+                *checks.check_index(self, model, connection)]
 
     def _field(self, model, name, role):
         try:
@@ -225,3 +233,9 @@ class VectorSearchIndex(SearchIndexBase):
 def search_indexes(model, kind=SearchIndexBase):
     """The search indexes of a model's Meta.indexes, of one kind."""
     return [index for index in model._meta.indexes if isinstance(index, kind)]
+
+
+# Django 5.2 never calls Index.check(): there, the same checks run as a system check of the models.
+if not hasattr(Index, "check"):
+    register(checks.check_all_model_indexes, Tags.models)
+

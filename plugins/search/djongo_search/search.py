@@ -305,6 +305,7 @@ class SearchQuery:
                 "MongoDB form. Combine SearchQuery objects with &, | and ~ instead.")
         self.value = _query(value, "SearchQuery")
         self.search_type = search_type
+        _fuzzy(fuzzy, "SearchQuery")
         self.fuzzy = fuzzy
         self.invert = invert
 
