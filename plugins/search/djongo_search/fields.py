@@ -8,12 +8,46 @@ of the index. The field refuses such a value before it is written (``get_prep_va
 
 import json
 import math
+from collections.abc import Sequence
 
 from django import forms
 from django.core import checks, exceptions
 from django.db import models
 
-from djongo_search.widgets import UNCHANGED, VectorWidget
+from djongo_search.widgets import UNCHANGED, VectorWidget, summary
+
+
+class Vector(Sequence):
+    """A vector read from the database: a sequence of floats (indexing, slicing, len(),
+    iteration, == with lists; ``list(v)`` or ``v.tolist()`` for a list) that prints as its size
+    and first numbers, not thousands of them. Not a list on purpose: the admin prints a list
+    item by item in its change lists and read-only fields."""
+
+    __slots__ = ("_numbers",)
+    __hash__ = None
+
+    def __init__(self, numbers):
+        self._numbers = [float(number) for number in numbers]
+
+    def __getitem__(self, position):
+        return self._numbers[position]
+
+    def __len__(self):
+        return len(self._numbers)
+
+    def __eq__(self, other):
+        if isinstance(other, (Vector, list, tuple)):
+            return self._numbers == list(other)
+        return NotImplemented
+
+    def tolist(self):
+        return list(self._numbers)
+
+    def __str__(self):
+        return summary(self)
+
+    def __repr__(self):
+        return f"Vector({self._numbers!r})"
 
 
 class VectorField(models.Field):
@@ -75,17 +109,18 @@ class VectorField(models.Field):
         return exceptions.ValidationError(f"The vector for {label} {why}.", code="invalid")
 
     def to_python(self, value):
-        return None if value is None else self.vector(value)
+        return None if value is None else Vector(self.vector(value))
 
     def from_db_value(self, value, expression, connection):
-        return None if value is None else [float(number) for number in value]
+        return None if value is None else Vector(value)
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return None if value is None else self.vector(value)
 
     def value_to_string(self, obj):
-        return json.dumps(self.value_from_object(obj))
+        value = self.value_from_object(obj)
+        return json.dumps(None if value is None else [float(number) for number in value])
 
     def save_form_data(self, instance, data):
         # Nothing pasted in the form keeps the stored vector (widgets.py).

@@ -40,7 +40,8 @@ class VectorWidget(Widget):
             '<div class="djongo-search-vector"><p class="vector-summary">{}</p>'
             '<textarea name="{}" id="{}" rows="2" cols="60" '
             'placeholder="Paste a JSON list of {} to replace it"></textarea></div>',
-            summary(value if isinstance(value, list) else None), name,
+            summary(value if hasattr(value, "__len__") and not isinstance(value, str) else None),
+            name,
             attrs.get("id", f"id_{name}"), size)
 
     def value_from_datadict(self, data, files, name):

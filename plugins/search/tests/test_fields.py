@@ -97,3 +97,27 @@ def test_a_new_object_without_a_vector_is_an_error():
                         "embedding": ""})
     assert not form.is_valid()
     assert "embedding" in form.errors
+
+
+def test_a_stored_vector_prints_compactly_in_the_admin(db):
+    from django.contrib.admin.utils import display_for_field
+
+    saved = Article(title="t", body="b", topic="food", year=2020, embedding=[0.5, -1.25, 3.0])
+    saved.save()
+    embedding = Article.objects.get(pk=saved.pk).embedding
+    assert embedding == [0.5, -1.25, 3.0]
+    assert str(embedding) == "3 numbers: 0.5, -1.25, 3"
+    field = Article._meta.get_field("embedding")
+    assert display_for_field(embedding, field, "-") == "3 numbers: 0.5, -1.25, 3"
+
+
+def test_a_stored_vector_serializes_as_a_list(db):
+    from django.core import serializers
+
+    saved = Article(title="t", body="b", topic="food", year=2020, embedding=[0.5, -1.25, 3.0])
+    saved.save()
+    dumped = serializers.serialize("json", Article.objects.all())
+    assert '"embedding": "[0.5, -1.25, 3.0]"' in dumped
+    (loaded,) = serializers.deserialize("json", dumped)
+    assert loaded.object.embedding == [0.5, -1.25, 3.0]
+    assert Article.objects.get(pk=saved.pk).embedding.tolist() == [0.5, -1.25, 3.0]
