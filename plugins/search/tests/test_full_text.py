@@ -247,3 +247,10 @@ def test_bad_arguments_are_refused_when_written():
         Autocomplete("te", path=["name", "description"])
     with pytest.raises(ValueError, match="must_not alone"):
         Compound(must_not=[Text("tea")])
+
+
+def test_highlight_options_reach_the_stage(catalogue):
+    found = (Product.objects.filter(Text("coffee", path="description"))
+             .annotate(marks=SearchHighlights("description", max_passages=1)))
+    assert ('"highlight": {"path": "description", "maxNumPassages": 1}' in sent(found))
+    assert all(len(product.marks) == 1 for product in found)

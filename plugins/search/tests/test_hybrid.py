@@ -60,3 +60,22 @@ def test_one_query_is_sent_opening_with_the_vector_search(articles):
 
 def test_filters_after_the_fusion(articles):
     assert [a.title for a in fused().filter(title__in=["A", "C", "E"])] == ["E", "C", "A"]
+
+
+def test_bad_arguments_are_refused_when_written():
+    vector = VectorSearch("embedding", [1.0, 0.0, 0.0], limit=5)
+    with pytest.raises(ValueError, match="search condition"):
+        HybridScore("tea", vector)
+    with pytest.raises(ValueError, match="VectorSearch"):
+        HybridScore(Text("tea"), [1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="k=...."):
+        HybridScore(Text("tea"), vector, k=-1)
+    with pytest.raises(ValueError, match="search_limit"):
+        HybridScore(Text("tea"), vector, search_limit=0)
+
+
+def test_a_hybrid_with_another_search_is_refused(articles):
+    from django.db import NotSupportedError
+
+    with pytest.raises(NotSupportedError, match="runs 2 searches"):
+        list(fused().filter(Text("lemon", path="body")))
