@@ -145,7 +145,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
         Each index is reported under its MongoDB name with its keys (in order, `_id` under the
         primary key's field name), their directions, uniqueness, and in "options" what else
-        MongoDB holds for it (partialFilterExpression, sparse, expireAfterSeconds, weights...).
+        MongoDB holds for it (partialFilterExpression, sparse, expireAfterSeconds, weights...);
+        then what plugins describe (djongo_provide_constraints).
         """
         entry = declared_entry(self.connection, table_name)
         pk_column = self._pk_column(table_name, entry.get("fields") or {})
@@ -187,6 +188,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 "check": False, "index": False, "orders": [], "type": declared["kind"],
                 "definition": None, "options": {},
             }
+        # What plugins know the server keeps apart from listIndexes (search indexes...).
+        constraints.update(self.connection.plugin_host.provided_constraints(
+            self.connection, table_name, constraints))
         return constraints
 
     def _collections(self, name=None):

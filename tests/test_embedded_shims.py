@@ -746,3 +746,105 @@ def test_change_streams_shim_is_still_needed(embedded_client):
         "djongo_core/embedded/shims/change_streams.py, change_events.py and change_history.py, "
         "and the change-streams-missing entry in docs/engine-deviations.md."
     )
+# -- MongoDB Search: index commands, searchScore, exact vector search, $unionWith (shims/search.py)
+
+
+def test_search_shim_is_still_needed(embedded_client):
+    needed = shims.search_still_needed(embedded_client)
+    assert all(needed.values()), (
+        f"mongoeco now handles {[part for part, still in needed.items() if not still]} of "
+        "MongoDB Search itself: delete that part of djongo_core/embedded/shims/search.py and "
+        "its entry in docs/engine-deviations.md."
+    )
+
+
+@pytest.fixture(scope="module", params=["memory", "directory"])
+def searchable(request, tmp_path_factory):
+    """A collection of words and vectors with a search and a vector index, on each engine."""
+    directory = tmp_path_factory.mktemp("search")
+    host = "embedded:" if request.param == "memory" else f"embedded://{directory}"
+    client = pymongo.MongoClient(embedded_server_uri(host))
+    database = client.shim_search
+    database.drop_collection("notes")
+    database.notes.insert_many([
+        {"_id": 1, "text": "tea tea tea", "kind": "a", "v": [1.0, 0.0]},
+        {"_id": 2, "text": "tea and cake", "kind": "b", "v": [0.0, 1.0]},
+        {"_id": 3, "text": "cake only", "kind": "a", "v": [-1.0, 0.0]},
+    ])
+    reply = database.command({"createSearchIndexes": "notes", "indexes": [
+        {"name": "words", "definition": {"mappings": {"dynamic": False, "fields": {
+            "text": [{"type": "string"}, {"type": "autocomplete", "minGrams": 2}]}}}},
+        {"name": "vectors", "type": "vectorSearch", "definition": {"fields": [
+            {"type": "vector", "path": "v", "numDimensions": 2, "similarity": "cosine"},
+            {"type": "filter", "path": "kind"}]}}]})
+    assert [index["name"] for index in reply["indexesCreated"]] == ["words", "vectors"]
+    yield database
+    client.drop_database("shim_search")
+    client.close()
+
+
+def test_search_indexes_are_listed_as_sent_and_queryable(searchable):
+    listed = {index["name"]: index for index in searchable.notes.list_search_indexes()}
+    assert {name: (index["type"], index["status"], index["queryable"])
+            for name, index in listed.items()} == {
+        "words": ("search", "READY", True), "vectors": ("vectorSearch", "READY", True)}
+    assert listed["vectors"]["latestDefinition"]["fields"][1] == {"type": "filter",
+                                                                  "path": "kind"}
+    assert [i["name"] for i in searchable.notes.list_search_indexes("words")] == ["words"]
+
+
+def test_a_search_index_is_updated_and_dropped(searchable):
+    searchable.command({"createSearchIndexes": "notes", "indexes": [
+        {"name": "spare", "definition": {"mappings": {"dynamic": True}}}]})
+    searchable.command({"updateSearchIndex": "notes", "name": "spare", "definition": {
+        "mappings": {"dynamic": False, "fields": {"kind": {"type": "token"}}}}})
+    (spare,) = searchable.notes.list_search_indexes("spare")
+    assert spare["latestDefinition"] == {"mappings": {"dynamic": False, "fields": {
+        "kind": {"type": "token"}}}}
+    searchable.command({"dropSearchIndex": "notes", "name": "spare"})
+    assert list(searchable.notes.list_search_indexes("spare")) == []
+
+
+@pytest.mark.parametrize("command, code", [
+    ({"dropSearchIndex": "notes", "name": "missing"}, 27),
+    ({"updateSearchIndex": "notes", "name": "missing", "definition": {}}, 27),
+    ({"createSearchIndexes": "absent", "indexes": [{"definition": {}}]}, 26),
+])
+def test_search_index_commands_fail_with_mongodbs_codes(searchable, command, code):
+    with pytest.raises(pymongo.errors.OperationFailure) as refused:
+        searchable.command(command)
+    assert refused.value.code == code
+
+
+def test_search_score_ranks_and_highlights_have_mongodbs_shape(searchable):
+    found = list(searchable.notes.aggregate([
+        {"$search": {"index": "words", "text": {"query": "tea", "path": "text"},
+                     "highlight": {"path": "text"}}},
+        {"$project": {"score": {"$meta": "searchScore"},
+                      "marks": {"$meta": "searchHighlights"}}}]))
+    assert [(d["_id"], d["score"]) for d in found] == [(1, 3.0), (2, 1.0)]
+    assert found[1]["marks"] == [{"path": "text", "score": 1.0, "texts": [
+        {"value": "tea", "type": "hit"}, {"value": " and cake", "type": "text"}]}]
+
+
+def test_vector_scores_are_normalized_as_mongodb_does(searchable):
+    found = list(searchable.notes.aggregate([
+        {"$vectorSearch": {"index": "vectors", "path": "v", "queryVector": [1.0, 0.0],
+                           "limit": 3, "exact": True}},
+        {"$project": {"score": {"$meta": "vectorSearchScore"}}}]))
+    assert [(d["_id"], d["score"]) for d in found] == [(1, 1.0), (2, 0.5), (3, 0.0)]
+
+
+@pytest.mark.parametrize("similarity, raw, score", [
+    ("cosine", 0.6, 0.8), ("dotProduct", -0.5, 0.25), ("euclidean", -2.0, 0.2)])
+def test_the_normalization_of_each_similarity(similarity, raw, score):
+    assert shims.search.normalized_vector_score(similarity, raw) == pytest.approx(score)
+
+
+def test_a_search_opening_a_union_runs(searchable):
+    found = list(searchable.notes.aggregate([
+        {"$match": {"_id": 3}},
+        {"$unionWith": {"coll": "notes", "pipeline": [
+            {"$search": {"index": "words", "text": {"query": "tea", "path": "text"}}},
+            {"$project": {"_id": 1}}]}}]))
+    assert [d["_id"] for d in found] == [3, 1, 2]

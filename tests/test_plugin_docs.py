@@ -312,3 +312,35 @@ def test_without_a_transaction_manager_no_step_is_prepared():
     finally:
         wrapper.close()
     assert steps == []
+
+
+@pytest.mark.usefixtures("db")
+def test_the_introspection_example_describes_a_view():
+    module = example("### djongo_provide_constraints(connection, table_name)")
+    database = connection.mongo_database
+    database.command({"create": "doc_example_adults", "viewOn": "testapp_author",
+                      "pipeline": [{"$match": {"age": {"$gte": 18}}}]})
+    try:
+        with plugged(module), connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "testapp_author")
+        described = constraints["view_doc_example_adults"]
+        assert described["type"] == "view"
+        assert described["definition"] == [{"$match": {"age": {"$gte": 18}}}]
+        assert described["index"] is False and described["columns"] == []
+        with connection.cursor() as cursor:
+            assert "view_doc_example_adults" not in connection.introspection.get_constraints(
+                cursor, "testapp_author")
+    finally:
+        database.drop_collection("doc_example_adults")
+
+
+@pytest.mark.usefixtures("db")
+def test_a_provided_constraint_may_not_take_an_existing_name():
+    class Clashing:
+        @hookimpl
+        def djongo_provide_constraints(self, table_name):
+            return {"_id_": {"index": True}}
+
+    with plugged(Clashing(), "clashing"), connection.cursor() as cursor:
+        with pytest.raises(ImproperlyConfigured, match="'_id_'.*the collection itself"):
+            connection.introspection.get_constraints(cursor, "testapp_author")

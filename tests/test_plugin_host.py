@@ -47,6 +47,7 @@ def test_the_hook_set_is_small_and_known():
         "djongo_plan_query",
         "djongo_prepare_transaction_step",
         "djongo_provide_collection_options",
+        "djongo_provide_constraints",
         "djongo_provide_transaction_manager",
         "djongo_setup_connection",
         "djongo_translate_node",

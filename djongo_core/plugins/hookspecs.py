@@ -315,3 +315,26 @@ def djongo_check_constraints(connection: DatabaseWrapper, table_names: list[str]
     Every implementation runs; their results are ignored. Raise ``IntegrityError`` naming the
     collection, the document, the field and the missing value to refuse what was loaded.
     """
+
+
+@hookspec
+def djongo_provide_constraints(
+    connection: DatabaseWrapper, table_name: str
+) -> dict[str, dict[str, Any]] | None:
+    """Return the indexes and constraints of a collection that the server keeps apart from
+    ``listIndexes``, for introspection (search indexes, say).
+
+    Asked by the backend's ``introspection.get_constraints(cursor, table_name)`` (what Django's
+    migration tests, ``assertIndexExists`` and tools read), after it listed the collection's
+    own indexes and the constraints migrations declared.
+
+    :param connection: The Django connection; run commands through ``connection.executor``.
+    :param table_name: The collection's name.
+
+    Every implementation runs and returns {name: description} or None. A description holds
+    the keys of Django's (``columns``, ``index``, ``type``, ``definition``, ``options``...);
+    the ones left out take their "no" value (False, None, [] or {}). The results are merged in
+    call order; a name the collection already has, or another plugin gave, is an
+    ``ImproperlyConfigured`` naming both.
+    """
+

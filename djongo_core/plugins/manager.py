@@ -201,7 +201,8 @@ class PluginHost:
                 "; ".join(_describe_unknown(impl, name, self.alias) for impl in unknown) or str(exc)
             ) from exc
         for hook, returns in ((self.hook.djongo_provide_collection_options, "a dict of options"),
-                              (self.hook.djongo_plan_query, "a QueryPlan")):
+                              (self.hook.djongo_plan_query, "a QueryPlan"),
+                              (self.hook.djongo_provide_constraints, "a dict of descriptions")):
             for impl in hook.get_hookimpls():
                 if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
                     raise ImproperlyConfigured(
@@ -210,8 +211,40 @@ class PluginHost:
                         f"{returns} instead."
                     )
 
+    def provided_constraints(self, connection, table_name, existing) -> dict[str, dict]:
+        """Return the merged djongo_provide_constraints of every plugin for a collection, each
+        description completed with Django's "no" values; ``existing`` are the names the
+        collection's own indexes and declared constraints already take."""
+        merged: dict[str, dict] = {}
+        given_by = dict.fromkeys(existing, "the collection itself")
+        hook = self.hook.djongo_provide_constraints
+        arguments = {"connection": connection, "table_name": table_name}
+        for impl in reversed(hook.get_hookimpls()):
+            provided = impl.function(*(arguments[arg] for arg in impl.argnames))
+            if provided is None:
+                continue
+            if not isinstance(provided, dict):
+                raise ImproperlyConfigured(
+                    f"Plugin {impl.plugin_name!r} returned {type(provided).__name__} from "
+                    f"djongo_provide_constraints for {table_name}; return a dict or None.")
+            for name, description in provided.items():
+                if name in given_by:
+                    raise ImproperlyConfigured(
+                        f"Plugin {impl.plugin_name!r} describes a constraint {name!r} of "
+                        f"{table_name}, a name {given_by[name]} already gives.")
+                given_by[name] = f"plugin {impl.plugin_name!r}"
+                merged[name] = {**_NO_CONSTRAINT, **description}
+        return merged
+
     def __repr__(self) -> str:
         return f"<PluginHost {self.alias!r}: {', '.join(self._names) or 'no plugins'}>"
+
+
+# What get_constraints reports for a key a plugin's description leaves out.
+_NO_CONSTRAINT = {
+    "columns": [], "primary_key": False, "unique": False, "foreign_key": None, "check": False,
+    "index": False, "orders": [], "type": None, "definition": None, "options": {},
+}
 
 
 def _validate_setting(alias: str, names: Any) -> tuple[str, ...]:

@@ -25,8 +25,8 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
-    geo, index_signature, logic, math_operators, range_windows, rename, text_search, timezones,
-    write_conflicts,
+    geo, index_signature, logic, math_operators, range_windows, rename, search, text_search,
+    timezones, write_conflicts,
 )
 
 
@@ -101,7 +101,9 @@ def _refused_without(shim, probe):
     except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
         return True
     finally:
-        shim.install()
+        # Every shim, not only this one: shims that wrap the same mongoeco method (collMod's
+        # and search's wire-surface check) put back what the set-aside one took with it.
+        install()
 
 
 def rename_still_needed(client):
@@ -347,6 +349,52 @@ def change_streams_still_needed(client):
         client.drop_database("change_streams_probe")
 
 
+def search_still_needed(client):
+    """Return which parts of the search shim mongoeco itself still needs, by name: "commands"
+    (createSearchIndexes refused over the wire), "score" (no searchScore), "exact" (exact
+    vector search refused) and "union" (a search stage refused inside $unionWith); each
+    probed with the shim set aside.
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    database = client.search_probe
+    database.articles.insert_one({"_id": 1, "title": "coffee", "v": [1.0, 0.0]})
+
+    def commands():
+        database.command({"createSearchIndexes": "articles", "indexes": [
+            {"name": "default", "definition": {"mappings": {"dynamic": True}}}]})
+
+    def score():
+        found = list(database.articles.aggregate([
+            {"$search": {"index": "default", "text": {"query": "coffee", "path": "title"}}},
+            {"$project": {"score": {"$meta": "searchScore"}}}]))
+        assert found[0]["score"] > 0, found
+
+    def exact():
+        list(database.articles.aggregate([{"$vectorSearch": {
+            "index": "vectors", "path": "v", "queryVector": [1.0, 0.0], "limit": 1,
+            "exact": True}}]))
+
+    def union():
+        list(database.articles.aggregate([{"$limit": 0}, {"$unionWith": {
+            "coll": "articles", "pipeline": [{"$search": {
+                "index": "default", "text": {"query": "coffee", "path": "title"}}}]}}]))
+
+    try:
+        needed = {"commands": _refused_without(search, commands)}
+        if needed["commands"]:
+            commands()  # made through the shim, for the probes that search
+        database.articles.create_search_index({"name": "vectors", "type": "vectorSearch",
+                                               "definition": {"fields": [{
+                                                   "type": "vector", "path": "v",
+                                                   "numDimensions": 2}]}})
+        for name, probe in (("score", score), ("exact", exact), ("union", union)):
+            needed[name] = _refused_without(search, probe)
+        return needed
+    finally:
+        client.drop_database("search_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -385,6 +433,11 @@ def install():
     # Deviation "change-streams-missing": mongoeco 4.11's wire server refuses $changeStream,
     # which the tailable plugin's watch() and manage.py watch open.
     change_streams.install()
+    # Deviations "search-index-commands", "search-score-missing", "vector-search-exact" and
+    # "search-in-union": mongoeco 4.11 runs $search and $vectorSearch but refuses the search
+    # index commands over the wire, has no searchScore, no exact vector search and no search
+    # stage inside $unionWith, which djongo-search's migrations and queries send.
+    search.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
