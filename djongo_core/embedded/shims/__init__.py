@@ -101,9 +101,7 @@ def _refused_without(shim, probe):
     except Exception:  # noqa: BLE001 - any refusal means the shim is still needed
         return True
     finally:
-        # Every shim, not only this one: shims that wrap the same mongoeco method (collMod's
-        # and search's wire-surface check) put back what the set-aside one took with it.
-        install()
+        shim.install()
 
 
 def rename_still_needed(client):

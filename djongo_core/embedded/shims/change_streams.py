@@ -27,8 +27,8 @@ A dropped collection is reported as ``drop``, and ends a stream of that collecti
 ``invalidate`` (``resumeAfter`` its token is refused, ``startAfter`` opens a new stream).
 
 mongoeco has no public hook for commands, so the shim wraps the wire layer's dispatch to its
-command handlers (``WireSpecialCommandHandlers.dispatch``, through special_commands.py, which
-stacks the shims that wrap it; a layer below the one the capped shim wraps, so each passes on
+command handlers (``WireSpecialCommandHandlers.dispatch``, through layers.py, which stacks
+the shims that wrap it; a layer below the one the capped shim wraps, so each passes on
 what it does not answer), mongoeco's validation of ``aggregate``
 (``_WIRE_COMMAND_VALIDATORS``) and, for the pre-images of updates, the engine adapter's
 ``EngineSpiAdapter.update_outcome``; it stands down if mongoeco renames any of them.
@@ -47,7 +47,7 @@ from mongoeco.engines.adapter import EngineSpiAdapter
 from mongoeco.types import Timestamp
 from mongoeco.wire import _executor_validation
 
-from djongo_core.embedded.shims import special_commands
+from djongo_core.embedded.shims.layers import SPECIAL_COMMANDS
 from djongo_core.embedded.shims.change_events import (
     cluster_time, decode_token, drop_events, encode_token, error, event_of, same_value,
 )
@@ -447,7 +447,7 @@ async def _dispatching(self, context):
 
 
 async def _forward(handlers, context):
-    return await special_commands.forward(_dispatching, handlers, context)
+    return await SPECIAL_COMMANDS.forward(_dispatching, handlers, context)
 
 
 def _validating_aggregate(body, command_document):
@@ -459,9 +459,9 @@ def _validating_aggregate(body, command_document):
 
 def install():
     """Let the embedded server answer change streams (idempotent)."""
-    if special_commands.ORIGINAL is None or _validate_aggregate is None or _update_outcome is None:
+    if not SPECIAL_COMMANDS.available or _validate_aggregate is None or _update_outcome is None:
         return
-    special_commands.add(_dispatching)
+    SPECIAL_COMMANDS.add(_dispatching)
     if EngineSpiAdapter.update_outcome is _update_outcome:
         EngineSpiAdapter.update_outcome = _updating
     if _validators.get("aggregate") is _validate_aggregate:
@@ -469,7 +469,7 @@ def install():
 
 
 def uninstall():
-    special_commands.remove(_dispatching)
+    SPECIAL_COMMANDS.remove(_dispatching)
     if _update_outcome is not None:
         EngineSpiAdapter.update_outcome = _update_outcome
     if _validate_aggregate is not None:

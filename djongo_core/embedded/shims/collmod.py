@@ -35,9 +35,9 @@ from mongoeco.core.bson_scalars import bson_numeric_alias, unwrap_bson_numeric
 from mongoeco.engines.semantic_core import compile_collection_validation_semantics
 from mongoeco.errors import OperationFailure
 from mongoeco.wire import _executor_passthrough
-from mongoeco.wire.surface import WireSurface
 
 from djongo_core.embedded.shims import collection_catalog
+from djongo_core.embedded.shims.layers import SUPPORTS_COMMAND
 
 COMMAND = "collMod"
 # Arguments of every command that reach the command itself (the wire layer takes lsid & co.).
@@ -57,7 +57,6 @@ UNSUPPORTED_FIELDS = frozenset({
 UNSUPPORTED_INDEX_FIELDS = frozenset({"unique", "prepareUnique", "forceNonUnique"})
 INT32_MAX = 2**31 - 1
 
-_supports_command = getattr(WireSurface, "supports_command", None)
 _execute_database_command = getattr(_executor_passthrough, "_execute_database_command", None)
 
 
@@ -282,7 +281,8 @@ def _shell(key_pattern):
 
 
 def _supports_collmod(surface, command_name):
-    return command_name == COMMAND or _supports_command(surface, command_name)
+    return command_name == COMMAND or SUPPORTS_COMMAND.forward(_supports_collmod, surface,
+                                                               command_name)
 
 
 async def _execute_with_collmod(database, context):
@@ -293,16 +293,14 @@ async def _execute_with_collmod(database, context):
 
 def install():
     """Let the embedded server run collMod (idempotent)."""
-    if _supports_command is None or _execute_database_command is None:
+    if not SUPPORTS_COMMAND.available or _execute_database_command is None:
         return
-    if WireSurface.supports_command is _supports_command:
-        WireSurface.supports_command = _supports_collmod
+    SUPPORTS_COMMAND.add(_supports_collmod)
     if _executor_passthrough._execute_database_command is _execute_database_command:
         _executor_passthrough._execute_database_command = _execute_with_collmod
 
 
 def uninstall():
-    if _supports_command is not None:
-        WireSurface.supports_command = _supports_command
+    SUPPORTS_COMMAND.remove(_supports_collmod)
     if _execute_database_command is not None:
         _executor_passthrough._execute_database_command = _execute_database_command

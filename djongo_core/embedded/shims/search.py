@@ -28,7 +28,8 @@ every candidate; a ``$unionWith`` opening with a search stage runs that pipeline
 unions its documents (the sub-pipeline never depends on the outer documents).
 
 mongoeco has no public hook for commands, so the shim wraps ``AsyncDatabase.command`` (where
-the wire layer hands every passthrough command), lets the wire surface accept the three
+the wire layer hands every passthrough command; with the text-search shim, through layers.py),
+lets the wire surface accept the three
 commands, wraps each engine's ``execute_search`` and registers ``$meta`` as an aggregation
 expression extension (mongoeco consults extensions first). It stands down if mongoeco renames
 any of them.
@@ -36,7 +37,6 @@ any of them.
 
 import uuid
 
-from mongoeco.api._async.client import AsyncDatabase
 from mongoeco.core.aggregation import (
     get_registered_aggregation_expression_operator,
     register_aggregation_expression_operator,
@@ -58,7 +58,8 @@ from mongoeco.engines.memory import MemoryEngine
 from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.errors import OperationFailure
 from mongoeco.types import SearchIndexDefinition
-from mongoeco.wire.surface import WireSurface
+
+from djongo_core.embedded.shims.layers import DATABASE_COMMAND, SUPPORTS_COMMAND
 
 COMMANDS = ("createSearchIndexes", "updateSearchIndex", "dropSearchIndex")
 # MongoDB's largest numCandidates: what exact: true is turned into.
@@ -71,7 +72,6 @@ MAPPING_OPTIONS = frozenset({"type", "analyzer", "searchAnalyzer"})
 DEFINITION_OPTIONS = frozenset({"mappings", "analyzer", "searchAnalyzer"})
 VECTOR_OPTIONS = frozenset({"type", "path", "numDimensions", "similarity"})
 
-_command = getattr(AsyncDatabase, "command", None)
 _executors = {engine: getattr(engine, "execute_search", None)
               for engine in (MemoryEngine, SQLiteEngine)}
 # The definitions as sent, by (engine, database, collection, index name): mongoeco keeps the
@@ -204,7 +204,7 @@ async def _aggregate(database, document, kwargs):
     rewritten = [await _stage(database, stage, kwargs) for stage in pipeline]
     if rewritten != pipeline:
         document = {**document, "pipeline": rewritten}
-    return await _command(database, document, **kwargs)
+    return await DATABASE_COMMAND.forward(_answer, database, document, **kwargs)
 
 
 async def _stage(database, stage, kwargs):
@@ -240,7 +240,7 @@ async def _answer(self, command, *, session=None, **kwargs):
             return await _drop(self, command)
         if name == "aggregate" and isinstance(command.get("pipeline"), list):
             return await _aggregate(self, command, {"session": session, **kwargs})
-    return await _command(self, command, session=session, **kwargs)
+    return await DATABASE_COMMAND.forward(_answer, self, command, session=session, **kwargs)
 
 
 # -- scores -------------------------------------------------------------------------------------
@@ -333,34 +333,26 @@ def _highlight(passage):
 
 # -- installation -------------------------------------------------------------------------------
 
-def _accepting(previous):
-    """The wire surface's check, also accepting the search index commands.
-
-    It wraps whatever check is installed (the collMod shim wraps the same method), so that
-    either shim can be installed first."""
-    def supports_command(surface, command_name):
-        return command_name in COMMANDS or previous(surface, command_name)
-
-    supports_command.accepts_search = True
-    supports_command.previous = previous
-    return supports_command
+def _supports_search(surface, command_name):
+    """The wire surface's check, also accepting the search index commands."""
+    return command_name in COMMANDS or SUPPORTS_COMMAND.forward(_supports_search, surface,
+                                                                command_name)
 
 
 def installable():
-    return _command is not None and all(_executors.values())
+    return (DATABASE_COMMAND.available and SUPPORTS_COMMAND.available
+            and all(_executors.values()))
 
 
 def install():
     """Let the embedded server run MongoDB Search's commands and scores (idempotent)."""
     if not installable():
         return
-    if AsyncDatabase.command is _command:
-        AsyncDatabase.command = _answer
+    DATABASE_COMMAND.add(_answer)
     for engine, original in _executors.items():
         if engine.execute_search is original:
             engine.execute_search = _scoring(original)
-    if not getattr(WireSurface.supports_command, "accepts_search", False):
-        WireSurface.supports_command = _accepting(WireSurface.supports_command)
+    SUPPORTS_COMMAND.add(_supports_search)
     if get_registered_aggregation_expression_operator("$meta") is None:
         register_aggregation_expression_operator("$meta", meta)
 
@@ -368,10 +360,9 @@ def install():
 def uninstall():
     if not installable():
         return
-    AsyncDatabase.command = _command
+    DATABASE_COMMAND.remove(_answer)
     for engine, original in _executors.items():
         engine.execute_search = original
-    if getattr(WireSurface.supports_command, "accepts_search", False):
-        WireSurface.supports_command = WireSurface.supports_command.previous
+    SUPPORTS_COMMAND.remove(_supports_search)
     if get_registered_aggregation_expression_operator("$meta") is meta:
         unregister_aggregation_expression_operator("$meta")

@@ -14,16 +14,16 @@ each score in a field of its own (SCORE) that stands for `{"$meta": "textScore"}
 score sorts on it, descending as MongoDB does, a projection reads it, and it is removed before
 the documents are returned. Commands without `$text` are untouched. mongoeco has no public hook
 for commands, so the shim wraps the method that runs a command document on a database
-(`AsyncDatabase.command`, which the wire server calls for every query and write), a layer no
-other shim wraps, and does nothing if that method is gone.
+(`AsyncDatabase.command`, which the wire server calls for every query and write; a layer of
+layers.py, which the search shim wraps too), and does nothing if that method is gone.
 """
 
-from mongoeco.api._async.client import AsyncDatabase
+from djongo_core.embedded.shims.layers import DATABASE_COMMAND
 
 SCORE = "__djongo_text_score"
 META = {"$meta": "textScore"}
 
-_command = vars(AsyncDatabase).get("command")
+_command = DATABASE_COMMAND.original
 
 
 def has_text(query):
@@ -185,15 +185,13 @@ async def _answered(database, command, **options):
         rewrite = _rewrite(call)
         if rewrite is not None:
             return await rewrite(call)
-    return await _command(database, command, **options)
+    return await DATABASE_COMMAND.forward(_answered, database, command, **options)
 
 
 def install():
     """Answer $text queries as MongoDB does (idempotent)."""
-    if _command is not None:
-        AsyncDatabase.command = _answered
+    DATABASE_COMMAND.add(_answered)
 
 
 def uninstall():
-    if _command is not None:
-        AsyncDatabase.command = _command
+    DATABASE_COMMAND.remove(_answered)

@@ -16,8 +16,8 @@ another open transaction or was committed after this transaction began. mongoeco
 commit-time check stays, which only makes it stricter than MongoDB.
 
 mongoeco has no public hook for commands: the shim wraps the dispatch of its wire command
-handlers (``WireSpecialCommandHandlers.dispatch``, through special_commands.py, which stacks
-the shims that wrap it; the capped shim wraps another layer) and stands down if mongoeco renames
+handlers (``WireSpecialCommandHandlers.dispatch``, through layers.py, which stacks the
+shims that wrap it; the capped shim wraps another layer) and stands down if mongoeco renames
 it. It reads the engine's MVCC state (``_mvcc_states``, the
 open transactions by session id, and ``_mvcc_version``, the commit counter).
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from mongoeco.errors import OperationFailure
 
-from djongo_core.embedded.shims import special_commands
+from djongo_core.embedded.shims.layers import SPECIAL_COMMANDS
 
 WRITE_CONFLICT = 112
 
@@ -110,11 +110,11 @@ async def _checked_dispatch(self, context):
         return await _ending(self, context, session.session_id)
     filters = _filters(context) if in_transaction else None
     if filters is None:
-        return await special_commands.forward(_checked_dispatch, self, context)
+        return await SPECIAL_COMMANDS.forward(_checked_dispatch, self, context)
     client = self._client
     engine = _engine(client, context.db_name)
     if engine is None:
-        return await special_commands.forward(_checked_dispatch, self, context)
+        return await SPECIAL_COMMANDS.forward(_checked_dispatch, self, context)
     state = _state(engine)
     keys = await _matching_keys(client, session, context.db_name, context.command_document[name], filters)
     # No await between the check and taking the keys: another command cannot slip in.
@@ -128,12 +128,12 @@ async def _checked_dispatch(self, context):
     for key in keys:
         state.holders[key] = session.session_id
     state.written.setdefault(session.session_id, set()).update(keys)
-    return await special_commands.forward(_checked_dispatch, self, context)
+    return await SPECIAL_COMMANDS.forward(_checked_dispatch, self, context)
 
 
 async def _ending(self, context, session_id):
     try:
-        result = await special_commands.forward(_checked_dispatch, self, context)
+        result = await SPECIAL_COMMANDS.forward(_checked_dispatch, self, context)
     except Exception:
         for state in _engines.values():
             _release(state, session_id)
@@ -153,8 +153,8 @@ def _engine_by_id(client, engine_id):
 
 def install():
     """Make transactions conflict per document, as MongoDB's do (idempotent)."""
-    special_commands.add(_checked_dispatch)
+    SPECIAL_COMMANDS.add(_checked_dispatch)
 
 
 def uninstall():
-    special_commands.remove(_checked_dispatch)
+    SPECIAL_COMMANDS.remove(_checked_dispatch)
