@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from djongo_core import clients, dbapi
 from djongo_core.client import DatabaseClient
 from djongo_core.command import Command
-from djongo_core.connection_params import parse_connection_params
+from djongo_core.connection_params import counter_cache, parse_connection_params
 from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
@@ -158,7 +158,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     @cached_property
     def counters(self):
-        return CounterAllocator(self.executor)
+        return CounterAllocator(self.executor, counter_cache(self.alias, self.settings_dict))
 
     @property
     def mongo_client(self):
