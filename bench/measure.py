@@ -5,6 +5,8 @@ commands of clients created after the listener is registered.
 """
 
 import collections
+import json
+import os
 import sys
 import time
 
@@ -32,9 +34,11 @@ class CommandCounter(monitoring.CommandListener):
 class Measurement:
     """One measured operation kind: counts what ran of it, from a baseline it can restart."""
 
-    def __init__(self, budget_s, commands):
+    def __init__(self, budget_s, commands, count=None):
         self.operations = 0
-        self.budget_s = budget_s
+        # A count fixed by bench.run (the same for every client) replaces the time budget.
+        self.budget_s = budget_s if count is None else float("inf")
+        self.count = count
         self._commands = commands
         self.restart()
 
@@ -51,8 +55,11 @@ class Measurement:
         measurement restarts after it (first-call costs: imports, caches, compiled plans).
         Stops early once the wall-time budget is spent (never before the first measured
         operation): on the embedded engine some plans take seconds per query, and
-        per-operation figures need only enough operations to be stable."""
+        per-operation figures need only enough operations to be stable. With a count fixed
+        by bench.run, runs exactly that many (at most count-1) measured operations."""
         warm_up = count > 1
+        if self.count is not None:
+            count = min(count, self.count + warm_up)
         for j in range(count):
             if self.operations and time.perf_counter() - self.started > self.budget_s:
                 return
@@ -70,12 +77,14 @@ class Meter:
         self.commands = CommandCounter()
         monitoring.register(self.commands)
         self.budget_s = budget_s
+        # Operations per kind every client runs, set by bench.run after its first repetition.
+        self.counts = json.loads(os.environ.get("BENCH_COUNTS") or "{}")
         self.results = {}
 
     @contextmanager
     def measure(self, name):
         """Measure the block; it counts its operations on the Measurement it is given."""
-        measurement = Measurement(self.budget_s, self.commands)
+        measurement = Measurement(self.budget_s, self.commands, self.counts.get(name))
         yield measurement
         cpu = time.thread_time() - measurement.cpu_before
         wall = time.perf_counter() - measurement.started

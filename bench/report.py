@@ -36,10 +36,10 @@ def markdown(results):
     lines = [
         f"# Benchmark results ({results['size']} workload)",
         "",
-        f"{results['date']}; medians of {results['repetitions']} repetitions; "
-        "one embedded mongoeco server (in memory) in its own process; each client in its own. "
-        "(n=K): the client ran only K operations of that kind within the time budget of "
-        f"{results['budget_s']:g} s (the engine's time, not the client's, see bench/README.md).",
+        f"{results['date']}; " + _method(results) + " One embedded mongoeco server (in "
+        "memory) in its own process; each client in its own. (n=K): the client ran only K "
+        f"operations of that kind within the time budget of {results['budget_s']:g} s (the "
+        "engine's time, not the client's, see bench/README.md).",
         "",
         _machine(results["machine"]),
         "",
@@ -111,6 +111,16 @@ def markdown(results):
     lines += ["", "Operations: " + "; ".join(f"`{k}` = {v}" for k, v in OPERATIONS.items())
               + ".", ""]
     return "\n".join(lines)
+
+
+def _method(results):
+    repetitions = results["repetitions"]
+    if repetitions == 1 or results.get("equal_counts") is None:
+        return f"medians of {repetitions} repetition(s) under the time budget."
+    counts = ", ".join(f"{k} {v}" for k, v in results["equal_counts"].items()) or "none"
+    return (f"medians of repetitions 2–{repetitions}; the first only calibrated the counts: "
+            f"afterwards every client ran the same number of each operation ({counts}; the "
+            "others as planned), each after one unmeasured warm-up.")
 
 
 def _machine(machine):

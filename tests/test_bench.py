@@ -40,3 +40,16 @@ def test_the_benchmark_runs_end_to_end_and_sends_the_fewest_commands(tmp_path):
     table = (tmp_path / "tiny.md").read_text()
     assert "| bulk_update |" in table and "## Translation" in table
     assert "### Plain pymongo inserts (the floor)" in table
+
+
+def test_every_client_runs_the_counts_the_slowest_fitted_but_at_least_ten():
+    from bench.run import _equal_counts
+
+    first = {"fast": [{"select": {"operations": 46}, "get": {"operations": 100},
+                       "m2m": {"unsupported": "no"}, "few": {"operations": 5}}],
+             "slow": [{"select": {"operations": 1}, "get": {"operations": 100},
+                       "m2m": {"operations": 19}, "few": {"operations": 2}}],
+             "mid": [{"select": {"operations": 30}, "get": {"operations": 100},
+                      "m2m": {"operations": 7}, "few": {"operations": 5}}]}
+    # Every client ran all its gets: no count. The slowest select_related fitted 1: all run 10.
+    assert _equal_counts(first) == {"select": 10, "m2m": 10, "few": 5}
