@@ -120,3 +120,46 @@ def test_a_dangling_reference_shortens_the_page_it_falls_in():
     rest = Book.objects.select_related("author").order_by("title")[2:]
     assert [book.title for book in rest] == ["c", "d"]
     assert Book.objects.order_by("title")[:2].count() == 2
+
+
+def test_date_of_a_datetime_is_a_range_of_the_column_in_the_current_time_zone():
+    import datetime
+
+    # TIME_ZONE is America/Chicago; daylight saving time began on 2020-03-08 at 2 a.m.
+    day = datetime.date(2020, 3, 8)
+    start, following = datetime.datetime(2020, 3, 8, 6), datetime.datetime(2020, 3, 9, 5)
+    assert command(Book.objects.filter(created__date=day).order_by()).args[0] == {
+        "created": {"$gte": start, "$lt": following}}
+    assert command(Book.objects.filter(created__date__gt=day).order_by()).args[0] == {
+        "created": {"$gte": following}}
+    assert command(Book.objects.filter(created__date__lt=day).order_by()).args[0] == {
+        "created": {"$lt": start}}
+    # A date field, or a datetime compared with a datetime, is left as it was.
+    assert "$expr" in command(Book.objects.filter(created__date__in=[day]).order_by()).args[0]
+
+
+@pytest.mark.usefixtures("db")
+def test_date_ranges_return_what_the_local_dates_say():
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    author = Author.objects.create(name="Ann")
+    chicago = ZoneInfo("America/Chicago")
+    instants = [datetime.datetime(2020, 3, 8, 5, 59, tzinfo=datetime.UTC),   # 7th, 23:59 CST
+                datetime.datetime(2020, 3, 8, 6, 0, tzinfo=datetime.UTC),    # 8th, 00:00 CST
+                datetime.datetime(2020, 3, 9, 4, 59, tzinfo=datetime.UTC),   # 8th, 23:59 CDT
+                datetime.datetime(2020, 3, 9, 5, 0, tzinfo=datetime.UTC)]    # 9th, 00:00 CDT
+    for number, instant in enumerate(instants):
+        book = Book.objects.create(title=str(number), author=author)
+        Book.objects.filter(pk=book.pk).update(created=instant)
+    day = datetime.date(2020, 3, 8)
+    local = {str(n): instant.astimezone(chicago).date() for n, instant in enumerate(instants)}
+    assert timezone.get_current_timezone_name() == "America/Chicago"
+    for lookup, test in [("", lambda d: d == day), ("__gt", lambda d: d > day),
+                         ("__gte", lambda d: d >= day), ("__lt", lambda d: d < day),
+                         ("__lte", lambda d: d <= day)]:
+        found = sorted(b.title for b in Book.objects.filter(
+            **{"created__date" + lookup: day}))
+        assert found == sorted(t for t, d in local.items() if test(d)), lookup

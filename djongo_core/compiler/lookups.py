@@ -15,7 +15,7 @@ from django.db.models.expressions import Col, ColPairs, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
-from djongo_core.compiler import json_null, json_paths, regex, tuples
+from djongo_core.compiler import date_ranges, json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
 from djongo_core.django_compat import django_class
 
@@ -176,6 +176,8 @@ def lookup_match(lookup, translator):
         return condition if lookup.rhs else {"$nor": [condition]}
     if isinstance(lookup, YearLookup) and _plain_year_lookup(lookup, translator):
         return _year_range(lookup, translator)
+    if date_ranges.applies(lookup, name, translator):
+        return date_ranges.date_range(lookup, name, translator)
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
     local_column = translator.is_path(lhs)
     if not (local_column and is_direct(lookup) and textual) or getattr(
