@@ -137,10 +137,12 @@ def main(argv: list[str]) -> None:
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
     from djongo_core.embedded import shims
+    from djongo_core.embedded.shims import materialization
 
     shims.install()
 
-    engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
+    engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1,
+                          **materialization.ENGINE_OPTIONS)
     # diagnostic_capacity=1: enough for _activity() to see the connections.
     proxy = AsyncMongoEcoProxyServer(engine=engine, host="127.0.0.1", port=0, diagnostic_capacity=1)
     asyncio.run(_serve(proxy, directory, idle_seconds))
