@@ -15,7 +15,7 @@ server (bench/server.py), as bench.run does:
 For each: MongoDB commands per save (pymongo command monitoring) and client CPU per save (the
 client process's CPU time; the engine runs elsewhere). Issue 17 asks for 10,000 saves
 (`--saves 10000`); the default, 2,000, keeps the run to about a minute on the embedded engine,
-whose inserts slow down as a collection grows, and the per-save figures do not depend on it.
+and the per-save figures do not depend on it.
 Results go to DIR/bulk_saves.md and .json (default bench/results/).
 """
 

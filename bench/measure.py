@@ -1,10 +1,12 @@
-"""Measuring one client: CPU time of this process, wall time and the commands pymongo sends.
+"""Measuring one client: CPU time of its main thread, wall time and the commands pymongo sends.
 
 Imported by every client before it creates a MongoClient: pymongo command monitoring sees the
 commands of clients created after the listener is registered.
 """
 
 import collections
+import json
+import os
 import sys
 import time
 
@@ -30,21 +32,41 @@ class CommandCounter(monitoring.CommandListener):
 
 
 class Measurement:
-    """One measured operation kind: counts what ran of it."""
+    """One measured operation kind: counts what ran of it, from a baseline it can restart."""
 
-    def __init__(self, budget_s):
+    def __init__(self, budget_s, commands, count=None):
         self.operations = 0
-        self.budget_s = budget_s
-        self.started = time.perf_counter()
+        # A count fixed by bench.run (the same for every client) replaces the time budget.
+        self.budget_s = budget_s if count is None else float("inf")
+        self.count = count
+        self._commands = commands
+        self.restart()
+
+    def restart(self):
+        """Measure from now on: CPU of this thread, wall time, commands."""
+        self.names_before = collections.Counter(self._commands.by_name)
+        self.commands_before = self._commands.total
+        # The main thread's CPU only: process time also counts pymongo's monitor threads,
+        # about 0.4 ms per second of wall time, which would charge a slow engine's waits.
+        self.cpu_before, self.started = time.thread_time(), time.perf_counter()
 
     def iterations(self, count):
-        """Yield 0..count-1, stopping early once the wall-time budget is spent (never before
-        the first): on the embedded engine some plans take seconds per query, and per-operation
-        figures need only enough operations to be stable."""
+        """Yield 0..count-1. With more than one, the first is a warm-up: it runs, but the
+        measurement restarts after it (first-call costs: imports, caches, compiled plans).
+        Stops early once the wall-time budget is spent (never before the first measured
+        operation): on the embedded engine some plans take seconds per query, and
+        per-operation figures need only enough operations to be stable. With a count fixed
+        by bench.run, runs exactly that many (at most count-1) measured operations."""
+        warm_up = count > 1
+        if self.count is not None:
+            count = min(count, self.count + warm_up)
         for j in range(count):
-            if j and time.perf_counter() - self.started > self.budget_s:
+            if self.operations and time.perf_counter() - self.started > self.budget_s:
                 return
             yield j
+            if warm_up and j == 0:
+                self.restart()
+                continue
             self.operations += 1
 
 
@@ -55,24 +77,23 @@ class Meter:
         self.commands = CommandCounter()
         monitoring.register(self.commands)
         self.budget_s = budget_s
+        # Operations per kind every client runs, set by bench.run after its first repetition.
+        self.counts = json.loads(os.environ.get("BENCH_COUNTS") or "{}")
         self.results = {}
 
     @contextmanager
     def measure(self, name):
         """Measure the block; it counts its operations on the Measurement it is given."""
-        names_before = collections.Counter(self.commands.by_name)
-        commands_before = self.commands.total
-        cpu_before, wall_before = time.process_time(), time.perf_counter()
-        measurement = Measurement(self.budget_s)
+        measurement = Measurement(self.budget_s, self.commands, self.counts.get(name))
         yield measurement
-        cpu = time.process_time() - cpu_before
-        wall = time.perf_counter() - wall_before
-        names = self.commands.by_name - names_before
+        cpu = time.thread_time() - measurement.cpu_before
+        wall = time.perf_counter() - measurement.started
+        names = self.commands.by_name - measurement.names_before
         self.results[name] = {
             "operations": measurement.operations,
             "cpu_s": cpu,
             "wall_s": wall,
-            "commands": self.commands.total - commands_before,
+            "commands": self.commands.total - measurement.commands_before,
             "command_names": dict(sorted(names.items())),
         }
         # Progress for whoever watches a long run; stderr, so it never mixes with results.

@@ -83,6 +83,7 @@ class RawWorkload:
         self.tag_ids = self.insert_batch(self.tags, [spec.tag(i) for i in range(sizes.tags)])
         self.create_one()
         self.bulk_create()
+        self.insert_floor()
         self.link_tags()
         for operation in (self.get_by_pk, self.filter_order_slice, self.select_related,
                           self.prefetch_fk, self.prefetch_m2m, self.aggregate_group,
@@ -122,6 +123,35 @@ class RawWorkload:
             measured.operations = -(-sizes.books // batch)
             for start in range(0, len(documents), batch):
                 self.book_ids += self.insert_batch(self.books, documents[start:start + batch])
+
+    def insert_floor(self):
+        """The same authors and books inserted as a plain pymongo user inserts them: ObjectId
+        keys from the driver, no counter (one command per insert or batch), into collections
+        of their own that nothing else reads. Shown beside create_one and bulk_create, which
+        replay djongo-core's counter, so that the counter's cost is visible."""
+        from bench.workload import spec
+
+        sizes = self.sizes
+        authors, books = self.db.floor_author, self.db.floor_book
+        with self.meter.measure("create_one_floor") as measured:
+            measured.operations = sizes.authors
+            for i in range(sizes.authors):
+                values = spec.author(i, sizes)
+                authors.insert_one({"name": values["name"], "age": values["age"],
+                                    "publisher_id": self.publisher_ids[values["publisher"]]})
+        documents = []
+        for i in range(sizes.books):
+            values = spec.book(i, sizes)
+            values["author_id"] = self.author_ids[values.pop("author")]
+            values["published"] = _datetime(values["published"])
+            documents.append(values)
+        batch = sizes.bulk_batch
+        with self.meter.measure("bulk_create_floor") as measured:
+            measured.operations = -(-sizes.books // batch)
+            for start in range(0, len(documents), batch):
+                books.insert_many(documents[start:start + batch])
+        self.db.drop_collection(authors)
+        self.db.drop_collection(books)
 
     def link_tags(self):
         from bench.workload import spec

@@ -24,6 +24,8 @@ MIN_COMMANDS = {
     "admin_changelist": (3, "filtered count, full count, page"),
 }
 CPU_VS_PEER, CPU_VS_RAW = 0.7, 2.0
+# Operations raw pymongo also runs the plain way (ObjectId keys, no counter): "<operation>_floor".
+FLOORS = ("create_one", "bulk_create")
 # Raw pymongo renders no admin page: its changelist row is the data access only.
 NO_RAW_CPU_TARGET = {"admin_changelist"}
 
@@ -34,14 +36,14 @@ def markdown(results):
     lines = [
         f"# Benchmark results ({results['size']} workload)",
         "",
-        f"{results['date']}; medians of {results['repetitions']} repetitions; "
-        "one embedded mongoeco server (in memory) in its own process; each client in its own. "
-        "(n=K): the client ran only K operations of that kind within the time budget of "
-        f"{results['budget_s']:g} s (the engine's time, not the client's, see bench/README.md).",
+        f"{results['date']}; " + _method(results) + " One embedded mongoeco server (in "
+        "memory) in its own process; each client in its own. (n=K): the client ran only K "
+        f"operations of that kind within the time budget of {results['budget_s']:g} s (the "
+        "engine's time, not the client's, see bench/README.md).",
         "",
         _machine(results["machine"]),
         "",
-        "## Client CPU per operation (ms, process time of the client)",
+        "## Client CPU per operation (ms, main-thread CPU time of the client, after a warm-up)",
         "",
         "Targets for djongo-core: at most 0.7x django-mongodb-backend and at most 2x raw "
         "pymongo. ✗ marks a missed target (explained in bench/README.md). djongo-core (oid) is "
@@ -65,6 +67,24 @@ def markdown(results):
         if PEER in clients and CORE_OBJECTID in clients:
             row.append(_ratio(medians, operation, PEER, CPU_VS_PEER, core=CORE_OBJECTID))
         lines.append(_row(row))
+    raw = medians.get(RAW, {})
+    floors = [(operation, raw[operation + "_floor"]) for operation in FLOORS
+              if operation + "_floor" in raw]
+    if floors:
+        lines += ["", "### Plain pymongo inserts (the floor)", "",
+                  "Raw pymongo's create_one and bulk_create above replay djongo-core's counter "
+                  "(one findAndModify per insert or batch). A plain pymongo user inserts with "
+                  "ObjectId keys and one command: that floor, and djongo-core against it "
+                  "(integer keys, and ObjectId keys).", ""]
+        lines += _table_header(["operation", "plain pymongo", "commands", "core/floor",
+                                "core (oid)/floor"])
+        for operation, floor in floors:
+            row = [operation, f"{floor['cpu_ms']:.3f}", f"{floor['commands']:g}"]
+            for client in (CORE, CORE_OBJECTID):
+                measured = medians.get(client, {}).get(operation, {})
+                row.append(f"{measured['cpu_ms'] / floor['cpu_ms']:.2f}"
+                           if "cpu_ms" in measured else "–")
+            lines.append(_row(row))
     lines += ["", "## Wall time per operation (ms)", ""]
     lines += _table_header(["operation"] + [SHORT[c] for c in clients])
     for operation in OPERATIONS:
@@ -91,6 +111,16 @@ def markdown(results):
     lines += ["", "Operations: " + "; ".join(f"`{k}` = {v}" for k, v in OPERATIONS.items())
               + ".", ""]
     return "\n".join(lines)
+
+
+def _method(results):
+    repetitions = results["repetitions"]
+    if repetitions == 1 or results.get("equal_counts") is None:
+        return f"medians of {repetitions} repetition(s) under the time budget."
+    counts = ", ".join(f"{k} {v}" for k, v in results["equal_counts"].items()) or "none"
+    return (f"medians of repetitions 2–{repetitions}; the first only calibrated the counts: "
+            f"afterwards every client ran the same number of each operation ({counts}; the "
+            "others as planned), each after one unmeasured warm-up.")
 
 
 def _machine(machine):

@@ -47,12 +47,15 @@ def main(argv=None):
         pythons["django-mongodb-backend"] = str(peer_env.ensure(log=_log))
     with Server() as uri:
         runs = {name: [] for name in clients}
+        counts = None
         for repetition in range(options.repetitions):
             for name in clients:
                 started = time.perf_counter()
-                runs[name].append(_run_client(name, pythons[name], uri, options.size))
+                runs[name].append(_run_client(name, pythons[name], uri, options.size, counts))
                 _log(f"repetition {repetition + 1}/{options.repetitions}: {name} "
                      f"({time.perf_counter() - started:.0f} s)")
+            if counts is None and options.repetitions > 1:
+                counts = _equal_counts(runs)
         translation = {
             name: _run_translation(name, pythons[name], uri, options.size)
             for name in clients if CLIENTS[name][1] in ("djongo", "peer")
@@ -63,7 +66,10 @@ def main(argv=None):
         "budget_s": SIZES[options.size].budget_s,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": _machine(pythons),
-        "operations": _medians(runs),
+        # With more than one repetition the first only calibrates the counts (under the time
+        # budget); the figures are those of the others, every client running the same counts.
+        "operations": _medians({name: measured[1:] or measured for name, measured in runs.items()}),
+        "equal_counts": counts,
         "translation_us": translation,
         "runs": runs,
     }
@@ -133,8 +139,26 @@ def _drop(uri, database):
         client.drop_database(database)
 
 
-def _run_client(name, python, uri, size):
+def _equal_counts(runs, least=10):
+    """Per operation kind, the operations every client runs after the first repetition: what
+    the slowest client fitted in the time budget, but at least `least` (the slow client then
+    takes longer rather than the fast ones being measured on too few), never more than planned.
+    Kinds that set their own count (create_one, bulk_create, bulk_update) are not listed."""
+    counts = {}
+    first = [measured[0] for measured in runs.values()]
+    for operation in first[0]:
+        done = [m[operation]["operations"] for m in first
+                if operation in m and "operations" in m[operation] and "unsupported" not in m[operation]]
+        planned = max(done, default=0)
+        if done and min(done) < planned:
+            counts[operation] = min(planned, max(min(done), least))
+    return counts
+
+
+def _run_client(name, python, uri, size, counts=None):
     module, database, env = _environment(name, uri)
+    if counts:
+        env["BENCH_COUNTS"] = json.dumps(counts)
     _drop(uri, database)
     with tempfile.TemporaryDirectory() as directory:
         output = Path(directory) / "result.json"

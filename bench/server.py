@@ -16,10 +16,12 @@ async def serve():
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
     from djongo_core.embedded import shims
+    from djongo_core.embedded.shims import materialization
 
     # As every user of the embedded engine gets it: the shims fill gaps of the engine only.
     shims.install()
-    proxy = AsyncMongoEcoProxyServer(engine=MemoryEngine(), host="127.0.0.1", port=0)
+    proxy = AsyncMongoEcoProxyServer(engine=MemoryEngine(**materialization.ENGINE_OPTIONS),
+                                     host="127.0.0.1", port=0)
     address = await proxy.start()
     print(address.uri, flush=True)
     stop = asyncio.Event()

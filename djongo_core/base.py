@@ -12,7 +12,7 @@ from djongo_core import checks, clients, dbapi  # noqa: F401
 from djongo_core.client import DatabaseClient
 from djongo_core.command import Command
 from djongo_core.concerns import ModelConcerns
-from djongo_core.connection_params import parse_connection_params
+from djongo_core.connection_params import counter_cache, parse_connection_params
 from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
@@ -176,7 +176,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     @cached_property
     def counters(self):
-        return CounterAllocator(self.executor)
+        return CounterAllocator(self.executor, counter_cache(self.alias, self.settings_dict))
 
     @property
     def mongo_client(self):

@@ -1,7 +1,8 @@
 """Turn a Django DATABASES entry into MongoClient arguments, rejecting wrong values early.
 
 The keys are the ones the original djongo documented (NAME, HOST, PORT, USER, PASSWORD, AUTH_SOURCE,
-AUTH_MECHANISM) plus OPTIONS (passed to MongoClient) and PLUGINS (read by the plugin host).
+AUTH_MECHANISM) plus OPTIONS (passed to MongoClient), PLUGINS (read by the plugin host) and
+COUNTER_CACHE (integer keys drawn per counter call, counters.py).
 """
 
 import difflib
@@ -175,3 +176,14 @@ def _credentials(alias, settings_dict):
 def redact(uri):
     """Return the URI without its password, for error messages."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", uri)
+
+
+def counter_cache(alias, settings_dict):
+    """Return DATABASES[alias]["COUNTER_CACHE"]: how many integer keys a connection draws per
+    counter call (default 1, every create asks the counter)."""
+    cache = settings_dict.get("COUNTER_CACHE", 1)
+    if isinstance(cache, bool) or not isinstance(cache, int) or cache < 1:
+        raise ImproperlyConfigured(
+            f'DATABASES["{alias}"]["COUNTER_CACHE"] must be a positive integer (how many integer '
+            f"keys each counter call reserves; 1 turns the cache off), not {cache!r}.")
+    return cache

@@ -13,6 +13,13 @@ Healing follows only the whole-number ids the field can hold: a document importe
 overflows or hands out floats, and stop every later create. A counter found there is put back
 under the stored ids; when no value is left below the field's largest, the insert is refused
 with the fix.
+
+With the database setting COUNTER_CACHE = N (default 1: off), a connection draws N values per
+counter call and hands them out from memory, as a PostgreSQL sequence with CACHE N does: one
+counter command per N creates instead of one per create. Each draw is still one atomic `$inc`,
+so no two connections (threads, processes, machines) ever hold the same value; the price is
+the same as PostgreSQL's: ids from different connections interleave out of creation order, and
+values a connection drew and did not hand out before it closed are never used (gaps).
 """
 
 from contextlib import contextmanager
@@ -35,11 +42,13 @@ LARGEST_ID = 2**63 - 1
 class CounterAllocator:
     """Reserve and repair the auto-increment counters of one database."""
 
-    def __init__(self, executor):
+    def __init__(self, executor, cache=1):
         self.executor = executor
-        # While reserving_ahead() is active: its block size, and per collection the values
-        # drawn from the counter and not handed out yet.
-        self._ahead_size = None
+        # The fewest values one counter call draws (None: exactly what is asked): COUNTER_CACHE,
+        # raised by reserving_ahead() while its block lasts. Per collection, the values drawn
+        # and not handed out yet.
+        self._ahead_size = cache if cache > 1 else None
+        self._in_block = False
         self._ahead = {}
 
     @contextmanager
@@ -50,29 +59,38 @@ class CounterAllocator:
         At the end, the values not handed out go back to their counter when no other process
         drew from it since (the counter still holds the last value drawn); otherwise they stay
         unused, a gap as a SQL sequence's cache leaves one. Nested blocks share the outer one.
+        Under COUNTER_CACHE the block draws at least its own size and leaves the values it did
+        not hand out to the connection's cache.
         """
-        if self._ahead_size is not None:
+        if self._in_block:
             yield
             return
         if not isinstance(size, int) or size < 1:
             raise ValueError(f"reserving_ahead() needs a positive number of values, not {size!r}.")
-        self._ahead_size = size
+        cached = self._ahead_size
+        self._in_block, self._ahead_size = True, max(size, cached or 0)
         try:
             yield
         finally:
-            self._ahead_size = None
-            pools, self._ahead = self._ahead, {}
-            for collection, pool in pools.items():
-                unused = [value for value in pool.values if value >= pool.first]
-                if not unused:
-                    continue
-                try:
-                    self.executor.run(give_back_command(collection, len(unused), pool.last)
-                                      .replaced(model=pool.model))
-                except DatabaseError:
-                    # The connection cannot run it now (a broken atomic block, a lost
-                    # server): the values stay unused, which is harmless.
-                    pass
+            self._in_block, self._ahead_size = False, cached
+            if cached is None:
+                self._give_back()
+
+    def _give_back(self):
+        """Return the values drawn ahead and not handed out to their counters, where no other
+        connection drew since, and forget them."""
+        pools, self._ahead = self._ahead, {}
+        for collection, pool in pools.items():
+            unused = [value for value in pool.values if value >= pool.first]
+            if not unused:
+                continue
+            try:
+                self.executor.run(give_back_command(collection, len(unused), pool.last)
+                                  .replaced(model=pool.model))
+            except DatabaseError:
+                # The connection cannot run it now (a broken atomic block, a lost
+                # server): the values stay unused, which is harmless.
+                pass
 
     def forget_ahead(self):
         """Drop the values drawn ahead and not handed out (a rollback undid the draws that a

@@ -30,7 +30,7 @@ DJANGO_KEYS = frozenset({
 })
 # Keys of this backend (README "Settings").
 CORE_KEYS = frozenset({"AUTH_SOURCE", "AUTH_MECHANISM", "PLUGINS", "MODEL_OPTIONS",
-                       "FLEXIBLE_SCHEMA"})
+                       "FLEXIBLE_SCHEMA", "MAX_TIME_MS", "COUNTER_CACHE"})
 DJONGO_1_KEYS = frozenset({"CLIENT", "ENFORCE_SCHEMA", "LOGGING"})
 # CLIENT's keyword arguments that have a key of their own here.
 _CLIENT_KEYS = {"host": "HOST", "port": "PORT", "username": "USER", "password": "PASSWORD",

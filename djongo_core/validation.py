@@ -9,6 +9,7 @@ from django.db.backends.base.validation import BaseDatabaseValidation
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import UniqueConstraint
 
+from djongo_core import sharding
 from djongo_core.collations import collation_document, field_collation
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.indexes import builds_own_index
@@ -25,9 +26,20 @@ class DatabaseValidation(BaseDatabaseValidation):
             if router.allow_migrate_model(self.connection.alias, model):
                 issues.extend(self._unindexable_conditions(model))
         issues.extend(self._row_locks())
+        issues.extend(self._sharded_collections())
         issues.extend(self._unmigrated(
             apps.get_models(include_auto_created=True) if app_configs is None else
             [model for config in configs for model in config.get_models(include_auto_created=True)]))
+        return issues
+
+    def _sharded_collections(self):
+        """On a sharded cluster, what its sharded collections cannot enforce (sharding.py)."""
+        sharded = sharding.sharded_collections(self.connection)
+        issues = []
+        for model in apps.get_models():
+            shard_key = sharded.get(model._meta.db_table)
+            if shard_key and router.allow_migrate_model(self.connection.alias, model):
+                issues.extend(sharding.model_issues(model, shard_key))
         return issues
 
     def _row_locks(self):

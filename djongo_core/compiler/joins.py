@@ -22,13 +22,21 @@ def aliases_in(node):
     return {item.alias for item in walk(node) if isinstance(item, Col)}
 
 
-def preserve_rows(query, joined):
-    """Return whether the joins neither drop nor repeat rows (LEFT joins to a unique key)."""
+def keep_rows(query, joined):
+    """Return whether the joins keep each row as it is, barring dangling references.
+
+    True when every join reaches at most one document (a unique or primary key) and is either
+    a LEFT join or an INNER join from a NOT NULL column (select_related over a non-null foreign
+    key). Such joins neither repeat nor reorder rows, so sorting and slicing may come before
+    them. An INNER join still drops a row whose key names no document: MongoDB keeps no
+    foreign keys, so a reference can dangle, and the page then comes back that row shorter
+    (docs/queries.md, "Joins and dangling references").
+    """
     for alias in joined:
         join = query.alias_map[alias]
-        if join.join_type != LOUTER:
-            return False
         if not all(rhs.unique or rhs.primary_key for _, rhs in join.join_fields):
+            return False
+        if join.join_type != LOUTER and any(lhs.null for lhs, _ in join.join_fields):
             return False
     return True
 

@@ -15,7 +15,7 @@ from django.db.models.expressions import Col, ColPairs, Value
 from django.db.models.lookups import IntegerFieldOverflow, YearLookup
 from django.db.models.sql.query import Query
 
-from djongo_core.compiler import conditions, json_null, json_paths, regex, tuples
+from djongo_core.compiler import conditions, date_ranges, json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
 from djongo_core.django_compat import django_class
 
@@ -177,6 +177,8 @@ def lookup_match(lookup, translator, lenient=False):
         return conditions.condition_match(lhs, lookup.rhs, translator, lenient)
     if isinstance(lookup, YearLookup) and _plain_year_lookup(lookup, translator):
         return _year_range(lookup, translator)
+    if date_ranges.applies(lookup, name, translator):
+        return date_ranges.date_range(lookup, name, translator)
     textual = name not in PATTERN_LOOKUPS and name not in ("regex", "iregex") or is_text(lhs)
     local_column = translator.is_path(lhs)
     if not (local_column and is_direct(lookup) and textual) or getattr(

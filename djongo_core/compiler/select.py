@@ -26,7 +26,7 @@ from django.db.models.sql.where import AND
 
 from djongo_core import row_locks, time_limits
 from djongo_core.command import Command
-from djongo_core.compiler import combinators, joins, where
+from djongo_core.compiler import combinators, joins, through_first, where
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.distinct import (
     distinct_on_expressions, distinct_on_stages, distinct_stages,
@@ -61,7 +61,9 @@ class QueryPlan:
 
     @property
     def model(self):
-        """The model whose collection the plan reads."""
+        """The model whose rows the plan returns (it reads that model's collection, except
+        that a query filtered only through a many-to-many's links starts from the through
+        collection: compiler/through_first.py)."""
         return self.command.model
 
     def with_first_stages(self, *stages):
@@ -258,19 +260,25 @@ class SQLCompiler(compiler.SQLCompiler):
             order = []
         joined = [alias for alias in query.alias_map
                   if alias != base and query.alias_refcount[alias]]
-        prefixes = {base: "", **{alias: alias + "." for alias in joined}}
-        translator = Translator(self, prefixes, outer=outer)
         where_node, having, qualify = query.where.split_having_qualify(
             must_group_by=query.group_by is not None
         )
-        base_filter, joined_filter = self._split_filter(where_node, translator, set(joined))
-        subquery_stages = translator.take_pre_stages()
         grouped = grouped or having is not None
         if grouped and distinct_on:
             # Django's SQL compiler refuses GROUP BY with DISTINCT ON with this same error.
             raise NotImplementedError("annotate() + distinct(fields) is not implemented.")
         windowed = qualify is not None or any(
             e.contains_over_clause for e in [*select, *(e for e, _ in order)])
+        if not (grouped or windowed or query.distinct or distinct_on):
+            started = through_first.start(self, base, joined, where_node, outer)
+            if started is not None:
+                collection, translator, pipeline = started
+                return self._pipeline_plan(collection, pipeline, select, order, distinct_on,
+                                           False, translator, collated)
+        prefixes = {base: "", **{alias: alias + "." for alias in joined}}
+        translator = Translator(self, prefixes, outer=outer)
+        base_filter, joined_filter = self._split_filter(where_node, translator, set(joined))
+        subquery_stages = translator.take_pre_stages()
 
         if not (subquery_stages or joined_filter or windowed) and self._can_use_find(
                 joined, grouped, select, order, translator):
@@ -281,7 +289,7 @@ class SQLCompiler(compiler.SQLCompiler):
             pipeline.append({"$match": base_filter})
         early_window = (
             not grouped and not query.distinct and not joined_filter and not windowed
-            and joins.preserve_rows(query, joined)
+            and joins.keep_rows(query, joined)
             and all(self._is_base_column(e, base) for e, _ in order)
         )
         if early_window:
@@ -299,6 +307,14 @@ class SQLCompiler(compiler.SQLCompiler):
         if windowed:
             # Windows see the rows after filtering and grouping, as in SQL.
             pipeline.extend(self._window_function_stages(select, order, qualify, translator))
+        return self._pipeline_plan(collection, pipeline, select, order, distinct_on,
+                                   early_window, translator, collated)
+
+    def _pipeline_plan(self, collection, pipeline, select, order, distinct_on, early_window,
+                       translator, collated):
+        """Finish pipeline (rows filtered and joined) with the projection, distinct, sort and
+        window stages; early_window: the sort and window already ran before the joins."""
+        query = self.query
         columns, projection = self._projection(select, translator)
         sort_keys = {}
         if not early_window:

@@ -111,6 +111,7 @@ class _MemoryServer:
         from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
         from djongo_core.embedded import shims
+        from djongo_core.embedded.shims import materialization
 
         shims.install()
         self.pid = os.getpid()
@@ -118,7 +119,7 @@ class _MemoryServer:
         # Built here rather than in the server's event loop, which the first import of
         # mongoeco (about a second) would block; it binds to that loop when started.
         self._proxy = AsyncMongoEcoProxyServer(
-            engine=MemoryEngine(), host="127.0.0.1", port=0,
+            engine=MemoryEngine(**materialization.ENGINE_OPTIONS), host="127.0.0.1", port=0,
             auth_users=(self.credentials.auth_user(),))
         self._ready: concurrent.futures.Future[str] = concurrent.futures.Future()
         self._loop: asyncio.AbstractEventLoop | None = None

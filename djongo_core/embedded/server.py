@@ -159,10 +159,12 @@ def main(argv: list[str]) -> None:
     from mongoeco.wire.proxy import AsyncMongoEcoProxyServer
 
     from djongo_core.embedded import shims
+    from djongo_core.embedded.shims import materialization
 
     shims.install()
 
-    engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1)
+    engine = SQLiteEngine(str(directory / DATA_FILE), executor_workers=1,
+                          **materialization.ENGINE_OPTIONS)
     # The change stream hub keeps a journal of every write, so that a change stream resumes
     # after a restart (the change streams shim reads it).
     client = AsyncMongoClient(engine, change_stream_journal_path=str(directory / CHANGES_FILE),

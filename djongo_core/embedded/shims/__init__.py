@@ -25,8 +25,8 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
-    geo, index_signature, logic, math_operators, range_windows, rename, search, text_search,
-    timezones, write_conflicts,
+    geo, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
+    search, text_search, timezones, write_conflicts,
 )
 
 
@@ -393,6 +393,74 @@ def search_still_needed(client):
         client.drop_database("search_probe")
 
 
+def insert_path_still_needed(client):
+    """Return (scans, one_by_one): whether mongoeco itself still reads every stored document to
+    insert one, and still writes an insert command's documents one engine write at a time.
+
+    client: a pymongo client of an in-process in-memory embedded server (the shim is set aside
+    meanwhile, and mongoeco's engine methods are counted).
+    """
+    from mongoeco.engines.memory import MemoryEngine
+
+    collection = client.insert_path_probe.filled
+    collection.insert_many([{"_id": number} for number in range(200)])
+    counted = {"_borrow_storage_document": 0, "_insert_documents_impl": 0}
+    insert_path.uninstall()
+    originals = {name: getattr(MemoryEngine, name) for name in counted}
+
+    def counting(name):
+        def method(*args, **kwargs):
+            counted[name] += 1
+            return originals[name](*args, **kwargs)
+        return method
+
+    try:
+        for name in counted:
+            setattr(MemoryEngine, name, counting(name))
+        collection.insert_one({"_id": "one more"})
+        scans = counted["_borrow_storage_document"] >= 200
+        counted["_insert_documents_impl"] = 0
+        collection.insert_many([{"_id": "a"}, {"_id": "b"}, {"_id": "c"}])
+        return scans, counted["_insert_documents_impl"] > 1
+    finally:
+        for name, original in originals.items():
+            setattr(MemoryEngine, name, original)
+        insert_path.install()
+        client.drop_database("insert_path_probe")
+
+
+def membership_still_needed(client):
+    """Return whether mongoeco itself still compares every candidate of a $in of numbers with
+    every listed value (the shim set aside meanwhile, and mongoeco's comparison counted).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    from mongoeco.core.filtering import QueryEngine
+
+    collection = client.membership_probe.numbers
+    collection.insert_many([{"_id": number} for number in range(20)])
+    compared = 0
+    # Inherited from a mixin: counted on QueryEngine itself, then removed again.
+    if "_query_equality_matches" in QueryEngine.__dict__:
+        return True   # mongoeco reorganised its matching: keep the shim until re-examined
+    original = QueryEngine._query_equality_matches
+
+    def counting(*args, **kwargs):
+        nonlocal compared
+        compared += 1
+        return original(*args, **kwargs)
+
+    membership.uninstall()
+    QueryEngine._query_equality_matches = staticmethod(counting)
+    try:
+        list(collection.find({"_id": {"$in": list(range(100, 150))}}))
+        return compared >= 20 * 50
+    finally:
+        del QueryEngine._query_equality_matches
+        membership.install()
+        client.drop_database("membership_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -436,6 +504,14 @@ def install():
     # index commands over the wire, has no searchScore, no exact vector search and no search
     # stage inside $unionWith, which djongo-search's migrations and queries send.
     search.install()
+    # Deviation "insert-cost-grows-with-collection": mongoeco 4.11 compares each inserted _id
+    # with every stored one and writes an insert command document by document, so filling a
+    # collection is quadratic (bulk_create, loaddata, data migrations).
+    insert_path.install()
+    # Deviation "in-cost-grows-with-the-list": mongoeco 4.11 compares every value of a $in list
+    # of numbers or strings with every candidate, which Django's pk__in lists (prefetch, the
+    # deletion collector, bulk_update, backfills) make quadratic.
+    membership.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

@@ -7,10 +7,9 @@ index on any key pattern already indexed with other options. Its index build and
 enforcement otherwise work per index (by name), so the shim hides the same-key indexes of a
 different signature from the conflict check of one index build, and from nothing else:
 
-- in-memory engine: the build runs under the collection's lock; the shim takes that lock first,
-  lifts the indexes out of the collection's index list for the build and puts them back at
-  their places, and hands the build (this task only, through a context variable) a lock that is
-  already held;
+- in-memory engine: the build runs under the collection's lock; the shim takes that lock first
+  (engine_lock.holding), lifts the indexes out of the collection's index list for the build and
+  puts them back at their places;
 - SQLite engine: the build runs under the engine's re-entrant lock; the shim holds it and the
   index-list loader leaves those indexes out for this thread during the build.
 
@@ -19,7 +18,6 @@ as MongoDB refuses it. mongoeco has no public hook for index builds, so the shim
 engines' methods and stands down if mongoeco renames them.
 """
 
-import contextvars
 import threading
 from contextlib import contextmanager
 
@@ -28,14 +26,13 @@ from mongoeco.engines.memory import MemoryEngine
 from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.engines.virtual_indexes import normalize_partial_filter_expression
 
+from djongo_core.embedded.shims import engine_lock
+
 _ORIGINALS = {
     (MemoryEngine, "create_index"): getattr(MemoryEngine, "create_index", None),
-    (MemoryEngine, "_get_lock"): getattr(MemoryEngine, "_get_lock", None),
     (SQLiteEngine, "_create_index_sync"): getattr(SQLiteEngine, "_create_index_sync", None),
     (SQLiteEngine, "_load_indexes"): getattr(SQLiteEngine, "_load_indexes", None),
 }
-# The collection whose lock the current task already holds for a shimmed index build.
-_HELD = contextvars.ContextVar("djongo_index_build_lock_held", default=None)
 # The SQLite engine's per-thread view: (engine, db, collection, names to leave out).
 _sqlite_hidden = threading.local()
 
@@ -65,20 +62,6 @@ def _other_signatures(indexes, keys, options):
             and _record_signature(index) != wanted]
 
 
-class _AlreadyHeld:
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc_info):
-        return False
-
-
-def _memory_get_lock(self, db_name, coll_name):
-    if _HELD.get() == (id(self), db_name, coll_name):
-        return _AlreadyHeld()
-    return _ORIGINALS[MemoryEngine, "_get_lock"](self, db_name, coll_name)
-
-
 @contextmanager
 def _lifted(engine, db_name, coll_name, keys, options):
     view = engine._indexes_view(options.get("context"))
@@ -97,13 +80,9 @@ def _lifted(engine, db_name, coll_name, keys, options):
 
 async def _memory_create_index(self, db_name, coll_name, keys, **options):
     build = _ORIGINALS[MemoryEngine, "create_index"]
-    async with _ORIGINALS[MemoryEngine, "_get_lock"](self, db_name, coll_name):
-        token = _HELD.set((id(self), db_name, coll_name))
-        try:
-            with _lifted(self, db_name, coll_name, keys, options):
-                return await build(self, db_name, coll_name, keys, **options)
-        finally:
-            _HELD.reset(token)
+    async with engine_lock.holding(self, db_name, coll_name):
+        with _lifted(self, db_name, coll_name, keys, options):
+            return await build(self, db_name, coll_name, keys, **options)
 
 
 def _sqlite_load_indexes(self, db_name, coll_name):
@@ -131,7 +110,6 @@ def _sqlite_create_index_sync(self, db_name, coll_name, keys, *args, **kwargs):
 
 _SHIMMED = {
     (MemoryEngine, "create_index"): _memory_create_index,
-    (MemoryEngine, "_get_lock"): _memory_get_lock,
     (SQLiteEngine, "_create_index_sync"): _sqlite_create_index_sync,
     (SQLiteEngine, "_load_indexes"): _sqlite_load_indexes,
 }
@@ -139,8 +117,9 @@ _SHIMMED = {
 
 def install():
     """Let indexes of different signatures share a key pattern (idempotent)."""
-    if any(original is None for original in _ORIGINALS.values()):
+    if not engine_lock.available or any(original is None for original in _ORIGINALS.values()):
         return
+    engine_lock.install()
     for (engine, method), replacement in _SHIMMED.items():
         setattr(engine, method, replacement)
 
