@@ -36,7 +36,7 @@ class DatabaseValidation(BaseDatabaseValidation):
         """On a sharded cluster, what its sharded collections cannot enforce (sharding.py)."""
         sharded = sharding.sharded_collections(self.connection)
         issues = []
-        for model in apps.get_models():
+        for model in apps.get_models(include_auto_created=True):
             shard_key = sharded.get(model._meta.db_table)
             if shard_key and router.allow_migrate_model(self.connection.alias, model):
                 issues.extend(sharding.model_issues(model, shard_key))
