@@ -172,8 +172,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
 
     # Which of Django's own tests cannot apply to MongoDB? Grouped by reason in
     # djongo_core/django_test_skips.py; a test that fails for a reason the backend could fix
-    # is not listed.
-    @property
+    # is not listed. Cached rather than computed each time, so that it can be replaced on an
+    # instance as Django's own test of the marking does.
+    @cached_property
     def django_test_skips(self):
         return skips_for_django(django.VERSION)
 
