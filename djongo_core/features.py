@@ -32,7 +32,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_update_conflicts_with_target = True
 
     # Is there SQL? No: raw cursors, SQL functions and SQL-only clauses do not apply.
-    supports_select_for_update_with_limit = False
+    # Row locks neither: a plain select_for_update() is ignored (compiler/select.py), so a sliced
+    # one reads like any other slice, as on SQLite.
+    supports_select_for_update_with_limit = True
     has_select_for_update = False
     can_use_chunked_reads = True
     supports_regex_backreferencing = False

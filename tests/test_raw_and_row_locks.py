@@ -71,3 +71,9 @@ def test_select_for_update_options_mongodb_cannot_honour_are_refused(options):
 
 def test_plain_select_for_update_is_ignored_as_on_backends_without_row_locks(books):
     assert Author.objects.select_for_update().filter(name="Ann").count() == 1
+
+
+def test_a_sliced_select_for_update_reads_like_any_slice(books):
+    # Django refuses LIMIT with FOR UPDATE only where the lock exists and cannot take a limit.
+    assert not connection.features.has_select_for_update
+    assert list(Author.objects.order_by("name").select_for_update()[1:2]) == [books[1]]
