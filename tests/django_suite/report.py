@@ -55,14 +55,15 @@ def render(results):
         f"The fast subset (`--fast`, which `./dev test` checks): {', '.join(FAST)}.",
         "",
     ]
-    lines += (_totals(modules, reference, meta['django']) + _per_module(modules, reference)
+    lines += (_totals(modules, reference, meta["django"]) + _per_module(modules, reference)
               + _skips(modules, "Skips by reason") + _skips(reference, "sqlite3's skips by reason"))
     return "\n".join(lines).rstrip() + "\n"
 
 
 def totals(modules, reference):
-    """Per set of GOALS: (name, names, goal, djongo-core's sums, sqlite3's sums, or None where
-    a module lacks either record, which makes the set's ratio meaningless)."""
+    """Per set of GOALS: (name, its modules, goal, djongo-core's and sqlite3's sums over the
+    modules recorded on both, the modules left out). A module recorded on one backend only
+    stays out of both sums, so the ratio always compares the same modules."""
     rows = []
     for name, names, goal in GOALS:
         both = [module for module in names if module in modules and module in reference]
