@@ -32,7 +32,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_update_conflicts_with_target = True
 
     # Is there SQL? No: raw cursors, SQL functions and SQL-only clauses do not apply.
-    supports_select_for_update_with_limit = False
+    # No row locks either: select_for_update() locks documents through the transactions
+    # plugin's lock write and otherwise reads unlocked with a warning (row_locks.py). A sliced
+    # one locks every document its filter matches (the slice's among them, never fewer).
+    supports_select_for_update_with_limit = True
     has_select_for_update = False
     can_use_chunked_reads = True
     supports_regex_backreferencing = False
@@ -173,8 +176,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
 
     # Which of Django's own tests cannot apply to MongoDB? Grouped by reason in
     # djongo_core/django_test_skips.py; a test that fails for a reason the backend could fix
-    # is not listed.
-    @property
+    # is not listed. Cached rather than computed each time, so that it can be replaced on an
+    # instance as Django's own test of the marking does.
+    @cached_property
     def django_test_skips(self):
         return skips_for_django(django.VERSION)
 

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError, connection, models
 from django.db.models import F, Value
 from django.test.utils import CaptureQueriesContext
 
@@ -77,6 +77,23 @@ def test_objectid_keys_and_sql_null_of_a_json_field():
         f'db.testapp_note.bulk_write([{{"updateOne": {{"filter": {{"_id": {{"$oid": "{note.pk}"}}}}, '
         '"update": {"$set": {"text": "y"}, "$unset": {"data": ""}}}}], {"ordered": true})')
     assert "data" not in connection.mongo_database["testapp_note"].find_one({"_id": note.pk})
+
+
+@pytest.mark.skipif(not hasattr(models, "JSONNull"), reason="JSONNull() is Django 6.1's")
+def test_json_null_is_stored_as_null_and_found_as_json_null():
+    # Django's model_fields.test_jsonfield.JSONNullTests.test_bulk_update.
+    first, second = Note.objects.create(text="x", data={"k": 1}), Note.objects.create(text="y")
+    first.data, second.data = models.JSONNull(), None
+    with CaptureQueriesContext(connection) as captured:
+        Note.objects.bulk_update([first, second], ["data"])
+    (write,) = writes(captured, "testapp_note")
+    assert write == (
+        f'db.testapp_note.bulk_write([{{"updateOne": {{"filter": {{"_id": {{"$oid": "{first.pk}"}}}}, '
+        '"update": {"$set": {"data": null}}}}, '
+        f'{{"updateOne": {{"filter": {{"_id": {{"$oid": "{second.pk}"}}}}, '
+        '"update": {"$unset": {"data": ""}}}}], {"ordered": true})')
+    assert list(Note.objects.filter(data=models.JSONNull())) == [first]
+    assert list(Note.objects.filter(data__isnull=True)) == [second]
 
 
 def test_a_null_in_a_not_null_field_is_refused_before_anything_is_sent():

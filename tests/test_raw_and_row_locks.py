@@ -75,6 +75,12 @@ def test_plain_select_for_update_reads_unlocked_with_a_warning(books):
         assert [a.name for a in Author.objects.select_for_update().filter(name="Ann")] == ["Ann"]
 
 
+def test_a_sliced_select_for_update_reads_like_any_slice(books):
+    # Django refuses LIMIT with FOR UPDATE only where the lock cannot take a limit.
+    with pytest.warns(RowLockWarning, match="locks nothing"):
+        assert list(Author.objects.order_by("name").select_for_update()[1:2]) == [books[1]]
+
+
 def test_a_database_without_the_transactions_plugin_gets_a_check_warning():
     (issue,) = [issue for issue in connection.validation.check() if issue.id == "djongo_core.W201"]
     assert "select_for_update()" in issue.msg

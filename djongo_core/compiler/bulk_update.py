@@ -12,6 +12,7 @@ an expression, a stored generated field to recompute, a collation on the key), k
 general update path.
 """
 
+from django.db.models import expressions
 from django.db.models.expressions import Case, Col, Value, When
 from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
@@ -23,7 +24,11 @@ from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.generated import regenerated_fields
 from djongo_core.compiler.json_null import stored_absent
+from djongo_core.django_compat import django_class
 from djongo_core.documents import stored_name
+
+# JSONNull() (Django 6.1): the JSON scalar null, which bulk_update() passes through as it is.
+JSONNull = django_class(expressions, "JSONNull")
 
 
 def per_object_command(compiler):
@@ -49,7 +54,14 @@ def per_object_command(compiler):
         assignments, removed = {}, {}
         for field, values in per_key.items():
             # A key with no When of its own takes the Case's default: NULL.
-            stored = field.get_db_prep_save(decimals.for_save(field, values.get(key)),
+            result = values.get(key)
+            if JSONNull is not None and isinstance(result, JSONNull):
+                # JSON null is stored as null; SQL NULL, below, leaves the key out
+                # (json_null.py).
+                assignments[stored_name(field)] = None
+                continue
+            value = None if result is None else result.value
+            stored = field.get_db_prep_save(decimals.for_save(field, value),
                                             connection=compiler.connection)
             check_value(field, stored)
             if stored_absent(field, stored):
@@ -81,7 +93,7 @@ def _keys_in(where, opts, connection):
 
 
 def _values_by_key(case, opts, connection):
-    """Return {stored key: value} of a `Case(When(pk=key, then=Value(value)), ...)` whose
+    """Return {stored key: Value} of a `Case(When(pk=key, then=Value(value)), ...)` whose
     default is NULL, the first When of a key winning as in SQL; None for any other Case."""
     if not isinstance(case, Case) or not _is_null(case.default):
         return None
@@ -92,7 +104,7 @@ def _values_by_key(case, opts, connection):
         key = _key_of(when.condition, opts, connection)
         if key is None:
             return None
-        values.setdefault(key, when.result.value)
+        values.setdefault(key, when.result)
     return values
 
 

@@ -1,7 +1,7 @@
 """The module lists, kept in one place: the docs, the CLI and the pytest gate all read them."""
 
 # The yardstick: the modules the backend is measured on (docs/conformance.md compares their total
-# with sqlite3's on the same modules).
+# with sqlite3's, measured by the runner on the same modules in the same run).
 YARDSTICK = (
     "basic", "lookup", "queries", "aggregation", "aggregation_regress", "annotations",
     "expressions", "model_fields", "ordering", "many_to_one", "many_to_many", "one_to_one",
@@ -26,6 +26,23 @@ FAST = ("basic", "get_or_create", "update", "custom_pk", "null_queries", "defer"
         "select_related", "many_to_one", "many_to_many", "one_to_one", "dates", "datetimes",
         "fixtures", "introspection", "indexes")
 
-# sqlite3 on the yardstick modules with the same Django version: the reference and the goal.
-SQLITE_REFERENCE = {"tests": 6902, "passed": 6577, "skipped": 322}
-TARGET_PASSED = 6250
+# Modules the full run (--all) measures beside the yardstick (issue #21): regression tests and
+# less travelled corners of the ORM (composite keys, foreign objects, multiple databases,
+# order_with_respect_to...). They have a total of their own and never count in the yardstick's.
+WIDENED = (
+    "backends", "composite_pk", "custom_columns", "db_typecasts", "defer_regress",
+    "delete_regress", "distinct_on_fields", "extra_regress", "fixtures_regress",
+    "force_insert_update", "foreign_object", "generic_relations_regress",
+    "get_earliest_or_latest", "get_object_or_404", "m2m_and_m2o", "m2m_intermediary",
+    "m2m_through_regress", "managers_regress", "model_indexes", "model_meta", "multiple_database",
+    "mutually_referential", "null_fk", "null_fk_ordering", "order_with_respect_to",
+    "select_for_update", "select_related_regress", "unmanaged_models", "xor_lookups",
+)
+
+# The sets whose totals the report compares with sqlite3's on the same modules, and the share of
+# sqlite3's passes each aims at (issue #21 for the first two, issue #4 for the migrations work).
+GOALS = (
+    ("yardstick", YARDSTICK, 0.95),
+    ("widened set", WIDENED, 0.90),
+    ("migrations work", MIGRATIONS, 0.90),
+)

@@ -1,5 +1,7 @@
 """The committed record: results.json (counts per module) and outcomes/<module>.txt (one
 `test_id outcome` line per test, so a change shows up in a diff), and the comparison with it.
+The sqlite3 reference measured in the same runs is recorded beside them: results.json's "sqlite3"
+counts per module and outcomes/sqlite3/<module>.txt.
 
 Each supported Django version (5.2, 6.0, 6.1) has its own record, since each runs its own test
 suite: the Django that uv.lock pins keeps its record here (results.json, outcomes/), any other
@@ -16,6 +18,9 @@ from pathlib import Path
 from .source import REPO_ROOT, django_version
 
 HERE = Path(__file__).resolve().parent
+# The backends a run measures: ours, and sqlite3 as the reference.
+DJONGO = "djongo-core"
+SQLITE3 = "sqlite3"
 LISTED = 50  # tests named per module in a report; the rest are in the outcome files
 
 
@@ -48,19 +53,20 @@ def outcomes_directory():
 
 def load():
     if results_path().exists():
-        return json.loads(results_path().read_text())
-    return {"metadata": {}, "modules": {}}
+        return {SQLITE3: {}, **json.loads(results_path().read_text())}
+    return {"metadata": {}, "modules": {}, SQLITE3: {}}
 
 
-def load_outcomes(module):
-    path = outcomes_directory() / f"{module}.txt"
+def load_outcomes(module, backend=DJONGO):
+    path = _outcomes_path(module, backend)
     if not path.exists():
         return {}
     return dict(line.split(" ", 1) for line in path.read_text().splitlines() if line)
 
 
 def save(runs, command):
-    """Merge the runs into the committed record; modules not run keep their entries."""
+    """Merge the runs into the committed record; modules not run keep their entries, and so does
+    a module's sqlite3 reference when this run did not measure it."""
     results = load()
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat()
     results["metadata"] = {
@@ -70,22 +76,35 @@ def save(runs, command):
         "date": now,
         "command": command,
     }
-    outcomes = outcomes_directory()
-    outcomes.mkdir(parents=True, exist_ok=True)
     for run in runs:
-        results["modules"][run.module] = {**run.counts, "date": now}
+        # The reference's own Django version, so a page never compares across versions unseen.
+        entry = {**run.counts, "date": now} | ({"django": django_version()}
+                                               if run.backend == SQLITE3 else {})
+        results[_section(run.backend)][run.module] = entry
+        path = _outcomes_path(run.module, run.backend)
+        path.parent.mkdir(parents=True, exist_ok=True)
         lines = sorted(f"{test_id} {outcome}\n" for test_id, outcome in run.outcomes.items())
-        (outcomes / f"{run.module}.txt").write_text("".join(lines))
-    results["modules"] = dict(sorted(results["modules"].items()))
+        path.write_text("".join(lines))
+    for section in ("modules", SQLITE3):
+        results[section] = dict(sorted(results[section].items()))
     results_path().write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _section(backend):
+    return "modules" if backend == DJONGO else backend
+
+
+def _outcomes_path(module, backend):
+    folder = outcomes_directory() if backend == DJONGO else outcomes_directory() / backend
+    return folder / f"{module}.txt"
 
 
 def compare(committed, runs):
     """(regressions, improvements): one report per module. A regression is fewer tests passing
     than committed, or a test that passed and now does not (or no longer ran)."""
     regressions, improvements = [], []
-    for run in runs:
+    for run in (run for run in runs if run.backend == DJONGO):
         before = committed["modules"].get(run.module)
         now = run.counts["passed"]
         if before is None:

@@ -1,6 +1,7 @@
 """Run modules of Django's test suite: one runtests.py process per module, each with a time limit
 and its whole output kept in .cache/django-suite-logs/<module>.log (for a Django version other
-than uv.lock's, in .cache/django-suite-logs/django-<major.minor>/)."""
+than uv.lock's, in .cache/django-suite-logs/django-<major.minor>/). The sqlite3 reference runs the
+same way, with Django's own settings, its logs in a sqlite3/ folder beside them."""
 
 import os
 import re
@@ -18,8 +19,10 @@ from .parse import merge, parse, tally
 from .source import REPO_ROOT
 
 LOGS = REPO_ROOT / ".cache" / "django-suite-logs"
-RUNTESTS_ARGS = ("--settings=tests.django_suite.settings", "--parallel=1", "-v", "2",
-                 "--noinput")
+RUNTESTS_ARGS = ("--parallel=1", "-v", "2", "--noinput")
+DJONGO, SQLITE3 = results.DJONGO, results.SQLITE3
+# The settings each backend runs with: ours, and Django's own for the reference.
+SETTINGS = {DJONGO: "tests.django_suite.settings", SQLITE3: "tests.django_suite.sqlite3_settings"}
 
 
 @dataclass
@@ -29,32 +32,42 @@ class ModuleRun:
     outcomes: dict  # test id -> outcome
     messages: dict  # test id -> exception line of its traceback
     log: Path
+    backend: str = DJONGO
 
 
-def run_module(module, tests_directory, timeout):
-    """Run one module; a module with Selenium tests gets a second pass in Chromium (browser.py)."""
+def run_module(module, tests_directory, timeout, backend=DJONGO):
+    """Run one module on a backend; a module with Selenium tests gets a second pass in Chromium
+    (browser.py). counts["browser"] says whether that pass ran: None when the module has no
+    Selenium tests, False when Chromium is missing (so both backends' counts can be seen to be
+    measured alike)."""
     logs = LOGS if results.directory() == results.HERE else LOGS / f"django-{results.series()}"
+    if backend == SQLITE3:
+        logs /= SQLITE3
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{module}.log"
+    settings = (f"--settings={SETTINGS[backend]}",)
     started = time.monotonic()
-    parsed, collected, timed_out = _runtests(module, tests_directory, timeout, log)
+    parsed, collected, timed_out = _runtests(module, tests_directory, timeout, log, settings)
     counts, outcomes = tally(parsed, collected)
+    in_browser = None
     if not timed_out and browser.needs_browser(parsed.skip_reasons):
         variables = browser.environment()
+        in_browser = variables is not None
         if variables is None:
             print(f"{module}: {browser.missing_message()}", flush=True)
         else:
-            in_browser, browser_collected, timed_out = _runtests(
+            second, browser_collected, timed_out = _runtests(
                 module, tests_directory, timeout, browser.log_path(log),
-                browser.RUNTESTS_ARGS, variables)
-            parsed = merge(parsed, in_browser, browser_collected)
+                settings + browser.RUNTESTS_ARGS, variables)
+            parsed = merge(parsed, second, browser_collected)
             counts, outcomes = tally(parsed, collected)
     counts.update(seconds=round(time.monotonic() - started, 1), timed_out=timed_out,
-                  crash=None if timed_out else parsed.crash and parsed.crash[:300])
-    return ModuleRun(module, counts, outcomes, parsed.messages, log)
+                  crash=None if timed_out else parsed.crash and parsed.crash[:300],
+                  browser=in_browser)
+    return ModuleRun(module, counts, outcomes, parsed.messages, log, backend)
 
 
-def _runtests(module, tests_directory, timeout, log, extra_args=(), extra_env=None):
+def _runtests(module, tests_directory, timeout, log, extra_args, extra_env=None):
     """One runtests.py process: its parsed output, the tests it found, whether it timed out."""
     listing = log.with_suffix(".tests")
     listing.unlink(missing_ok=True)
@@ -95,7 +108,8 @@ def summary(run, top=3):
         ("expected_failures", "expected failures"),
         ("unexpected_successes", "unexpected successes"), ("not_run", "not run"))
         if counts[key]]
-    line = (f"{run.module}: {counts['passed']} passed of {counts['tests']}"
+    name = run.module if run.backend == DJONGO else f"{run.module} on {run.backend}"
+    line = (f"{name}: {counts['passed']} passed of {counts['tests']}"
             + (f" ({', '.join(details)})" if details else "") + f" in {counts['seconds']} s")
     if counts["timed_out"]:
         # The first test without a result is where it hung, or the class whose setUpClass hung.
