@@ -7,7 +7,6 @@ Chromium is Debian's `chromium` package (`./dev setup` installs it), driven by P
 """
 
 import datetime
-import json
 import os
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 import pymongo
 import pytest
 
+from djongo_core.embedded import embedded_server_uri
 from tests.test_demo import EXAMPLE, free_port, stop_embedded_server
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser"
@@ -55,8 +55,8 @@ def example_server(tmp_path):
     if MONGODB_URI:
         client = pymongo.MongoClient(MONGODB_URI)
     else:
-        advertised = json.loads((data_dir / "embedded.json").read_text())
-        client = pymongo.MongoClient(f"mongodb://127.0.0.1:{advertised['port']}")
+        # Joins the example's server, with the credentials kept beside its data.
+        client = pymongo.MongoClient(embedded_server_uri(f"embedded://{data_dir}"))
     try:
         for _ in range(200):
             try:
