@@ -7,7 +7,6 @@ Chromium is Debian's `chromium` package (`./dev setup` installs it), driven by P
 """
 
 import datetime
-import json
 import os
 import shutil
 import subprocess
@@ -19,6 +18,8 @@ from pathlib import Path
 
 import pymongo
 import pytest
+
+from djongo_core.embedded import embedded_server_uri
 
 from tests.test_demo import EXAMPLE, free_port, stop_embedded_server
 
@@ -55,8 +56,8 @@ def example_server(tmp_path):
     if MONGODB_URI:
         client = pymongo.MongoClient(MONGODB_URI)
     else:
-        advertised = json.loads((data_dir / "embedded.json").read_text())
-        client = pymongo.MongoClient(f"mongodb://127.0.0.1:{advertised['port']}")
+        # Joined as the project's processes join it, with the credentials kept in data_dir.
+        client = pymongo.MongoClient(embedded_server_uri(f"embedded://{data_dir}"))
     try:
         for _ in range(200):
             try:
