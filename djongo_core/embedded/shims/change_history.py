@@ -73,6 +73,10 @@ class ChangeHistory:
         # mongoeco's writes reach the hub through this one method (in process and committed
         # changes of the SQLite engine alike).
         self.hub.publish = publish
+        # The same holds for a drop made while the hub does not record: mongoeco marks it as a
+        # gap, which takes the next write's number too. The hub needs no gap marks: aligning
+        # to the number of each write the engine delivers records the gaps before it.
+        self.hub.mark_gap = lambda: None
         # A hub with a journal would record from the server's start; until a change stream
         # has been opened on the data directory, that would only slow every write down.
         hub_records = self.hub.should_publish_events
