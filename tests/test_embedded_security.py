@@ -1,7 +1,6 @@
 """The embedded engine is its owner's: owner-only files, a required user, no code from the data
 directory, and a deploy check that says an embedded HOST is in use."""
 
-import os
 import stat
 from types import SimpleNamespace
 

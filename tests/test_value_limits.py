@@ -5,7 +5,7 @@ documents over MongoDB's 16 MB limit."""
 import math
 
 import pytest
-from django.db import DataError, connection
+from django.db import DataError
 
 from tests.fieldsapp.models import Post
 from tests.testapp.models import Author, Item

@@ -187,7 +187,7 @@ def _operator(node, resolve):
         result = ("positive", node.operator(resolve))
     else:
         if node.connector not in (AND, OR):
-            raise NotSupportedError(f"Search conditions combined with XOR (^): MongoDB Search "
+            raise NotSupportedError("Search conditions combined with XOR (^): MongoDB Search "
                                     "has must, should and mustNot only.")
         result = _combine([_operator(child, resolve) for child in node.children],
                           node.connector)
