@@ -3,11 +3,11 @@ filters on window values."""
 
 import pytest
 from django.db import NotSupportedError
-from django.db.models import Avg, F, Prefetch, RowRange, Sum, ValueRange, Window
+from django.db.models import Avg, Count, F, Prefetch, Q, RowRange, Sum, ValueRange, Window
 from django.db.models import functions as f
 
 from tests.test_translation import command
-from tests.testapp.models import Author, Book
+from tests.testapp.models import Author, Book, Tag
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -101,3 +101,14 @@ def test_prefetching_a_sliced_queryset_keeps_each_authors_first_books(books):
         "books", queryset=Book.objects.order_by("-pages", "title")[:2], to_attr="longest"))
     assert {a.name: [b.title for b in a.longest] for a in authors} == {
         "Ann": ["A2", "A3"], "Bob": ["B2", "B1"]}
+
+
+def test_a_window_filter_ored_with_an_aggregate_filter_groups_by_the_window_s_columns(books):
+    # Django sends the whole OR to QUALIFY; the window's partition and ordering columns must
+    # survive the $group that computes the Count, or every row ranks first.
+    Book.objects.get(title="B1").tags.add(Tag.objects.create(label="short"))
+    queryset = Book.objects.annotate(
+        rank=Window(f.Rank(), partition_by=F("author"), order_by=F("pages").desc()),
+        n_tags=Count("tags"),
+    ).filter(Q(rank=1) | Q(n_tags__gte=1))
+    assert sorted(queryset.values_list("title", flat=True)) == ["A2", "A3", "B1", "B2"]

@@ -263,7 +263,8 @@ class SQLCompiler(compiler.SQLCompiler):
         where_node, having, qualify = query.where.split_having_qualify(
             must_group_by=query.group_by is not None
         )
-        grouped = grouped or having is not None
+        # An aggregate only a QUALIFY filter reads (an OR with a window value) is grouped too.
+        grouped = grouped or having is not None or bool(qualify and qualify.contains_aggregate)
         if grouped and distinct_on:
             # Django's SQL compiler refuses GROUP BY with DISTINCT ON with this same error.
             raise NotImplementedError("annotate() + distinct(fields) is not implemented.")
@@ -301,7 +302,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if joined_filter:
             pipeline.append({"$match": joined_filter})
         if grouped:
-            group_stages = self._group_stages(select, having, order, translator)
+            group_stages = self._group_stages(select, having, qualify, order, translator)
             pipeline.extend(translator.take_pre_stages())
             pipeline.extend(group_stages)
         if windowed:
@@ -532,7 +533,7 @@ class SQLCompiler(compiler.SQLCompiler):
             return []
         return [{"$sort": {translator.field_path(e): -1 if d else 1 for e, d in order}}]
 
-    def _group_stages(self, select, having, order, translator):
+    def _group_stages(self, select, having, qualify, order, translator):
         group = GroupStage(translator)
         keys = []
         if self.query.group_by is True:
@@ -544,12 +545,17 @@ class SQLCompiler(compiler.SQLCompiler):
             # A column the HAVING filter compares (pages > COUNT(authors)) is grouped by too,
             # so that it still exists after the $group, as in Django's get_group_by().
             keys += [e for e in having.get_group_by_cols() if e not in keys]
+        if qualify is not None:
+            # So is what a filtered window partitions and orders by (Django's QUALIFY runs over
+            # an inner query that selects the window): the window runs after the $group.
+            keys += [e for e in qualify.get_group_by_cols() if e not in keys]
         for expression in keys:
             group.add_key(expression)
         for expression in [*select, *(e for e, _ in order)]:
             group.add_aggregates(expression)
-        if having is not None:
-            group.add_aggregates(having)
+        for condition in (having, qualify):
+            if condition is not None:
+                group.add_aggregates(condition)
         stages = group.stages(select)
         translator.replacements = group.replacements
         if having is not None:
