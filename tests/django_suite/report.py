@@ -2,8 +2,9 @@
 results.json below a marker line. Another Django version's results have a page of their own,
 docs/conformance-django-<major.minor>.md, generated whole."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
+from . import gap
 from . import results as record
 from .modules import FAST, GOALS, WIDENED, YARDSTICK
 from .source import REPO_ROOT
@@ -55,7 +56,8 @@ def render(results):
         f"The fast subset (`--fast`, which `./dev test` checks): {', '.join(FAST)}.",
         "",
     ]
-    lines += (_totals(modules, reference, meta["django"]) + _per_module(modules, reference)
+    lines += (_totals(modules, reference, meta["django"])
+              + _gap(modules, reference, meta["django"]) + _per_module(modules, reference)
               + _skips(modules, "Skips by reason") + _skips(reference, "sqlite3's skips by reason"))
     return "\n".join(lines).rstrip() + "\n"
 
@@ -112,6 +114,43 @@ def _totals(modules, reference, meta_django):
         notes.append("sqlite3 measured on another Django release than the page's, so not "
                      "alike: " + ", ".join(sorted(other_django)) + ".")
     return lines + [""] + [line for note in notes for line in (note, "")]
+
+
+def _gap(modules, reference, django_version):
+    """Why the tests sqlite3 passes and djongo-core does not are not passed, per set."""
+    sets = [(name, [module for module in names if module in modules and module in reference])
+            for name, names, _goal in GOALS]
+    counts = {name: gap.causes(names, django_version) for name, names in sets}
+    every_cause = Counter()
+    for by_cause in counts.values():
+        every_cause.update(by_cause)
+    if not every_cause:
+        return []
+    lines = [
+        "### Where sqlite3 passes and djongo-core does not",
+        "",
+        "Each test sqlite3 passes and djongo-core does not, by cause, from the outcome files. "
+        "Skips the backend declares carry their reason (djongo_core/django_test_skips.py, with "
+        "the evidence per test).",
+        "",
+        "| cause | " + " | ".join(name for name, _names in sets) + " |",
+        "|---|" + "---:|" * len(sets),
+    ]
+    for cause, _total in every_cause.most_common():
+        cells = [f"{counts[name][cause]:,}" for name, _names in sets]
+        lines.append(f"| {_cell(cause)} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for name, names in sets:
+        theirs_vendor = gap.vendor_passes(names, record.SQLITE3)
+        if theirs_vendor:
+            ours_vendor = gap.vendor_passes(names, record.DJONGO)
+            ours = sum(modules[module]["passed"] for module in names) - ours_vendor
+            theirs = sum(reference[module]["passed"] for module in names) - theirs_vendor
+            lines += [f"Leaving out the tests of sqlite3's own backend (backends.sqlite: "
+                      f"{theirs_vendor} passed by sqlite3, {ours_vendor} by djongo-core), which "
+                      f"Django's suite has no MongoDB counterpart of, the {name} is {ours:,} of "
+                      f"{theirs:,} ({ours / theirs:.1%}).", ""]
+    return lines
 
 
 def _per_module(modules, reference):
