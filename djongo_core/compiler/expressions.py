@@ -65,6 +65,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         # A correlated subquery reads the outer query's columns through $lookup variables.
         self.outer = outer
         self.let = {}  # variable name -> outer column path
+        # The variables this query's own correlated subqueries read it through (variable_for).
+        self._variables = []
         # Stages a translated node needs before the stage that uses it (subquery $lookups).
         self.pre_stages = []
 
@@ -149,12 +151,20 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         if node.alias in self.prefixes or self.outer is None:
             return "$" + self.field_path(node)
         outer_path = self.outer.expression(node)
-        for name, path in self.let.items():
-            if path == outer_path:
-                return "$$" + name
-        name = f"outer{len(self.let)}"
+        name = self.outer.variable_for(outer_path)
         self.let[name] = outer_path
         return "$$" + name
+
+    def variable_for(self, path):
+        """Return the name of the $lookup variable that hands ``path`` (this query's column)
+        to a correlated subquery. The parts of a union share one $lookup, so one column has
+        one name in all of them, and two columns never share one."""
+        for name, known in self._variables:
+            if known == path:
+                return name
+        name = f"outer{len(self._variables)}"
+        self._variables.append((name, path))
+        return name
 
     def _KeyTransform(self, node):
         # A JSON key of a document, or an index of an array; null where there is neither
@@ -184,8 +194,11 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         )
 
     def _ResolvedOuterRef(self, node):
-        raise NotSupportedError(
-            f"OuterRef({node.name!r}) is used outside a subquery of the query it refers to."
+        # Django's own error and wording (ResolvedOuterRef.as_sql): a queryset holding an
+        # OuterRef was run on its own instead of inside the query it refers to.
+        raise ValueError(
+            "This queryset contains a reference to an outer query and may only be used in a "
+            "subquery."
         )
 
     def _Subquery(self, node):

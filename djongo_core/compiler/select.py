@@ -243,7 +243,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if self.select is None:
             self.setup_query()
         if query.combinator:
-            return self._combined_plan()
+            return self._combined_plan(outer)
         if not query.alias_map:
             return self._tableless_plan()
         base = self._base_alias()
@@ -363,7 +363,7 @@ class SQLCompiler(compiler.SQLCompiler):
         return QueryPlan(Command(None, "aggregate", (pipeline,),
                                  collation_options([self.query])), columns)
 
-    def _combined_plan(self):
+    def _combined_plan(self, outer):
         select = [expression for expression, _, _ in self.select]
         order, sort_columns = [], []
         for order_by, _ in self._order_by_pairs():
@@ -381,12 +381,12 @@ class SQLCompiler(compiler.SQLCompiler):
                 # The "is null" key is computed on the combined rows.
                 order.append((key, bool(order_by.nulls_first), True))
             order.append((key, order_by.descending, False))
-        command, columns = combinators.combined_command(
-            self, order, self._window_stages(), sort_columns)
+        command, columns, let = combinators.combined_command(
+            self, order, self._window_stages(), sort_columns, outer)
         # The parts run in one pipeline ($unionWith), under one collation.
         command.kwargs.update(collation_options(
             self.query.combined_queries, [o for o, _ in self._order_by_pairs()]))
-        return QueryPlan(command, columns)
+        return QueryPlan(command, columns, let)
 
     def _base_alias(self):
         """Return the alias the query reads from (after trim_start it is not the first one)."""
