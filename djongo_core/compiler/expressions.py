@@ -13,7 +13,7 @@ from django.db.models.sql.constants import MULTI
 from django.db.models.sql.where import WhereNode
 
 from djongo_core.compiler import (
-    conditions, generated, json_containment, lookups, nested, vendor, where,
+    conditions, generated, json_containment, lookups, nested, times_of_day, vendor, where,
 )
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
@@ -294,8 +294,19 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
 
     def _DurationExpression(self, node):
         # A date plus or minus a duration: durations are stored as integer microseconds and
-        # MongoDB adds milliseconds to dates. Durations among themselves are plain numbers.
-        if not {internal_type(node.lhs), internal_type(node.rhs)} & TEMPORAL_FIELDS:
+        # MongoDB adds milliseconds to dates. Durations among themselves are plain numbers;
+        # a time of day is text (times_of_day.py).
+        types = (internal_type(node.lhs), internal_type(node.rhs))
+        if types[0] == "TimeField" and node.connector in ("+", "-"):
+            return times_of_day.shifted(self.expression(node.lhs), self.expression(node.rhs),
+                                        node.connector)
+        if types[1] == "TimeField" and node.connector == "+":
+            return times_of_day.shifted(self.expression(node.rhs), self.expression(node.lhs), "+")
+        if "TimeField" in types:
+            raise NotSupportedError(
+                f"The {node.connector!r} operator between a time of day and a duration is not "
+                "supported: only time + duration, duration + time and time - duration are.")
+        if not set(types) & TEMPORAL_FIELDS:
             return self._CombinedExpression(node)
         sides = []
         for side in (node.lhs, node.rhs):
@@ -308,8 +319,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return {"$add" if node.connector == "+" else "$subtract": sides}
 
     def _TemporalSubtraction(self, node):
-        if internal_type(node.lhs) not in TEMPORAL_FIELDS:
-            raise NotSupportedError("Subtracting times of day is not supported.")
+        if internal_type(node.lhs) == "TimeField":
+            return times_of_day.difference(self.expression(node.lhs), self.expression(node.rhs))
         # Dates subtract to milliseconds; a duration is stored in microseconds.
         return {"$multiply": [{"$subtract": [self.expression(node.lhs),
                                              self.expression(node.rhs)]}, 1000]}
