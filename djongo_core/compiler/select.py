@@ -302,9 +302,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if joined_filter:
             pipeline.append({"$match": joined_filter})
         if grouped:
-            group_stages = self._group_stages(select, having, qualify, order, translator)
-            pipeline.extend(translator.take_pre_stages())
-            pipeline.extend(group_stages)
+            pipeline.extend(self._group_stages(select, having, qualify, order, translator))
         if windowed:
             # Windows see the rows after filtering and grouping, as in SQL.
             pipeline.extend(self._window_function_stages(select, order, qualify, translator))
@@ -537,8 +535,13 @@ class SQLCompiler(compiler.SQLCompiler):
         group = GroupStage(translator)
         keys = []
         if self.query.group_by is True:
-            keys = _group_keys(select, [])
-        elif self.query.group_by:
+            # Grouped by every selected column, and as in Django's get_group_by() by what the
+            # rows are ordered by too: an ordering across a relation (order_by("publisher__
+            # name")) must still exist after the $group.
+            keys = _group_keys([*select, *(e for e, _ in order)], [])
+        elif self.query.group_by is not None:
+            # An empty tuple too: values() of an OuterRef groups by nothing of its own, and
+            # the rows are still grouped by the selected columns.
             keys = list(self.query.group_by)
             keys = _group_keys([*select, *(e for e, _ in order)], keys)
         if having is not None:
@@ -556,13 +559,17 @@ class SQLCompiler(compiler.SQLCompiler):
         for condition in (having, qualify):
             if condition is not None:
                 group.add_aggregates(condition)
-        stages = group.stages(select)
+        # Subqueries the keys and aggregates read run before the $group; those of the HAVING
+        # filter after it, as they read grouped values (a correlated one's $lookup variables).
+        stages = [*translator.take_pre_stages(), *group.stages(select)]
         translator.replacements = group.replacements
         if having is not None:
             try:
-                stages.append({"$match": {"$expr": translator.condition(having)}})
+                condition = translator.condition(having)
             except FullResultSet:
-                pass
+                return stages
+            stages.extend(translator.take_pre_stages())
+            stages.append({"$match": {"$expr": condition}})
         return stages
 
     def _window_function_stages(self, select, order, qualify, translator):
