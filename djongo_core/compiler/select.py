@@ -534,16 +534,17 @@ class SQLCompiler(compiler.SQLCompiler):
     def _group_stages(self, select, having, qualify, order, translator):
         group = GroupStage(translator)
         keys = []
-        if self.query.group_by is True:
-            # Grouped by every selected column, and as in Django's get_group_by() by what the
-            # rows are ordered by too: an ordering across a relation (order_by("publisher__
-            # name")) must still exist after the $group.
-            keys = _group_keys([*select, *(e for e, _ in order)], [])
-        elif self.query.group_by is not None:
-            # An empty tuple too: values() of an OuterRef groups by nothing of its own, and
-            # the rows are still grouped by the selected columns.
-            keys = list(self.query.group_by)
-            keys = _group_keys([*select, *(e for e, _ in order)], keys)
+        if self.query.group_by is not None:
+            # group_by is True (every selected column), or the grouped expressions, possibly
+            # none (values() of an OuterRef): either way, as in Django's get_group_by(), the
+            # selected columns and the columns the rows are ordered by are grouped by too, so
+            # that an ordering across a relation (order_by("publisher__name")) still exists
+            # after the $group (order_by("?") adds nothing).
+            keys = [] if self.query.group_by is True else list(self.query.group_by)
+            keys = _group_keys(select, keys)
+            for expression, _ in order:
+                if not expression.contains_aggregate:
+                    keys += [col for col in expression.get_group_by_cols() if col not in keys]
         if having is not None:
             # A column the HAVING filter compares (pages > COUNT(authors)) is grouped by too,
             # so that it still exists after the $group, as in Django's get_group_by().
