@@ -778,16 +778,4 @@ ENGINE_DEVIATION_FAILURES = {
     "collation-locales": {
         "db_functions.comparison.test_collate.CollateTests.test_language_collation_order_by",
     },
-    # $push/$addToSet keep the null of a $$REMOVE'd or missing value, so a distinct count or
-    # a filtered string aggregate sees an extra null.
-    "group-accumulators-keep-missing": {
-        "aggregation.tests.AggregateTestCase.test_count_distinct_expression",
-        # BitAnd/BitOr/BitXor over a null value: the null is pushed, and folds to null
-        "aggregation.tests.AggregateTestCase.test_bit_and",
-        "aggregation.tests.AggregateTestCase.test_bit_or",
-        "aggregation.tests.AggregateTestCase.test_bit_xor",
-        # StringAgg(filter=...): filtered-out rows are pushed as null and break the join
-        "aggregation.tests.AggregateTestCase.test_string_agg_filter",
-        "aggregation.tests.AggregateTestCase.test_string_agg_filter_in_subquery",
-    },
 }
