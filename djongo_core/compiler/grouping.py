@@ -60,8 +60,12 @@ class GroupStage:
     def add_key(self, expression):
         if expression in self.replacements:
             return
-        name = f"g{len(self.keys)}"
-        self.keys[name] = self.translator.expression(expression)
+        value = self.translator.expression(expression)
+        # The same column reached twice (a group_by column and an ordering term that Django
+        # built as distinct but equal expressions) is one key.
+        name = next((name for name, known in self.keys.items() if known == value),
+                    f"g{len(self.keys)}")
+        self.keys[name] = value
         self.replacements[expression] = f"$_id.{name}"
 
     def add_aggregates(self, expression):
