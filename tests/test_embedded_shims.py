@@ -877,3 +877,26 @@ def test_group_missing_shim_is_still_needed(embedded_client):
         "djongo_core/embedded/shims/group_missing.py and mark its entry in "
         "docs/engine-deviations.md as no longer a deviation."
     )
+
+
+def test_standard_deviations_read_decimals(database):
+    database.prices.drop()
+    database.prices.insert_many([{"_id": 1, "p": Decimal128("1.5")},
+                                 {"_id": 2, "p": Decimal128("2.5")}, {"_id": 3, "p": None}])
+    (group,) = database.prices.aggregate([{"$group": {
+        "_id": None, "pop": {"$stdDevPop": "$p"}, "samp": {"$stdDevSamp": "$p"},
+        "all": {"$push": "$p"}}}, {"$addFields": {"of_array": {"$stdDevPop": "$all"}}}])
+    assert group["pop"] == pytest.approx(0.5)
+    assert group["samp"] == pytest.approx(0.7071067811865476)
+    assert group["of_array"] == pytest.approx(0.5)
+    running = database.prices.aggregate([{"$setWindowFields": {"sortBy": {"_id": 1}, "output": {
+        "s": {"$stdDevPop": "$p", "window": {"documents": ["unbounded", "current"]}}}}}])
+    assert [row["s"] for row in running] == pytest.approx([0.0, 0.5, 0.5])
+
+
+def test_stddev_decimal_shim_is_still_needed(embedded_client):
+    assert shims.stddev_decimal_still_needed(embedded_client), (
+        "mongoeco now computes standard deviations over Decimal128 itself: delete "
+        "djongo_core/embedded/shims/stddev_decimal.py and its entry in "
+        "docs/engine-deviations.md."
+    )

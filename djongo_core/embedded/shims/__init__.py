@@ -26,7 +26,7 @@ from mongoeco.core.aggregation import (
 from djongo_core.embedded.shims import (
     bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
     geo, group_missing, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
-    search, text_search, timezones, write_conflicts,
+    search, stddev_decimal, text_search, timezones, write_conflicts,
 )
 
 
@@ -298,6 +298,24 @@ def group_missing_still_needed(client):
         client.drop_database("group_missing_probe")
 
 
+def stddev_decimal_still_needed(client):
+    """Return whether mongoeco itself still fails a standard deviation over Decimal128 (the
+    shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.stddev_probe.prices
+
+    def probe():
+        collection.insert_many([{"p": bson.Decimal128("1.5")}, {"p": bson.Decimal128("2.5")}])
+        list(collection.aggregate([{"$group": {"_id": None, "s": {"$stdDevPop": "$p"}}}]))
+
+    try:
+        return _refused_without(stddev_decimal, probe)
+    finally:
+        client.drop_database("stddev_probe")
+
+
 def range_windows_still_needed(client):
     """Return whether mongoeco itself still refuses a range window over Decimal128 values.
 
@@ -539,6 +557,9 @@ def install():
     # null for a missing value or $$REMOVE, which distinct counts, filtered StringAgg and the
     # bit aggregates send for the rows they leave out.
     group_missing.install()
+    # Deviation "stddev-of-decimal128": mongoeco 4.11's $stdDevPop and $stdDevSamp fail on
+    # Decimal128, which StdDev() and Variance() of a DecimalField send.
+    stddev_decimal.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
