@@ -142,6 +142,9 @@ DJANGO_TEST_SKIPS = {
         "aggregation.tests.AggregateAnnotationPruningTests.test_referenced_composed_subquery_requires_wrapping",
         # counts "select" in captured_queries[0]["sql"]
         "aggregation.tests.AggregateAnnotationPruningTests.test_referenced_subquery_requires_wrapping",
+        # counts "select" in captured_queries[0]["sql"] (the aggregate over the window is
+        # right: tests/test_compiler_gaps.py)
+        "aggregation.tests.AggregateAnnotationPruningTests.test_referenced_window_requires_wrapping",
         # counts "select" in captured_queries[0]["sql"]
         "aggregation.tests.AggregateAnnotationPruningTests.test_unreferenced_aggregate_annotation_pruned",
         # counts "select" in captured_queries[0]["sql"]
@@ -774,17 +777,5 @@ ENGINE_DEVIATION_FAILURES = {
     # Collations of locales other than "en" (and "simple") are refused.
     "collation-locales": {
         "db_functions.comparison.test_collate.CollateTests.test_language_collation_order_by",
-    },
-    # $push/$addToSet keep the null of a $$REMOVE'd or missing value, so a distinct count or
-    # a filtered string aggregate sees an extra null.
-    "group-accumulators-keep-missing": {
-        "aggregation.tests.AggregateTestCase.test_count_distinct_expression",
-        # BitAnd/BitOr/BitXor over a null value: the null is pushed, and folds to null
-        "aggregation.tests.AggregateTestCase.test_bit_and",
-        "aggregation.tests.AggregateTestCase.test_bit_or",
-        "aggregation.tests.AggregateTestCase.test_bit_xor",
-        # StringAgg(filter=...): filtered-out rows are pushed as null and break the join
-        "aggregation.tests.AggregateTestCase.test_string_agg_filter",
-        "aggregation.tests.AggregateTestCase.test_string_agg_filter_in_subquery",
     },
 }

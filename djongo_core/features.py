@@ -38,7 +38,6 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_select_for_update_with_limit = True
     has_select_for_update = False
     can_use_chunked_reads = True
-    supports_regex_backreferencing = False
     supports_sequence_reset = False
     # get_relations() reads what migrations recorded of each relation (catalog.py), so inspectdb
     # writes the ForeignKey again; but there is no foreign key constraint to introspect.

@@ -848,3 +848,55 @@ def test_a_search_opening_a_union_runs(searchable):
             {"$search": {"index": "words", "text": {"query": "tea", "path": "text"}}},
             {"$project": {"_id": 1}}]}}]))
     assert [d["_id"] for d in found] == [3, 1, 2]
+
+
+def test_push_and_add_to_set_skip_missing_values(database):
+    # MongoDB: a missing value or $$REMOVE adds nothing; a null value is added.
+    database.groups.drop()
+    database.groups.insert_many([{"_id": 1, "g": 1}, {"_id": 2, "g": 1, "v": 5},
+                                 {"_id": 3, "g": 1, "v": None}, {"_id": 4, "g": 1, "v": 5}])
+    removed = {"$cond": [{"$ne": ["$v", None]}, "$v", "$$REMOVE"]}
+    (group,) = database.groups.aggregate([{"$group": {
+        "_id": "$g",
+        "pushed": {"$push": "$v"},
+        "set": {"$addToSet": "$v"},
+        "pushed_present": {"$push": removed},
+        "set_present": {"$addToSet": removed},
+        "count": {"$sum": 1},
+    }}])
+    assert group["pushed"] == [5, None, 5]
+    assert sorted(group["set"], key=lambda value: value is not None) == [None, 5]
+    assert group["pushed_present"] == [5, 5]
+    assert group["set_present"] == [5]
+    assert group["count"] == 4
+
+
+def test_group_missing_shim_is_still_needed(embedded_client):
+    assert shims.group_missing_still_needed(embedded_client), (
+        "mongoeco's $push and $addToSet now skip missing values themselves: delete "
+        "djongo_core/embedded/shims/group_missing.py and mark its entry in "
+        "docs/engine-deviations.md as no longer a deviation."
+    )
+
+
+def test_standard_deviations_read_decimals(database):
+    database.prices.drop()
+    database.prices.insert_many([{"_id": 1, "p": Decimal128("1.5")},
+                                 {"_id": 2, "p": Decimal128("2.5")}, {"_id": 3, "p": None}])
+    (group,) = database.prices.aggregate([{"$group": {
+        "_id": None, "pop": {"$stdDevPop": "$p"}, "samp": {"$stdDevSamp": "$p"},
+        "all": {"$push": "$p"}}}, {"$addFields": {"of_array": {"$stdDevPop": "$all"}}}])
+    assert group["pop"] == pytest.approx(0.5)
+    assert group["samp"] == pytest.approx(0.7071067811865476)
+    assert group["of_array"] == pytest.approx(0.5)
+    running = database.prices.aggregate([{"$setWindowFields": {"sortBy": {"_id": 1}, "output": {
+        "s": {"$stdDevPop": "$p", "window": {"documents": ["unbounded", "current"]}}}}}])
+    assert [row["s"] for row in running] == pytest.approx([0.0, 0.5, 0.5])
+
+
+def test_stddev_decimal_shim_is_still_needed(embedded_client):
+    assert shims.stddev_decimal_still_needed(embedded_client), (
+        "mongoeco now computes standard deviations over Decimal128 itself: delete "
+        "djongo_core/embedded/shims/stddev_decimal.py and its entry in "
+        "docs/engine-deviations.md."
+    )

@@ -13,7 +13,7 @@ from django.db.models.sql.constants import MULTI
 from django.db.models.sql.where import WhereNode
 
 from djongo_core.compiler import (
-    conditions, generated, json_containment, lookups, nested, vendor, where,
+    conditions, generated, json_containment, lookups, nested, times_of_day, vendor, where,
 )
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
@@ -65,6 +65,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         # A correlated subquery reads the outer query's columns through $lookup variables.
         self.outer = outer
         self.let = {}  # variable name -> outer column path
+        # The variables this query's own correlated subqueries read it through (variable_for).
+        self._variables = []
         # Stages a translated node needs before the stage that uses it (subquery $lookups).
         self.pre_stages = []
 
@@ -149,12 +151,20 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         if node.alias in self.prefixes or self.outer is None:
             return "$" + self.field_path(node)
         outer_path = self.outer.expression(node)
-        for name, path in self.let.items():
-            if path == outer_path:
-                return "$$" + name
-        name = f"outer{len(self.let)}"
+        name = self.outer.variable_for(outer_path)
         self.let[name] = outer_path
         return "$$" + name
+
+    def variable_for(self, path):
+        """Return the name of the $lookup variable that hands ``path`` (this query's column)
+        to a correlated subquery. The parts of a union share one $lookup, so one column has
+        one name in all of them, and two columns never share one."""
+        for name, known in self._variables:
+            if known == path:
+                return name
+        name = f"outer{len(self._variables)}"
+        self._variables.append((name, path))
+        return name
 
     def _KeyTransform(self, node):
         # A JSON key of a document, or an index of an array; null where there is neither
@@ -184,8 +194,11 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         )
 
     def _ResolvedOuterRef(self, node):
-        raise NotSupportedError(
-            f"OuterRef({node.name!r}) is used outside a subquery of the query it refers to."
+        # Django's own error and wording (ResolvedOuterRef.as_sql): a queryset holding an
+        # OuterRef was run on its own instead of inside the query it refers to.
+        raise ValueError(
+            "This queryset contains a reference to an outer query and may only be used in a "
+            "subquery."
         )
 
     def _Subquery(self, node):
@@ -281,8 +294,19 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
 
     def _DurationExpression(self, node):
         # A date plus or minus a duration: durations are stored as integer microseconds and
-        # MongoDB adds milliseconds to dates. Durations among themselves are plain numbers.
-        if not {internal_type(node.lhs), internal_type(node.rhs)} & TEMPORAL_FIELDS:
+        # MongoDB adds milliseconds to dates. Durations among themselves are plain numbers;
+        # a time of day is text (times_of_day.py).
+        types = (internal_type(node.lhs), internal_type(node.rhs))
+        if types[0] == "TimeField" and node.connector in ("+", "-"):
+            return times_of_day.shifted(self.expression(node.lhs), self.expression(node.rhs),
+                                        node.connector)
+        if types[1] == "TimeField" and node.connector == "+":
+            return times_of_day.shifted(self.expression(node.rhs), self.expression(node.lhs), "+")
+        if "TimeField" in types:
+            raise NotSupportedError(
+                f"The {node.connector!r} operator between a time of day and a duration is not "
+                "supported: only time + duration, duration + time and time - duration are.")
+        if not set(types) & TEMPORAL_FIELDS:
             return self._CombinedExpression(node)
         sides = []
         for side in (node.lhs, node.rhs):
@@ -295,8 +319,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         return {"$add" if node.connector == "+" else "$subtract": sides}
 
     def _TemporalSubtraction(self, node):
-        if internal_type(node.lhs) not in TEMPORAL_FIELDS:
-            raise NotSupportedError("Subtracting times of day is not supported.")
+        if internal_type(node.lhs) == "TimeField":
+            return times_of_day.difference(self.expression(node.lhs), self.expression(node.rhs))
         # Dates subtract to milliseconds; a duration is stored in microseconds.
         return {"$multiply": [{"$subtract": [self.expression(node.lhs),
                                              self.expression(node.rhs)]}, 1000]}

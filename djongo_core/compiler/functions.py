@@ -370,6 +370,14 @@ class FunctionTranslations:
             # (A day's date needs no truncation first: its parts are the date.)
             local = value if kind == "date" else truncated
             return _guarded([value], _local_date(local, argument["timezone"]))
+        if isinstance(node.output_field, models.TimeField):
+            # TruncHour(timestamp, output_field=TimeField()): the local time of day, in the
+            # text form TimeField stores ("13:00:00"), so that it compares with stored times
+            # and mixes with them (Coalesce, Min(..., default=...)).
+            text = {"date": truncated, "format": "%H:%M:%S"}
+            if "timezone" in argument:
+                text["timezone"] = argument["timezone"]
+            return {"$dateToString": text}
         return truncated
 
     @staticmethod

@@ -7,7 +7,7 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models import aggregates
-from django.db.models.expressions import OrderBy, Window
+from django.db.models.expressions import Func, OrderBy, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
@@ -31,6 +31,9 @@ _BIT_OPERATORS = {
                            ("BitXor", ("$bitXor", 0)))
     if hasattr(aggregates, name)
 }
+# The SQL aggregate functions a raw Func(function=...) may name (is_sql_aggregate()), by the
+# Django aggregate that computes the same.
+_SQL_AGGREGATES = {"COUNT": Count, "SUM": Sum, "MIN": Min, "MAX": Max, "AVG": Avg}
 # What each accumulator gives over no documents.
 _EMPTY_ACCUMULATOR = {"$sum": 0, "$push": [], "$addToSet": []}
 
@@ -57,8 +60,12 @@ class GroupStage:
     def add_key(self, expression):
         if expression in self.replacements:
             return
-        name = f"g{len(self.keys)}"
-        self.keys[name] = self.translator.expression(expression)
+        value = self.translator.expression(expression)
+        # The same column reached twice (a group_by column and an ordering term that Django
+        # built as distinct but equal expressions) is one key.
+        name = next((name for name, known in self.keys.items() if known == value),
+                    f"g{len(self.keys)}")
+        self.keys[name] = value
         self.replacements[expression] = f"$_id.{name}"
 
     def add_aggregates(self, expression):
@@ -106,6 +113,8 @@ class GroupStage:
             self.accumulators[name] = vendor.own_translation(aggregate, self.translator,
                                                               "accumulator")
             return f"${name}"
+        if is_sql_aggregate(aggregate):
+            return self._accumulate_raw(name, aggregate)
         value = self._argument(aggregate)
         if getattr(aggregate, "order_by", None):
             return self._accumulate_ordered(name, aggregate, value)
@@ -141,6 +150,17 @@ class GroupStage:
         # A plugin's aggregate gives its $group accumulator; the row reads the grouped value.
         self.accumulators[name] = self.translator.plugin_node(aggregate, "accumulator")
         return f"${name}"
+
+    def _accumulate_raw(self, name, func):
+        """Accumulate a raw Func(function="COUNT", ...) as the Django aggregate of its name
+        over the same arguments (a single one, as SQL's aggregates take)."""
+        sources = func.get_source_expressions()
+        function = func.extra.get("function", func.function).upper()
+        if len(sources) != 1:
+            raise NotSupportedError(
+                f"{function}() takes one argument; {func!r} has {len(sources)}.")
+        aggregate = _SQL_AGGREGATES[function](sources[0])
+        return self._accumulate(name, aggregate)
 
     def _accumulate_distinct(self, name, aggregate, value):
         # $addToSet skips a missing value ($$REMOVE), so null is never a distinct value.
@@ -210,11 +230,27 @@ class GroupStage:
         }}
 
 
+def is_sql_aggregate(expression):
+    """Return whether expression is a raw aggregate: Func(function="COUNT") (or SUM, MIN, MAX,
+    AVG) that the project marked as one with contains_aggregate = True, as Django's own tests
+    and some apps write an aggregate Django has no class for."""
+    function = getattr(expression, "extra", {}).get("function", getattr(expression, "function",
+                                                                        None))
+    return (
+        isinstance(expression, Func) and not isinstance(expression, Aggregate)
+        and isinstance(function, str) and function.upper() in _SQL_AGGREGATES
+        and type(expression).as_sql is Func.as_sql and expression.template == Func.template
+        and expression.contains_aggregate
+        and not any(source.contains_aggregate
+                    for source in expression.get_source_expressions())
+    )
+
+
 def _group_aggregates(expression):
     """Yield the aggregates the $group computes: the outermost ones, except a window's own
     function (Window(Max("salary"))), which runs over the grouped rows afterwards; aggregates in
     its arguments, partition or ordering are the group's."""
-    if isinstance(expression, Aggregate):
+    if isinstance(expression, Aggregate) or is_sql_aggregate(expression):
         yield expression
         return
     parts = expression.get_source_expressions()

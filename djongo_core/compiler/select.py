@@ -243,7 +243,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if self.select is None:
             self.setup_query()
         if query.combinator:
-            return self._combined_plan()
+            return self._combined_plan(outer)
         if not query.alias_map:
             return self._tableless_plan()
         base = self._base_alias()
@@ -302,9 +302,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if joined_filter:
             pipeline.append({"$match": joined_filter})
         if grouped:
-            group_stages = self._group_stages(select, having, qualify, order, translator)
-            pipeline.extend(translator.take_pre_stages())
-            pipeline.extend(group_stages)
+            pipeline.extend(self._group_stages(select, having, qualify, order, translator))
         if windowed:
             # Windows see the rows after filtering and grouping, as in SQL.
             pipeline.extend(self._window_function_stages(select, order, qualify, translator))
@@ -363,7 +361,7 @@ class SQLCompiler(compiler.SQLCompiler):
         return QueryPlan(Command(None, "aggregate", (pipeline,),
                                  collation_options([self.query])), columns)
 
-    def _combined_plan(self):
+    def _combined_plan(self, outer):
         select = [expression for expression, _, _ in self.select]
         order, sort_columns = [], []
         for order_by, _ in self._order_by_pairs():
@@ -381,12 +379,12 @@ class SQLCompiler(compiler.SQLCompiler):
                 # The "is null" key is computed on the combined rows.
                 order.append((key, bool(order_by.nulls_first), True))
             order.append((key, order_by.descending, False))
-        command, columns = combinators.combined_command(
-            self, order, self._window_stages(), sort_columns)
+        command, columns, let = combinators.combined_command(
+            self, order, self._window_stages(), sort_columns, outer)
         # The parts run in one pipeline ($unionWith), under one collation.
         command.kwargs.update(collation_options(
             self.query.combined_queries, [o for o, _ in self._order_by_pairs()]))
-        return QueryPlan(command, columns)
+        return QueryPlan(command, columns, let)
 
     def _base_alias(self):
         """Return the alias the query reads from (after trim_start it is not the first one)."""
@@ -536,11 +534,17 @@ class SQLCompiler(compiler.SQLCompiler):
     def _group_stages(self, select, having, qualify, order, translator):
         group = GroupStage(translator)
         keys = []
-        if self.query.group_by is True:
-            keys = _group_keys(select, [])
-        elif self.query.group_by:
-            keys = list(self.query.group_by)
-            keys = _group_keys([*select, *(e for e, _ in order)], keys)
+        if self.query.group_by is not None:
+            # group_by is True (every selected column), or the grouped expressions, possibly
+            # none (values() of an OuterRef): either way, as in Django's get_group_by(), the
+            # selected columns and the columns the rows are ordered by are grouped by too, so
+            # that an ordering across a relation (order_by("publisher__name")) still exists
+            # after the $group (order_by("?") adds nothing).
+            keys = [] if self.query.group_by is True else list(self.query.group_by)
+            keys = _group_keys(select, keys)
+            for expression, _ in order:
+                if not expression.contains_aggregate:
+                    keys += [col for col in expression.get_group_by_cols() if col not in keys]
         if having is not None:
             # A column the HAVING filter compares (pages > COUNT(authors)) is grouped by too,
             # so that it still exists after the $group, as in Django's get_group_by().
@@ -556,13 +560,17 @@ class SQLCompiler(compiler.SQLCompiler):
         for condition in (having, qualify):
             if condition is not None:
                 group.add_aggregates(condition)
-        stages = group.stages(select)
+        # Subqueries the keys and aggregates read run before the $group; those of the HAVING
+        # filter after it, as they read grouped values (a correlated one's $lookup variables).
+        stages = [*translator.take_pre_stages(), *group.stages(select)]
         translator.replacements = group.replacements
         if having is not None:
             try:
-                stages.append({"$match": {"$expr": translator.condition(having)}})
+                condition = translator.condition(having)
             except FullResultSet:
-                pass
+                return stages
+            stages.extend(translator.take_pre_stages())
+            stages.append({"$match": {"$expr": condition}})
         return stages
 
     def _window_function_stages(self, select, order, qualify, translator):

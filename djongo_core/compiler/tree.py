@@ -40,7 +40,7 @@ def is_correlated(query):
         isinstance(item, Col) and item.alias not in query.alias_map
         for part in parts
         for item in walk(part)
-    )
+    ) or any(is_correlated(part) for part in query.combined_queries)
 
 
 def internal_type(expression):

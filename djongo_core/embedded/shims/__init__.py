@@ -25,8 +25,8 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
-    geo, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
-    search, text_search, timezones, write_conflicts,
+    geo, group_missing, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
+    search, stddev_decimal, text_search, timezones, write_conflicts,
 )
 
 
@@ -275,6 +275,47 @@ def text_search_still_needed(client):
         client.drop_database("text_search_probe")
 
 
+def group_missing_still_needed(client):
+    """Return whether mongoeco itself still adds null to $push/$addToSet for a missing value
+    or $$REMOVE (the shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.group_missing_probe.values
+
+    def probe():
+        collection.insert_many([{"_id": 1, "g": 1}, {"_id": 2, "g": 1, "v": 5}])
+        removed = {"$cond": [{"$ne": ["$v", None]}, "$v", "$$REMOVE"]}
+        for accumulator in ("$push", "$addToSet"):
+            for value in ("$v", removed):
+                (group,) = collection.aggregate([{"$group": {
+                    "_id": "$g", "values": {accumulator: value}}}])
+                assert group["values"] == [5], group
+
+    try:
+        return _refused_without(group_missing, probe)
+    finally:
+        client.drop_database("group_missing_probe")
+
+
+def stddev_decimal_still_needed(client):
+    """Return whether mongoeco itself still fails a standard deviation over Decimal128 (the
+    shim set aside meanwhile).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    collection = client.stddev_probe.prices
+
+    def probe():
+        collection.insert_many([{"p": bson.Decimal128("1.5")}, {"p": bson.Decimal128("2.5")}])
+        list(collection.aggregate([{"$group": {"_id": None, "s": {"$stdDevPop": "$p"}}}]))
+
+    try:
+        return _refused_without(stddev_decimal, probe)
+    finally:
+        client.drop_database("stddev_probe")
+
+
 def range_windows_still_needed(client):
     """Return whether mongoeco itself still refuses a range window over Decimal128 values.
 
@@ -512,6 +553,13 @@ def install():
     # of numbers or strings with every candidate, which Django's pk__in lists (prefetch, the
     # deletion collector, bulk_update, backfills) make quadratic.
     membership.install()
+    # Deviation "group-accumulators-keep-missing": mongoeco 4.11's $push and $addToSet add
+    # null for a missing value or $$REMOVE, which distinct counts, filtered StringAgg and the
+    # bit aggregates send for the rows they leave out.
+    group_missing.install()
+    # Deviation "stddev-of-decimal128": mongoeco 4.11's $stdDevPop and $stdDevSamp fail on
+    # Decimal128, which StdDev() and Variance() of a DecimalField send.
+    stddev_decimal.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
