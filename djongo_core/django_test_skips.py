@@ -502,6 +502,9 @@ DJANGO_TEST_SKIPS = {
         "delete.tests.FastDeleteTests.test_fast_delete_aggregation",
     },
     "BSON dates have millisecond precision; MongoDB cannot store microseconds.": {
+        # a DateTimeField primary key defaulting to datetime.now(): the object in memory keeps
+        # its microseconds, the one read back through the relation does not, so they differ
+        "queries.tests.Queries4Tests.test_filter_reverse_non_integer_pk",
         # bulk_create with pub_date=datetime.now(), read back and compared
         "field_defaults.tests.DefaultTests.test_bulk_create_all_db_defaults_one_field",
         # compares refreshed pub_date with datetime.now()
