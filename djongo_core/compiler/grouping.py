@@ -7,7 +7,7 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models import aggregates
-from django.db.models.expressions import OrderBy, Window
+from django.db.models.expressions import ColPairs, OrderBy, Ref, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
@@ -55,6 +55,13 @@ class GroupStage:
         self.replacements = {}  # expression -> MQL after the stage
 
     def add_key(self, expression):
+        if isinstance(expression, Ref) and isinstance(expression.source, ColPairs):
+            expression = expression.source
+        if isinstance(expression, ColPairs):
+            # GROUP BY a composite key groups by each of its columns.
+            for column in expression.get_cols():
+                self.add_key(column)
+            return
         if expression in self.replacements:
             return
         name = f"g{len(self.keys)}"

@@ -2,6 +2,7 @@
 bulk_update()'s batches as one bulk_write of updateOne by _id (compiler/bulk_update.py)."""
 
 from django.core.exceptions import EmptyResultSet, FieldError
+from django.db.models.expressions import ColPairs
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
@@ -113,4 +114,9 @@ def _check_allowed(field, value):
     if value.contains_over_clause:
         raise FieldError(
             f"Window expressions are not allowed in this query ({field.name}={value!r})."
+        )
+    if isinstance(value, ColPairs):
+        raise FieldError(
+            "Composite primary keys expressions are not allowed in this query "
+            f"({field.name}=F('pk'))."
         )
