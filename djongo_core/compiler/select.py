@@ -153,7 +153,17 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def as_sql(self, with_limits=True, with_col_aliases=False):
         """Return the MQL this query runs, for str(queryset.query) and debugging."""
-        return self.plan().command.as_mql(), ()
+        try:
+            return self.plan().command.as_mql(), ()
+        except EmptyResultSet:
+            # A query that can match nothing (pk__in=[], or a subquery whose rows were fetched
+            # first and found none) is not sent; its text shows it with the filter that
+            # matches nothing, rather than failing to print.
+            elide_empty, self.elide_empty = self.elide_empty, False
+            try:
+                return self.plan().command.as_mql(), ()
+            finally:
+                self.elide_empty = elide_empty
 
     # -- execution --------------------------------------------------------------------------
 
