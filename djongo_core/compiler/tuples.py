@@ -96,6 +96,11 @@ def tuple_condition(lookup, translator):
         if is_correlated(rhs):
             return _correlated(name, columns, rhs, translator)
         rows = _subquery_rows(rhs, translator)
+        if rows and len(rows[0]) != len(columns):
+            raise ValueError(
+                f"The QuerySet value for the '{name}' lookup must have {len(columns)} selected "
+                f"fields (received {len(rows[0])})"
+            )
         if name == "in":
             return _any_equal(columns, rows)
         if not rows:
@@ -206,34 +211,31 @@ def _correlated(name, columns, query, translator):
             f"fields (received {len(selected)})"
         )
     left = [translator.expression(column) for column in columns]
-    guards = [lookups.not_null(value) for value in left]
-    if name == "in":
-        rows = {"$map": {"input": f"${field}", "as": "row",
-                         "in": [_row_value("$$row", kind, ref) for kind, ref in selected]}}
-        return {"$and": [{"$in": [left, rows]}, *guards]}
-    right = [_row_value({"$arrayElemAt": [f"${field}", 0]}, kind, ref)
+    left_known = [lookups.not_null(value) for value in left]
+    # "$$found" is one row of the subquery: each of its rows for IN, its first for the others.
+    right = [lookups.literal(ref) if kind == "value" else f"$$found.{ref}"
              for kind, ref in selected]
-    guards += [lookups.not_null(value) for value in right]
+    if name == "in":
+        rows = {"$map": {"input": f"${field}", "as": "found", "in": right}}
+        return {"$and": [{"$in": [left, rows]}, *left_known]}
     if name == "exact":
-        return {"$and": [*({"$eq": pair} for pair in zip(left, right)), *guards]}
-    if name not in _EXPRESSION_ORDERINGS:
+        tests = [{"$eq": pair} for pair in zip(left, right)]
+    elif name in _EXPRESSION_ORDERINGS:
+        leading, last = _EXPRESSION_ORDERINGS[name]
+        branches = []
+        for position in range(len(left)):
+            compare = last if position == len(left) - 1 else leading
+            parts = [*({"$eq": [left[i], right[i]]} for i in range(position)),
+                     {compare: [left[position], right[position]]}]
+            branches.append(parts[0] if len(parts) == 1 else {"$and": parts})
+        tests = [{"$or": branches}]
+    else:
         raise NotSupportedError(
             f"The {name!r} lookup on ({_names(columns)}) against a subquery is not supported."
         )
-    leading, last = _EXPRESSION_ORDERINGS[name]
-    branches = []
-    for position in range(len(left)):
-        compare = last if position == len(left) - 1 else leading
-        ties = [{"$eq": [left[i], right[i]]} for i in range(position)]
-        branches.append({"$and": [*ties, {compare: [left[position], right[position]]}]})
-    return {"$and": [{"$or": branches}, *guards]}
-
-
-def _row_value(row, kind, ref):
-    """A column of a subquery's row: a key of the row document, or a constant."""
-    if kind == "value":
-        return lookups.literal(ref)
-    return {"$getField": {"field": ref, "input": row}}
+    right_known = [lookups.not_null(value) for value in right]
+    return {"$let": {"vars": {"found": {"$arrayElemAt": [f"${field}", 0]}},
+                     "in": {"$and": [*tests, *left_known, *right_known]}}}
 
 
 def _names(columns):
