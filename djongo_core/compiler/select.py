@@ -203,8 +203,9 @@ class SQLCompiler(compiler.SQLCompiler):
     def _row_width(self):
         """The number of values a row holds: a composite key selected as one column (values("pk"))
         gives one value per column, as in SQL; Django packs them into a tuple when reading."""
-        return sum(len(_columns_of(expression)) for expression, _, _ in
-                   self.select[: self.col_count])
+        return self.col_count + sum(len(expression) - 1 for expression, _, _ in
+                                    (self.select or [])[: self.col_count]
+                                    if isinstance(expression, ColPairs))
 
     def explain_query(self):
         """Yield MongoDB's explain output for the query: its own document as text or JSON."""
