@@ -308,6 +308,18 @@ def test_in_bulk_by_the_key(seats):
     assert sorted(found) == [("A", 1), ("B", 2)]
 
 
+def test_in_bulk_batches_by_a_declared_parameter_limit(seats):
+    # Django's rule: max_query_params // columns per key (two here), so 4 keys per query.
+    wanted = [("A", 1), ("A", 2), ("A", 3), ("B", 1), ("B", 2)]
+    with mock.patch.object(type(connection.features), "max_query_params", 8), \
+            CaptureQueries() as queries:
+        assert sorted(seats.objects.in_bulk(wanted)) == wanted
+    assert queries.count == 2
+    with CaptureQueries() as queries:
+        assert sorted(seats.objects.in_bulk(wanted)) == wanted
+    assert queries.count == 1
+
+
 def test_introspection_reports_the_composite_key(seat_model):
     introspection = connection.introspection
     assert introspection.get_primary_key_columns(None, TABLE) == ["row", "number"]
