@@ -234,6 +234,17 @@ def test_a_delete_filtered_by_exists_selects_the_ids_first(library, queries):
     assert delete == f'db.testapp_book.delete_many({{"_id": {{"$in": [{beta_id}]}}}})'
 
 
+def test_an_update_filtered_by_exists_selects_the_ids_first(library, queries):
+    long_books = Book.objects.filter(pk=OuterRef("pk"), pages__gt=200)
+    assert Book.objects.filter(Exists(long_books)).update(title="Long") == 1
+    assert titles(Book.objects.all()) == ["Alpha (1st)", "Long", "gamma.*"]
+    beta_id = [book.pk for book in library["books"] if book.title == "Beta"][0]
+    update = next(query["sql"] for query in queries
+                  if query["sql"].startswith("db.testapp_book.update_many("))
+    assert update == (f'db.testapp_book.update_many({{"_id": {{"$in": [{beta_id}]}}}}, '
+                      '{"$set": {"title": "Long"}})')
+
+
 def test_xor_of_parts_known_in_advance(library):
     # A part known to be false drops out; one known to be true flips the rest (Django's XOR:
     # an odd number of true parts).

@@ -1,18 +1,18 @@
-"""DELETE: `delete_many` on the base collection; filters across relations select ids first."""
+"""DELETE: `delete_many` on the base collection; a filter across relations or with a subquery
+selects the keys first (compiler/keys_first.py)."""
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import MULTI, NO_RESULTS
-from django.db.models.sql.query import Query
 
 from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.keys_first import SubqueryNumbering, key_filter
 from djongo_core.concerns import query_concerns
-from djongo_core.documents import stored_name
 
 
-class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
+class SQLDeleteCompiler(SubqueryNumbering, compiler.SQLDeleteCompiler):
     def as_sql(self):
         command = self._command()
         return (command.as_mql() if command else ""), ()
@@ -26,11 +26,6 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
         command.concerns = query_concerns(self.query)
         deleted = self.connection.executor.run(command).deleted_count
         return None if result_type == NO_RESULTS else deleted
-
-    def next_subquery_number(self):
-        """Number a subquery's field (a condition's Exists()), as the select compiler does."""
-        self._subqueries = getattr(self, "_subqueries", -1) + 1
-        return self._subqueries
 
     def _command(self):
         query = self.query
@@ -47,22 +42,5 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
             # A condition with a subquery (Exists()) needs a $lookup, which a delete cannot
             # run: its documents are found first, as for a filter across relations.
         # The filter needs joins: find the matching keys with a query, then delete by key.
-        return Command(table, "delete_many", (self._key_filter(),), model=query.model)
-
-    def _key_filter(self):
-        """Return a filter on the primary key matching the documents the query selects."""
-        query = self.query
-        keys_query = query.clone()
-        keys_query.__class__ = Query
-        keys_query.clear_select_clause()
-        key = query.model._meta.pk.get_col(query.get_initial_alias())
-        keys_query.select = [key]
-        # A composite key comes back as one value per column (compiler/select.py).
-        columns = [stored_name(col.target) for col in getattr(key, "get_cols", lambda: [key])()]
-        rows = keys_query.get_compiler(connection=self.connection).execute_sql(MULTI)
-        keys = [row for chunk in rows for row in chunk]
-        if not keys:
-            raise EmptyResultSet
-        if len(columns) == 1:
-            return {columns[0]: {"$in": [row[0] for row in keys]}}
-        return {"$or": [dict(zip(columns, row, strict=True)) for row in keys]}
+        return Command(table, "delete_many", (key_filter(query, self.connection),),
+                       model=query.model)
