@@ -270,6 +270,24 @@ def test_related_lookup_errors_are_djangos(seats, models_):
         ticket_model.objects.get(seat__gt=seats.objects.all()[:1])
 
 
+def test_a_join_without_columns_or_restriction_is_refused():
+    class Unjoined(models.ForeignObject):
+        def get_joining_fields(self, reverse_join=False):
+            return ()
+
+    with isolate_apps("tests.testapp"):
+        class Page(models.Model):
+            slug = models.CharField(max_length=20)
+            others = Unjoined("self", models.CASCADE, from_fields=["slug"], to_fields=["slug"],
+                              related_name="+")
+
+            class Meta:
+                app_label = "testapp"
+
+        with pytest.raises(ValueError, match="Join generated an empty ON clause"):
+            str(Page.objects.filter(others__id=1).query)
+
+
 def test_tuple_lookup_on_plain_fields(seats):
     lookup = TupleIn((F("row"), F("holder")), [("A", "Ann"), ("B", "Ann"), ("B", "Bob")])
     assert keys(seats.objects.filter(lookup).order_by("pk")) == [("A", 1), ("B", 2)]
