@@ -54,7 +54,11 @@ class DatabaseOperations(BaseDatabaseOperations):
         return None
 
     def bulk_batch_size(self, fields, objs):
-        """Return how many objects one insert_many carries (MongoDB's own write batch size)."""
+        """Return how many objects one insert_many (or one in_bulk() query) carries: MongoDB's
+        own write batch size, unless a parameter limit is declared in the features (Django's
+        rule then, counting each column of a composite key)."""
+        if self.connection.features.max_query_params is not None:
+            return super().bulk_batch_size(fields, objs)
         return 100_000
 
     def last_insert_id(self, cursor, table_name, pk_name):

@@ -257,7 +257,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         # Every refusal comes before the first write.
         if old_field.generated or new_field.generated:
             self._refuse_generated_changes(model, old_field, new_field)
-        if "_id" in (old_name, new_name) and old_name != new_name:
+        if new_name == "_id" and old_name != new_name:
             self._refuse_moving_keys(model, old_field, new_field)
         fill = None
         if old_field.null and not new_field.null and not new_field.generated:
@@ -282,9 +282,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             for spec in old_specs:
                 self._drop_existing(table, spec)
             old_specs = []
-            self.rewrite(Command(table, "update_many", (
-                {old_name: {"$exists": True}}, {"$rename": {old_name: new_name}},
-            )))
+            if old_name == "_id":
+                # The primary key becomes a plain field (a CompositePrimaryKey took its place):
+                # a document's _id never changes, so it stays, and the field's values are
+                # copied under its own name (new documents get the driver's ObjectId).
+                self.rewrite(Command(table, "update_many", (
+                    {}, [{"$set": {new_name: "$_id"}}],
+                )))
+            else:
+                self.rewrite(Command(table, "update_many", (
+                    {old_name: {"$exists": True}}, {"$rename": {old_name: new_name}},
+                )))
             self._move_indexes(table, old_name, new_name)
         if fill is not None:
             run_fill(self, fill)
@@ -365,7 +373,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _refuse_moving_keys(self, model, old_field, new_field):
         """A document's _id never changes: another field cannot become the primary key of
-        stored documents, nor the primary key another field."""
+        stored documents (the primary key becoming another field is a copy: alter_field)."""
         if self.collect_sql:
             return
         table = model._meta.db_table

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db.models import Count, Exists, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 
 from tests.testapp.models import Author, Book, Tag
 
@@ -220,6 +220,48 @@ def test_queryset_delete_returns_counts(library):
     deleted, per_model = Author.objects.filter(name="Bob").delete()
     assert per_model["testapp.Author"] == 1
     assert per_model["testapp.Book"] == 1
+
+
+def test_a_delete_filtered_by_exists_selects_the_ids_first(library, queries):
+    # A delete cannot run the $lookup an Exists() needs: the matching ids are found first.
+    long_books = Book.objects.filter(pk=OuterRef("pk"), pages__gt=200)
+    deleted, _ = Book.objects.filter(Exists(long_books)).delete()
+    assert deleted == 1
+    assert titles(Book.objects.all()) == ["Alpha (1st)", "gamma.*"]
+    delete = next(query["sql"] for query in queries
+                  if query["sql"].startswith("db.testapp_book.delete_many("))
+    beta_id = [book.pk for book in library["books"] if book.title == "Beta"][0]
+    assert delete == f'db.testapp_book.delete_many({{"_id": {{"$in": [{beta_id}]}}}})'
+
+
+def test_an_update_filtered_by_exists_selects_the_ids_first(library, queries):
+    long_books = Book.objects.filter(pk=OuterRef("pk"), pages__gt=200)
+    assert Book.objects.filter(Exists(long_books)).update(title="Long") == 1
+    assert titles(Book.objects.all()) == ["Alpha (1st)", "Long", "gamma.*"]
+    beta_id = [book.pk for book in library["books"] if book.title == "Beta"][0]
+    update = next(query["sql"] for query in queries
+                  if query["sql"].startswith("db.testapp_book.update_many("))
+    assert update == (f'db.testapp_book.update_many({{"_id": {{"$in": [{beta_id}]}}}}, '
+                      '{"$set": {"title": "Long"}})')
+
+
+def test_xor_of_parts_known_in_advance(library):
+    # A part known to be false drops out; one known to be true flips the rest (Django's XOR:
+    # an odd number of true parts).
+    none_q, every_q = Q(pk__in=[]), ~Q(pk__in=[])
+    assert names(Author.objects.filter(none_q ^ Q(age__gte=40)).order_by("name")) == ["cid"]
+    assert str(Author.objects.filter(none_q ^ Q(age__gte=40)).values("name").query) == (
+        'db.testapp_author.aggregate([{"$match": {"$expr": {"$and": [{"$gte": ["$age", 40]}, '
+        '{"$ne": [{"$ifNull": ["$age", null]}, null]}]}}}, '
+        '{"$project": {"_id": 0, "c0": "$name"}}, {"$sort": {"c0": 1}}])')
+    # NOT (age >= 40): Bob's unknown age counts as false inside XOR, so NOT keeps him.
+    assert names(Author.objects.filter(every_q ^ Q(age__gte=40)).order_by("name")) == [
+        "Ann", "Bob"]
+    assert names(Author.objects.filter(every_q ^ Q(age__gte=40) ^ Q(name="Ann"))
+                 .order_by("name")) == ["Bob"]
+    assert names(Author.objects.filter(every_q ^ every_q).order_by("name")) == []
+    assert names(Author.objects.filter(every_q ^ none_q).order_by("name")) == [
+        "Ann", "Bob", "cid"]
 
 
 def test_one_to_one_relation(library):

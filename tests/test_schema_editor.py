@@ -229,6 +229,19 @@ def test_primary_key_cannot_move_to_another_field_of_stored_documents(gadget_mod
     assert stored("testapp_gadget")[0]["name"] == "a"
 
 
+def test_the_primary_key_becoming_a_plain_field_is_copied_out_of_id(gadget_model):
+    # As when a CompositePrimaryKey takes over (AlterField id -> IntegerField()): the
+    # documents keep their _id, which never changes, and gain the field under its own name.
+    first = gadget_model.objects.create(name="a")
+    second = gadget_model.objects.create(name="b")
+    with connection.schema_editor() as editor:
+        editor.alter_field(gadget_model, gadget_model._meta.get_field("id"),
+                           field(models.IntegerField, "id"))
+    assert [(document["_id"], document["id"], document["name"])
+            for document in stored("testapp_gadget")] == [(first.pk, first.pk, "a"),
+                                                          (second.pk, second.pk, "b")]
+
+
 def test_conversion_of_a_large_collection_reports_progress(gadget_model, monkeypatch):
     monkeypatch.setattr(conversion, "BATCH_SIZE", 2)
     connection.mongo_database.testapp_gadget.insert_many(

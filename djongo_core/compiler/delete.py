@@ -1,17 +1,18 @@
-"""DELETE: `delete_many` on the base collection; filters across relations select ids first."""
+"""DELETE: `delete_many` on the base collection; a filter across relations or with a subquery
+selects the keys first (compiler/keys_first.py)."""
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import MULTI, NO_RESULTS
-from django.db.models.sql.query import Query
 
 from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.keys_first import SubqueryNumbering, key_filter
 from djongo_core.concerns import query_concerns
 
 
-class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
+class SQLDeleteCompiler(SubqueryNumbering, compiler.SQLDeleteCompiler):
     def as_sql(self):
         command = self._command()
         return (command.as_mql() if command else ""), ()
@@ -35,15 +36,11 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
                 match = translator.match(query.where)
             except FullResultSet:
                 match = {}
-            return Command(table, "delete_many", (match,), collation_options([query]),
-                           model=query.model)
-        # The filter needs joins: find the matching ids with a query, then delete by _id.
-        ids_query = query.clone()
-        ids_query.__class__ = Query
-        ids_query.clear_select_clause()
-        ids_query.select = [query.model._meta.pk.get_col(query.get_initial_alias())]
-        rows = ids_query.get_compiler(connection=self.connection).execute_sql(MULTI)
-        ids = [row[0] for chunk in rows for row in chunk]
-        if not ids:
-            raise EmptyResultSet
-        return Command(table, "delete_many", ({"_id": {"$in": ids}},), model=query.model)
+            if not translator.pre_stages:
+                return Command(table, "delete_many", (match,), collation_options([query]),
+                               model=query.model)
+            # A condition with a subquery (Exists()) needs a $lookup, which a delete cannot
+            # run: its documents are found first, as for a filter across relations.
+        # The filter needs joins: find the matching keys with a query, then delete by key.
+        return Command(table, "delete_many", (key_filter(query, self.connection),),
+                       model=query.model)

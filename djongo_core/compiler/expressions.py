@@ -180,7 +180,13 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
 
     def _ColPairs(self, node):
         if len(node) != 1:
-            raise NotSupportedError("Composite keys (several columns at once) are not supported yet.")
+            # Selected, ordered and grouped by, a composite key is its columns one by one
+            # (compiler/select.py); as one value it has no MQL form.
+            raise NotSupportedError(
+                f"The composite key ({', '.join(c.target.name for c in node.get_cols())}) of "
+                f"{node.output_field.model.__name__} cannot be used as a single value here; "
+                "use its fields (or a lookup on it: pk=(...), pk__in=[...])."
+            )
         return self._Col(node.get_cols()[0])
 
     def _RawSQL(self, node):
@@ -203,7 +209,7 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
 
     def _Subquery(self, node):
         query = getattr(node, "query", node)
-        field, columns = self._join_subquery(query)
+        field, columns = self.join_subquery(query)
         kind, ref = columns[0]
         if kind == "value":
             return {"$cond": [{"$gt": [{"$size": "$" + field}, 0]}, literal(ref), None]}
@@ -216,7 +222,7 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
 
     def subquery_column(self, query):
         """Return an array expression of a (correlated) subquery's first column."""
-        field, columns = self._join_subquery(query)
+        field, columns = self.join_subquery(query)
         kind, ref = columns[0]
         if kind == "value":
             return {"$map": {"input": "$" + field, "in": literal(ref)}}
@@ -224,14 +230,14 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
 
     def _Exists(self, node):
         try:
-            field, _ = self._join_subquery(node.query)
+            field, _ = self.join_subquery(node.query)
         except EmptyResultSet:
             # A subquery known to find nothing (.none()): false without asking, so that
             # ~Exists() of it is true (Django's empty_result_set_value).
             return False
         return {"$gt": [{"$size": "$" + field}, 0]}
 
-    def _join_subquery(self, query):
+    def join_subquery(self, query):
         """Add a $lookup running query for each row; return the field holding its rows."""
         inner = query.get_compiler(connection=self.connection)
         plan = inner.build_plan(outer=self)

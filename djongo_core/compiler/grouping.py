@@ -7,7 +7,7 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models import aggregates
-from django.db.models.expressions import Func, OrderBy, Window
+from django.db.models.expressions import ColPairs, Func, OrderBy, Ref, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
@@ -58,6 +58,13 @@ class GroupStage:
         self.replacements = {}  # expression -> MQL after the stage
 
     def add_key(self, expression):
+        if isinstance(expression, Ref) and isinstance(expression.source, ColPairs):
+            expression = expression.source
+        if isinstance(expression, ColPairs):
+            # GROUP BY a composite key groups by each of its columns.
+            for column in expression.get_cols():
+                self.add_key(column)
+            return
         if expression in self.replacements:
             return
         value = self.translator.expression(expression)

@@ -46,6 +46,15 @@ def lookup_stages(query, alias, translator):
     join = query.alias_map[alias]
     pairs = [(translator.prefixes[join.parent_alias] + stored_name(lhs), stored_name(rhs),
               _compares_as_text(lhs, rhs)) for lhs, rhs in join.join_fields]
+    on_conditions = _on_conditions(join, alias)
+    if not pairs and not on_conditions:
+        # Django's own refusal (Join.as_sql): without either, the join would pair every row
+        # with every document.
+        declared_field = getattr(join.join_field, "field", join.join_field)
+        raise ValueError(
+            f"Join generated an empty ON clause. {declared_field.__class__} did not yield "
+            "either joining columns or extra restrictions."
+        )
     lookup = {"from": join.table_name}
     matches, subqueries = [], []
     # $lookup pairs a null or missing local value with foreign documents whose field is null
@@ -65,7 +74,7 @@ def lookup_stages(query, alias, translator):
                  for name, (_, foreign, as_text) in zip(names, pairs)]
         matches.append({"$expr": tests[0] if len(tests) == 1 else {"$and": tests}})
     inner_translator = Translator(translator.compiler, {alias: ""}, outer=translator)
-    for condition in _on_conditions(join, alias):
+    for condition in on_conditions:
         # The join's extra conditions are part of its ON clause: they run inside the $lookup,
         # on the joined collection's documents, and read the row's other tables (the parent,
         # earlier joins of a nested relation) through `let` variables.

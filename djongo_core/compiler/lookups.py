@@ -164,11 +164,22 @@ def single_column(expression):
     return expression
 
 
+def _refuse_composite_value(lookup):
+    """A one-column lookup cannot compare with several columns (text__gt=F("pk")): Django's
+    own error."""
+    if isinstance(lookup.rhs, ColPairs) and len(lookup.rhs) > 1:
+        raise ValueError("CompositePrimaryKey cannot be used as a lookup value.")
+
+
 def lookup_match(lookup, translator, lenient=False):
     """Return the lookup as a query document for `find` or `$match`; lenient: under a
     negation, where an unknown condition must count as true (compiler/conditions.py)."""
     if tuples.is_tuple_lookup(lookup):
-        return translator.match(tuples.single_column_condition(lookup))
+        condition = tuples.tuple_condition(lookup, translator)
+        if isinstance(condition, dict):
+            return {"$expr": condition}
+        return translator.match(condition)
+    _refuse_composite_value(lookup)
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup, "match")
@@ -239,7 +250,9 @@ def _regex(pattern, options):
 def lookup_expression(lookup, translator, lenient=False):
     """Return the lookup as a boolean aggregation expression (lenient: as lookup_match)."""
     if tuples.is_tuple_lookup(lookup):
-        return translator.expression(tuples.single_column_condition(lookup))
+        condition = tuples.tuple_condition(lookup, translator)
+        return condition if isinstance(condition, dict) else translator.expression(condition)
+    _refuse_composite_value(lookup)
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup, "expression")

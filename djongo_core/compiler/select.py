@@ -17,7 +17,7 @@ from itertools import islice
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import DatabaseError, NotSupportedError
 from bson import json_util
-from django.db.models.expressions import Col, F, Ref, Value, Window
+from django.db.models.expressions import Col, ColPairs, F, Ref, Value, Window
 from django.db.models.lookups import IsNull
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
@@ -153,7 +153,17 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def as_sql(self, with_limits=True, with_col_aliases=False):
         """Return the MQL this query runs, for str(queryset.query) and debugging."""
-        return self.plan().command.as_mql(), ()
+        try:
+            return self.plan().command.as_mql(), ()
+        except EmptyResultSet:
+            # A query that can match nothing (pk__in=[], or a subquery whose rows were fetched
+            # first and found none) is not sent; its text shows it with the filter that
+            # matches nothing, rather than failing to print.
+            elide_empty, self.elide_empty = self.elide_empty, False
+            try:
+                return self.plan().command.as_mql(), ()
+            finally:
+                self.elide_empty = elide_empty
 
     # -- execution --------------------------------------------------------------------------
 
@@ -176,7 +186,7 @@ class SQLCompiler(compiler.SQLCompiler):
         if result_type == SINGLE:
             row = next(rows, None)
             documents.close()
-            return None if row is None else row[: self.col_count]
+            return None if row is None else row[: self._row_width()]
         if result_type == NO_RESULTS:
             documents.close()
             return None
@@ -189,6 +199,13 @@ class SQLCompiler(compiler.SQLCompiler):
 
     def has_results(self):
         return self.execute_sql(SINGLE) is not None
+
+    def _row_width(self):
+        """The number of values a row holds: a composite key selected as one column (values("pk"))
+        gives one value per column, as in SQL; Django packs them into a tuple when reading."""
+        return self.col_count + sum(len(expression) - 1 for expression, _, _ in
+                                    (self.select or [])[: self.col_count]
+                                    if isinstance(expression, ColPairs))
 
     def explain_query(self):
         """Yield MongoDB's explain output for the query: its own document as text or JSON."""
@@ -455,11 +472,13 @@ class SQLCompiler(compiler.SQLCompiler):
             # the pk or Meta.ordering after the user's choice); Django drops it too.
             if any(expression == seen for seen, _ in order):
                 continue
-            if order_by.nulls_first or order_by.nulls_last:
-                # MongoDB sorts null below every value; an explicit placement sorts on "is
-                # null" first (true sorts above false, so nulls first is descending).
-                order.append((IsNull(expression, True), bool(order_by.nulls_first)))
-            order.append((expression, order_by.descending))
+            # A composite key orders by its columns in turn, as SQL's ORDER BY a, b.
+            for part in _columns_of(expression):
+                if order_by.nulls_first or order_by.nulls_last:
+                    # MongoDB sorts null below every value; an explicit placement sorts on
+                    # "is null" first (true sorts above false, so nulls first is descending).
+                    order.append((IsNull(part, True), bool(order_by.nulls_first)))
+                order.append((part, order_by.descending))
         return order
 
     @staticmethod
@@ -476,8 +495,8 @@ class SQLCompiler(compiler.SQLCompiler):
     def _can_use_find(self, joined, grouped, select, order, translator):
         return (
             not joined and not grouped and not self.query.distinct
-            and all(is_stored_column(e) or isinstance(e, Value) or _meta_value(e, translator)
-                    for e in select)
+            and all(all(is_stored_column(c) for c in _columns_of(e)) or isinstance(e, Value)
+                    or _meta_value(e, translator) for e in select)
             and all(is_stored_column(e) or descending and _meta_value(e, translator)
                     for e, descending in order)
         )
@@ -488,10 +507,11 @@ class SQLCompiler(compiler.SQLCompiler):
         for index, expression in enumerate(select):
             if isinstance(expression, Value):
                 columns.append(("value", _constant(translator.expression(expression))))
-            elif isinstance(expression, Col):
-                path = translator.field_path(expression)
-                columns.append(self._stored_column(expression, path))
-                projection[path] = 1
+            elif isinstance(expression, (Col, ColPairs)):
+                for column in _columns_of(expression):
+                    path = translator.field_path(column)
+                    columns.append(self._stored_column(column, path))
+                    projection[path] = 1
             else:
                 projection[f"c{index}"] = _meta_value(expression, translator)
                 columns.append(("key", f"c{index}"))
@@ -593,6 +613,12 @@ class SQLCompiler(compiler.SQLCompiler):
         projection = {"_id": 0}
         for index, expression in enumerate(select):
             key = f"c{index}"
+            if isinstance(expression, ColPairs):
+                # One value per column, under c<index>_<n>, in the row's order.
+                for position, column in enumerate(expression.get_cols()):
+                    projection[f"{key}_{position}"] = translator.expression(column)
+                    columns.append(self._stored_column(column, f"{key}_{position}"))
+                continue
             try:
                 value = translator.expression(expression)
             except EmptyResultSet:
@@ -643,6 +669,14 @@ class SQLCompiler(compiler.SQLCompiler):
         if hasattr(expression, "refs") and expression.refs in (self.annotation_col_map or {}):
             return f"c{self.annotation_col_map[expression.refs]}"
         return None
+
+
+def _columns_of(expression):
+    """Return the columns an expression stands for: a composite key's (ColPairs) one by one,
+    anything else as itself."""
+    if isinstance(expression, ColPairs):
+        return expression.get_cols()
+    return [expression]
 
 
 def _group_keys(expressions, keys):

@@ -2,6 +2,7 @@
 bulk_update()'s batches as one bulk_write of updateOne by _id (compiler/bulk_update.py)."""
 
 from django.core.exceptions import EmptyResultSet, FieldError
+from django.db.models.expressions import ColPairs
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import NO_RESULTS
 
@@ -11,6 +12,7 @@ from djongo_core.compiler.bulk_update import per_object_command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
+from djongo_core.compiler.keys_first import SubqueryNumbering, key_filter
 from djongo_core.compiler.generated import regenerated_fields, write_stages
 from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
@@ -19,7 +21,7 @@ from djongo_core.compiler.lookups import literal
 from djongo_core.concerns import query_concerns
 
 
-class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
+class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
     def as_sql(self):
         command = self._command()
         return (command.as_mql() if command else ""), ()
@@ -57,6 +59,10 @@ class SQLUpdateCompiler(compiler.SQLUpdateCompiler):
             return per_object
         translator = Translator(self, {self.query.get_initial_alias(): ""})
         match = translator.match(self.query.where) if self.query.where else {}
+        if translator.take_pre_stages():
+            # A condition with a subquery (Exists()) needs a $lookup, which an update cannot
+            # run: the documents are found first (compiler/keys_first.py).
+            match = key_filter(self.query, self.connection)
         # SQL NULL of a JSONField is no key at all (compiler/json_null.py).
         constants, computed, removed = {}, {}, []
         for field, _model, value in self.query.values:
@@ -113,4 +119,9 @@ def _check_allowed(field, value):
     if value.contains_over_clause:
         raise FieldError(
             f"Window expressions are not allowed in this query ({field.name}={value!r})."
+        )
+    if isinstance(value, ColPairs):
+        raise FieldError(
+            "Composite primary keys expressions are not allowed in this query "
+            f"({field.name}=F('pk'))."
         )

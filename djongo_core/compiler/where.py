@@ -148,21 +148,40 @@ def compile_expression(node, translator, lenient=False):
     if node.negated and len(node.children) == 1 and _is_condition_test(node.children[0]):
         test = node.children[0]
         return conditions.condition_expression(test.lhs, not test.rhs, translator, lenient)
-    inner = lenient != node.negated
     if node.connector == XOR:
-        # A part counts when it is true (an unknown part counts as false).
-        inner = False
-    parts = _compile_children(node, lambda child: compile_expression(
-        child, translator, _child_lenient(node, child, inner)))
-    if node.connector == XOR:
-        # Exactly an odd number of true children, as Django defines XOR for any arity.
-        truths = {"$add": [{"$cond": [part, 1, 0]} for part in parts]}
-        combined = {"$eq": [{"$mod": [truths, 2]}, 1]}
-    elif len(parts) == 1:
+        combined = _parity(node, translator)
+    else:
+        inner = lenient != node.negated
+        parts = _compile_children(node, lambda child: compile_expression(
+            child, translator, _child_lenient(node, child, inner)))
+        if len(parts) == 1:
+            combined = parts[0]
+        else:
+            combined = {"$and" if node.connector == AND else "$or": parts}
+    return {"$not": [combined]} if node.negated else combined
+
+
+def _parity(node, translator):
+    """XOR as Django defines it for any arity: an odd number of true children (an unknown
+    child counts as false). A child known to be false is left out; one known to be true is
+    left out too, and flips the parity of the rest."""
+    parts, flips = [], 0
+    for child in node.children:
+        try:
+            parts.append(compile_expression(child, translator))
+        except EmptyResultSet:
+            continue
+        except FullResultSet:
+            flips += 1
+    if not parts:
+        odd = flips % 2 == 1
+        raise (FullResultSet if odd != node.negated else EmptyResultSet)
+    if len(parts) == 1:
         combined = parts[0]
     else:
-        combined = {"$and" if node.connector == AND else "$or": parts}
-    return {"$not": [combined]} if node.negated else combined
+        truths = {"$add": [{"$cond": [part, 1, 0]} for part in parts]}
+        combined = {"$eq": [{"$mod": [truths, 2]}, 1]}
+    return {"$not": [combined]} if flips % 2 else combined
 
 
 def three_valued(node, translator):
