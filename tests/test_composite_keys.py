@@ -6,7 +6,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import FieldError
 from django.db import IntegrityError, NotSupportedError, connection, models
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleIn
 from django.test.utils import isolate_apps
 
