@@ -470,6 +470,16 @@ DJANGO_TEST_SKIPS = {
         "extra_regress.tests.ExtraRegressTests.test_values_with_extra",
         # Model.objects.raw(<SQL>) on each database
         "multiple_database.tests.QueryTestCase.test_raw",
+        # cursor.execute("SELECT 42") to open a connection and check it; the same health
+        # checks over ORM queries: tests/reliability/test_faults.py (CONN_HEALTH_CHECKS)
+        "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_disabled",
+        "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_enabled",
+        "backends.base.test_base.ConnectionHealthChecksTests."
+        "test_health_checks_enabled_errors_occurred",
+        "backends.base.test_base.ConnectionHealthChecksTests."
+        "test_set_autocommit_health_checks_enabled",
+        # cursor.execute("SELECT 1") .. ("SELECT 4") to fill the query log past queries_limit
+        "backends.tests.BackendTestCase.test_queries_limit",
     },
     "Counts queries of a bulk insert: MongoDB has no auto-increment, so integer ids come from one counter command before each insert.": {
         # assertNumQueries(4) around creating a multi-table child: one counter command more
@@ -486,6 +496,10 @@ DJANGO_TEST_SKIPS = {
         "bulk_create.tests.BulkCreateTransactionTests.test_no_unnecessary_transaction",
         # assertNumQueries(1) around m2m add(): the through rows are a bulk_create
         "many_to_many.tests.ManyToManyTests.test_fast_add_ignore_conflicts",
+        # create() in atomic(): expects the last three logged queries to be BEGIN, the insert
+        # and COMMIT; BEGIN and COMMIT are logged (plugins/transactions/tests/test_atomic.py),
+        # with the counter command between BEGIN and the insert
+        "backends.base.test_base.DatabaseWrapperLoggingTests.test_commit_debug_log",
     },
     "Counts the queries of an insert whose db_default is an expression (Now()): an insert cannot compute values, so the server computes them in a pipeline first.": {
         # assertNumQueries(1) around bulk_create with created_at = db_default Now(), also

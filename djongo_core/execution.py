@@ -30,6 +30,10 @@ class Executor:
         log=False leaves connection.queries to the caller (Django's debug cursor wrapper
         logs what a DB-API cursor runs)."""
         connection = self.connection
+        # As Django's cursors do: a connection belongs to the thread that opened it unless
+        # inc_thread_sharing() allowed others (DatabaseError otherwise); checked before
+        # anything is sent, so another thread never runs a command on it.
+        connection.validate_thread_sharing()
         # As Django's cursors do: with CONN_HEALTH_CHECKS, a persistent connection is checked
         # once per request and replaced if its server went away.
         connection.close_if_health_check_failed()
