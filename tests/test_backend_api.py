@@ -6,7 +6,7 @@ import gc
 import threading
 
 import pytest
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, NotSupportedError, connection, connections
 from django.db.models.sql.constants import CURSOR
 
 from djongo_core.operations import MAX_WRITE_BATCH_SIZE
@@ -102,3 +102,40 @@ def test_a_closed_connection_copy_leaves_no_garbage_to_collect():
         gc.garbage.clear()
         gc.enable()
     assert garbage == []
+
+
+def test_execute_wrappers_see_every_command_as_mql_outermost_first():
+    seen = []
+
+    def recording(name):
+        def wrapper(execute, sql, params, many, context):
+            seen.append((name, sql, params, many, context["connection"] is connections["default"],
+                         context["command"].operation))
+            return execute(sql, params, many, context)
+        return wrapper
+
+    with connection.execute_wrapper(recording("outer")), \
+            connection.execute_wrapper(recording("inner")):
+        assert list(Author.objects.filter(name="Ann").values_list("name", flat=True)) == []
+    mql = ('db.testapp_author.aggregate([{"$match": {"name": "Ann"}}, '
+           '{"$project": {"_id": 0, "c0": "$name"}}, {"$sort": {"c0": 1}}])')
+    assert seen == [("outer", mql, (), False, True, "aggregate"),
+                    ("inner", mql, (), False, True, "aggregate")]
+
+
+def test_an_execute_wrapper_can_refuse_a_command():
+    def blocker(execute, sql, params, many, context):
+        raise RuntimeError("No database access here")
+
+    with connection.execute_wrapper(blocker), pytest.raises(RuntimeError, match="No database"):
+        Author.objects.create(name="Ann")
+    assert not Author.objects.exists()
+
+
+def test_an_execute_wrapper_cannot_rewrite_the_command():
+    def commenting(execute, sql, params, many, context):
+        return execute(f"/* comment */ {sql}", params, many, context)
+
+    with connection.execute_wrapper(commenting), \
+            pytest.raises(NotSupportedError, match="cannot rewrite it"):
+        Author.objects.count()
