@@ -243,10 +243,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _start_transaction_under_autocommit(self):
         # atomic() begins here. Nothing is sent to MongoDB yet (a transaction starts with its
-        # first command), so nothing is logged as BEGIN either, as on SQLite.
+        # first command), but the block has begun: BEGIN is logged, as Django logs it on every
+        # backend, so that connection.queries shows where the transaction starts.
         if self.transaction_manager is not None:
             self._prepare_transaction_step("begin")
-            self.transaction_manager.set_autocommit(False)
+            with debug_transaction(self, "BEGIN"):
+                self.transaction_manager.set_autocommit(False)
 
     def _commit(self):
         if self.transaction_manager is not None:

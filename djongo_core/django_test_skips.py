@@ -243,6 +243,10 @@ DJANGO_TEST_SKIPS = {
         "generic_relations_regress.tests.GenericRelationTests.test_join_reuse",
         # looks for "select" and the table name in the logged SQL of a query
         "backends.tests.LastExecutedQueryTest.test_debug_sql",
+        # prefixes the SQL with "/* My comment */" in an execute wrapper and looks for it in
+        # the log; a wrapper sees the MQL but cannot rewrite a Command (NotSupportedError;
+        # execute wrappers: tests/test_backend_api.py)
+        "backends.base.test_base.ExecuteWrapperTests.test_wrapper_debug",
         # render index expressions to SQL text through the query compiler (Expressions) and
         # compare the text
         "backends.test_ddl_references.ExpressionsTests.test_rename_column_references",
@@ -473,6 +477,16 @@ DJANGO_TEST_SKIPS = {
         "extra_regress.tests.ExtraRegressTests.test_values_with_extra",
         # Model.objects.raw(<SQL>) on each database
         "multiple_database.tests.QueryTestCase.test_raw",
+        # cursor.execute("SELECT 42") to open a connection and check it; the same health
+        # checks over ORM queries: tests/reliability/test_faults.py (CONN_HEALTH_CHECKS)
+        "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_disabled",
+        "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_enabled",
+        "backends.base.test_base.ConnectionHealthChecksTests."
+        "test_health_checks_enabled_errors_occurred",
+        "backends.base.test_base.ConnectionHealthChecksTests."
+        "test_set_autocommit_health_checks_enabled",
+        # cursor.execute("SELECT 1") .. ("SELECT 4") to fill the query log past queries_limit
+        "backends.tests.BackendTestCase.test_queries_limit",
     },
     "Counts queries of a bulk insert: MongoDB has no auto-increment, so integer ids come from one counter command before each insert.": {
         # assertNumQueries(4) around creating a multi-table child: one counter command more
@@ -489,6 +503,10 @@ DJANGO_TEST_SKIPS = {
         "bulk_create.tests.BulkCreateTransactionTests.test_no_unnecessary_transaction",
         # assertNumQueries(1) around m2m add(): the through rows are a bulk_create
         "many_to_many.tests.ManyToManyTests.test_fast_add_ignore_conflicts",
+        # create() in atomic(): expects the last three logged queries to be BEGIN, the insert
+        # and COMMIT; BEGIN and COMMIT are logged (plugins/transactions/tests/test_atomic.py),
+        # with the counter command between BEGIN and the insert
+        "backends.base.test_base.DatabaseWrapperLoggingTests.test_commit_debug_log",
     },
     "Counts the queries of an insert whose db_default is an expression (Now()): an insert cannot compute values, so the server computes them in a pipeline first.": {
         # assertNumQueries(1) around bulk_create with created_at = db_default Now(), also
@@ -716,6 +734,12 @@ DJANGO_TEST_SKIPS = {
         "schema.tests.SchemaTests.test_rename_table_renames_deferred_sql_references",
         # asserts "DROP TABLE" in sqlmigrate --backwards output
         "migrations.test_commands.MigrateTests.test_sqlmigrate_backwards",
+    },
+    "Sets PASSWORD without USER and expects the backend to ignore it or the server to refuse the login; djongo-core refuses a half-given credential as a settings error (ImproperlyConfigured) before connecting.": {
+        # connection.settings_dict["PASSWORD"] = "françois" with USER empty, then expects
+        # success or DatabaseError (tests/test_connection_settings.py: "is set without USER";
+        # a refused login is OperationalError: tests/reliability/test_configuration.py)
+        "backends.tests.BackendTestCase.test_unicode_password",
     },
     "Expects reading a dropped table to fail; MongoDB reads a missing collection as empty.": {
         "schema.tests.SchemaTests.test_creation_deletion",

@@ -3,15 +3,17 @@
 Every Command is first offered to `djongo_intercept_command` (a plugin may answer it without
 running it), then goes through the plugin host's `djongo_execute` hook (the core's own
 implementation is a built-in plugin, djongo_core.plugins.manager.CoreExecution, which makes the
-pymongo call), is logged into `connection.queries` as readable MQL when Django logs
-queries, and has its pymongo errors translated into Django's.
+pymongo call) inside the wrappers of `connection.execute_wrapper()`, is logged into
+`connection.queries` as readable MQL when Django logs queries, and has its pymongo errors
+translated into Django's.
 """
 
+import functools
 import logging
 import time
 from contextlib import contextmanager
 
-from django.db import DatabaseError, DataError, IntegrityError
+from django.db import DatabaseError, DataError, IntegrityError, NotSupportedError
 
 from djongo_core.errors import translated_errors
 
@@ -30,6 +32,10 @@ class Executor:
         log=False leaves connection.queries to the caller (Django's debug cursor wrapper
         logs what a DB-API cursor runs)."""
         connection = self.connection
+        # As Django's cursors do: a connection belongs to the thread that opened it unless
+        # inc_thread_sharing() allowed others (DatabaseError otherwise); checked before
+        # anything is sent, so another thread never runs a command on it.
+        connection.validate_thread_sharing()
         # As Django's cursors do: with CONN_HEALTH_CHECKS, a persistent connection is checked
         # once per request and replaced if its server went away.
         connection.close_if_health_check_failed()
@@ -48,6 +54,13 @@ class Executor:
             )
         if answer is not None:
             return answer
+        # log=False: a Django DB-API cursor runs it, and has called the wrappers already.
+        if log and connection.execute_wrappers:
+            return self._through_execute_wrappers(command)
+        return self._execute(command, log)
+
+    def _execute(self, command, log):
+        connection = self.connection
         logged = log and connection.queries_logged
         start = time.monotonic() if logged else 0.0
         try:
@@ -58,6 +71,27 @@ class Executor:
         finally:
             if logged:
                 self._log(command, time.monotonic() - start)
+
+    def _through_execute_wrappers(self, command):
+        """Run the command inside connection.execute_wrapper()'s wrappers, as Django's cursors
+        run SQL: each is called as wrapper(execute, sql, params, many, context), sql being the
+        command's MQL text (its values are inline: params is empty) and context holding the
+        connection, no cursor, and the Command itself."""
+        mql = command.as_mql()
+
+        def execute(sql, params, many, context):
+            if sql != mql or params or many:
+                raise NotSupportedError(
+                    "An execute wrapper passed on a statement other than the one it was given; "
+                    "MongoDB runs the Command, not its text, so a wrapper may observe, time or "
+                    "refuse a command but cannot rewrite it (context['command'] is the Command)."
+                )
+            return self._execute(command, log=True)
+
+        for wrapper in reversed(self.connection.execute_wrappers):
+            execute = functools.partial(wrapper, execute)
+        return execute(mql, (), False,
+                       {"connection": self.connection, "cursor": None, "command": command})
 
     def documents(self, command, log=True):
         """Run a find/aggregate command and yield its documents, translating cursor errors too."""

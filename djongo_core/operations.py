@@ -18,6 +18,10 @@ from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.flexible import converter_for
 
+# The most documents one write command may carry: hello's maxWriteBatchSize, 100,000 on every
+# MongoDB since 3.6. pymongo splits larger batches itself; Django's batches stay within it.
+MAX_WRITE_BATCH_SIZE = 100_000
+
 # From Django 6.1 on, Trunc* hand their value to ops.convert_trunc_expression(). Before, they
 # convert it themselves, reading it as wall time in their time zone, while $dateTrunc gives a UTC
 # instant: the backend then converts it first (get_db_converters), to the wall time they expect.
@@ -54,12 +58,16 @@ class DatabaseOperations(BaseDatabaseOperations):
         return None
 
     def bulk_batch_size(self, fields, objs):
-        """Return how many objects one insert_many (or one in_bulk() query) carries: MongoDB's
-        own write batch size, unless a parameter limit is declared in the features (Django's
-        rule then, counting each column of a composite key)."""
+        """Return how many of objs one write (or one in_bulk() query) carries: all of them, up
+        to MongoDB's limit, unless a parameter limit is declared in the features (Django's rule
+        then, counting each column of a composite key).
+
+        MongoDB bounds a write command by its number of documents (maxWriteBatchSize), not by
+        query parameters: the fields each object carries do not count, unlike on SQL
+        databases (features.max_query_params stays None)."""
         if self.connection.features.max_query_params is not None:
             return super().bulk_batch_size(fields, objs)
-        return 100_000
+        return min(len(objs), MAX_WRITE_BATCH_SIZE)
 
     def last_insert_id(self, cursor, table_name, pk_name):
         raise NotSupportedError("MongoDB inserts return their ids directly; there is no cursor.")
@@ -269,9 +277,18 @@ class DatabaseOperations(BaseDatabaseOperations):
         return value
 
     def last_executed_query(self, cursor, sql, params):
-        """The MQL a DB-API cursor ran (a raw pipeline), as connection.queries shows it."""
+        """Return the MQL the cursor ran, as connection.queries shows it.
+
+        A query's cursor (execute_sql(CURSOR)) knows its command; a raw pipeline is its own
+        statement. MQL carries its values inline, so a query's text (str(qs.query), with no
+        params) is already what ran."""
+        command = getattr(cursor, "command", None)
+        if command is not None:
+            return command.as_mql()
         if hasattr(sql, "as_mql"):
             return sql.as_mql()
+        if not params:
+            return str(sql)
         return super().last_executed_query(cursor, sql, params)
 
     # -- explain --------------------------------------------------------------------------

@@ -12,18 +12,21 @@ Tests marked ``@pytest.mark.engine_deviation("<entry>")`` must name an entry of
 docs/engine-deviations.md; on the embedded engine they are strict expected failures.
 
 A plugin's conftest imports the database fixtures below (``django_test_database``: the test
-database, created and migrated once per session; ``db``: the database for one test, every
-collection it may have written to emptied afterwards) unless its tests need more aliases;
-``stop_embedded_server(directory)`` stops a persistent embedded server, for tests of what
-survives a restart.
+database, created and migrated once per session, with the aliases that mirror it; ``db``: the
+database for one test, any transaction it left open ended and every collection it may have
+written to emptied afterwards). ``stop_embedded_server(directory)`` stops a persistent embedded
+server, for tests of what survives a restart; ``wired(alias, **settings)`` reconnects an alias
+with a ``Wire`` that records the commands the server receives.
 """
 
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pymongo import monitoring
 
 DEVIATIONS_DOC = "docs/engine-deviations.md"
 # What the test database keeps between tests: what migrate made once.
@@ -130,24 +133,109 @@ def stop_embedded_server(directory, timeout=10.0):
 
 @pytest.fixture(scope="session")
 def django_test_database():
-    """The default database as the test database, created (migrated) once per session."""
-    from django.db import connection
+    """The default database as the test database, created (migrated) once per session; every
+    alias whose TEST MIRROR names it (another connection to the same database, with other
+    settings or plugins) mirrors it, as under Django's test runner."""
+    from django.db import connections
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()
-    original_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    yield connection
-    connection.close()
-    connection.creation.destroy_test_db(original_name, verbosity=0)
+    default = connections["default"]
+    original_name = default.settings_dict["NAME"]
+    default.creation.create_test_db(verbosity=0, autoclobber=True)
+    mirrors = [alias for alias in connections
+               if connections.settings[alias].get("TEST", {}).get("MIRROR") == "default"]
+    for alias in mirrors:
+        connections[alias].creation.set_as_test_mirror(default.settings_dict)
+    yield default
+    for alias in [*mirrors, "default"]:
+        connections[alias].close()
+    default.creation.destroy_test_db(original_name, verbosity=0)
     teardown_test_environment()
 
 
 @pytest.fixture
 def db(django_test_database):
-    """Give the test the database; afterwards empty every collection it may have written to."""
+    """Give the test the database; afterwards end any transaction it left open, on any alias,
+    and empty every collection it may have written to."""
+    from django.db import connections
+
     yield django_test_database
+    for connection in connections.all():
+        if connection.in_atomic_block or not connection.get_autocommit():
+            _end_transaction(connection)
     database = django_test_database.mongo_database
     for name in database.list_collection_names():
         if name not in KEPT_COLLECTIONS and not name.startswith("system."):
             database[name].delete_many({})
+
+
+def _end_transaction(connection):
+    # A test that failed inside atomic() leaves its blocks behind: forget them, roll back
+    # what the transaction wrote, and return to autocommit, so the next test starts clean.
+    connection.in_atomic_block = False
+    connection.atomic_blocks.clear()
+    connection.savepoint_ids.clear()
+    connection.needs_rollback = False
+    connection.rollback()
+    connection.set_autocommit(True)
+
+
+class Wire(monitoring.CommandListener):
+    """The commands a client sent, as the server received them (pymongo command monitoring):
+    `sent` holds (command name, command document) pairs in order."""
+
+    def __init__(self):
+        self.sent = []
+
+    def started(self, event):
+        self.sent.append((event.command_name, dict(event.command)))
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+    def commands(self, name, collection):
+        """The documents of the `name` commands sent to `collection` ("insert", "find", ...)."""
+        return [body for command, body in self.sent
+                if command == name and body.get(name) == collection]
+
+
+# The connection's collaborators built once from a settings key, built again by wired().
+_BUILT_FROM_SETTINGS = {"MODEL_OPTIONS": "model_concerns", "FLEXIBLE_SCHEMA": "flexible_schema"}
+
+
+@contextmanager
+def wired(alias="default", **settings):
+    """Reconnect `alias` with a Wire listening on its new client and the given DATABASES keys
+    set (MODEL_OPTIONS={...}, say); yield the Wire. Afterwards the connection closes and its
+    settings are as before, so the next query reconnects without the listener."""
+    from django.db import connections
+
+    connection = connections[alias]
+    wire = Wire()
+    settings_dict = connection.settings_dict
+    missing = object()
+    saved = {key: settings_dict.get(key, missing) for key in [*settings, "OPTIONS"]}
+    connection.close()
+    settings_dict.update(settings)
+    settings_dict["OPTIONS"] = {**saved["OPTIONS"], "event_listeners": [wire]}
+    _forget_built_from(connection, settings)
+    try:
+        yield wire
+    finally:
+        connection.close()
+        for key, value in saved.items():
+            if value is missing:
+                settings_dict.pop(key, None)
+            else:
+                settings_dict[key] = value
+        _forget_built_from(connection, settings)
+
+
+def _forget_built_from(connection, settings):
+    for key in settings:
+        if key in _BUILT_FROM_SETTINGS:
+            vars(connection).pop(_BUILT_FROM_SETTINGS[key], None)

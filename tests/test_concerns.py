@@ -1,13 +1,11 @@
 """Per-model (MODEL_OPTIONS) and per-QuerySet (with_concerns) read/write concerns and read
 preferences, as the server receives them (pymongo command monitoring)."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, connections
-from pymongo import monitoring
+from django.db import connection
 
+from djongo_core import plugin_testing
 from djongo_core.concerns import parse_options, with_concerns
 from djongo_core.counters import SCHEMA_COLLECTION
 from tests.testapp.models import Author, Book, Item
@@ -15,42 +13,9 @@ from tests.testapp.models import Author, Book, Item
 pytestmark = pytest.mark.usefixtures("db")
 
 
-class Wire(monitoring.CommandListener):
-    """The commands the client sent, as the server received them."""
-
-    def __init__(self):
-        self.sent = []
-
-    def started(self, event):
-        self.sent.append((event.command_name, dict(event.command)))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-    def commands(self, name, collection):
-        return [body for command, body in self.sent
-                if command == name and body.get(name) == collection]
-
-
-@contextmanager
 def wired(model_options):
     """Reconnect with MODEL_OPTIONS set and a listener on the new client."""
-    wire = Wire()
-    settings = connection.settings_dict
-    saved = settings.get("MODEL_OPTIONS"), settings["OPTIONS"]
-    connection.close()
-    settings["MODEL_OPTIONS"] = model_options
-    settings["OPTIONS"] = {**saved[1], "event_listeners": [wire]}
-    vars(connections[connection.alias]).pop("model_concerns", None)
-    try:
-        yield wire
-    finally:
-        connection.close()
-        settings["MODEL_OPTIONS"], settings["OPTIONS"] = saved
-        vars(connections[connection.alias]).pop("model_concerns", None)
+    return plugin_testing.wired(connection.alias, MODEL_OPTIONS=model_options)
 
 
 MAJORITY = {"testapp.Author": {"w": "majority", "wTimeoutMS": 5000}}

@@ -20,7 +20,13 @@ from bson import json_util
 from django.db.models.expressions import Col, ColPairs, F, Ref, Value, Window
 from django.db.models.lookups import IsNull
 from django.db.models.sql import compiler
-from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI, NO_RESULTS, SINGLE
+from django.db.models.sql.constants import (
+    CURSOR,
+    GET_ITERATOR_CHUNK_SIZE,
+    MULTI,
+    NO_RESULTS,
+    SINGLE,
+)
 from django.db.models.sql.datastructures import BaseTable
 from django.db.models.sql.where import AND
 
@@ -132,17 +138,33 @@ class QueryPlan:
 
 
 class _RowCursor:
-    """The rows of a query with the DB-API cursor methods Django's cursor_iter() calls."""
+    """The rows of a query as the DB-API cursor Django's cursor_iter() and execute_sql(CURSOR)'s
+    callers read: fetch methods, close(), a context manager, and like Django's CursorWrapper its
+    connection (`db`) and what it ran (`command`, for ops.last_executed_query())."""
 
-    def __init__(self, rows, documents):
+    def __init__(self, rows, documents, db, command):
         self._rows = rows
         self._documents = documents
+        self.db = db
+        self.command = command
+
+    def fetchone(self):
+        return next(self._rows, None)
 
     def fetchmany(self, size):
         return list(islice(self._rows, size))
 
+    def fetchall(self):
+        return list(self._rows)
+
     def close(self):
         self._documents.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
 
 class SQLCompiler(compiler.SQLCompiler):
@@ -190,9 +212,13 @@ class SQLCompiler(compiler.SQLCompiler):
         if result_type == NO_RESULTS:
             documents.close()
             return None
+        cursor = _RowCursor(rows, documents, self.connection, command)
+        if result_type == CURSOR:
+            # The caller reads and closes it (Django's contract for CURSOR).
+            return cursor
         # Django's own chunking, over the rows as a DB-API cursor would give them (the rows
         # hold exactly the selected columns: no trimming).
-        chunks = compiler.cursor_iter(_RowCursor(rows, documents), [], None, chunk_size)
+        chunks = compiler.cursor_iter(cursor, [], None, chunk_size)
         if chunked_fetch and self.connection.features.can_use_chunked_reads:
             return chunks
         return list(chunks)

@@ -13,6 +13,7 @@ from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.documents import stored_name
 from djongo_core.plugins.hookspecs import hookimpl
 from djongo_core.plugins.manager import PluginHost
+from djongo_core.plugins.settings import plugin_setting, setting_path
 from djongo_core.query_options import query_options, with_query_options
 
 __all__ = [
@@ -24,7 +25,9 @@ __all__ = [
     "compile_partial_filter",
     "hookimpl",
     "model_translator",
+    "plugin_setting",
     "query_options",
+    "setting_path",
     "stored_name",
     "with_query_options",
 ]

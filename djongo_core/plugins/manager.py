@@ -8,6 +8,7 @@ enable different plugins and tests can build throwaway hosts.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib.metadata
 import inspect
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,16 @@ def installed_entry_points() -> Iterable[importlib.metadata.EntryPoint]:
     This is the only place that asks the environment, so tests replace it to offer plugins
     without installing a distribution.
     """
-    return importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return _scanned_entry_points()
+
+
+@functools.cache
+def _scanned_entry_points() -> tuple[importlib.metadata.EntryPoint, ...]:
+    # Scanned once a process, as Django reads INSTALLED_APPS once: every DatabaseWrapper (one a
+    # thread, and each connection.copy()) asks, and each scan of the installed distributions
+    # leaves reference cycles behind (importlib.metadata's FreezableDefaultDict) that only the
+    # garbage collector frees.
+    return tuple(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
 
 
 class CoreExecution:

@@ -41,10 +41,11 @@ from dataclasses import dataclass, field
 
 import bson
 from mongoeco.core.bson_scalars import unwrap_bson_numeric
-from mongoeco.errors import OperationFailure
 from mongoeco.wire.executor import WireCommandExecutor
 
 from djongo_core.embedded.shims import collection_catalog
+from djongo_core.embedded.shims.replies import command_error as _error
+from djongo_core.embedded.shims.replies import kill_cursors_reply, namespace_not_found
 
 MIN_SIZE = 4096
 SIZE_STEP = 256
@@ -60,10 +61,6 @@ _build_request_context = getattr(WireCommandExecutor, "_build_request_context", 
 # Commands mongoeco's wire surface does not list, which this shim answers itself.
 OWN_COMMANDS = frozenset({"convertToCapped"})
 
-
-def _error(code, code_name, message):
-    return OperationFailure(message, code=code, details={
-        "ok": 0.0, "errmsg": message, "code": code, "codeName": code_name})
 
 
 def _whole(value, name):
@@ -215,8 +212,7 @@ async def _convert_to_capped(self, context):
     size = rounded_size(_whole(body["size"], "size"))
     options = await _options(self, db_name, coll_name)
     if options is None:
-        raise _error(26, "NamespaceNotFound", f"source collection {db_name}.{coll_name} does "
-                                              "not exist")
+        raise namespace_not_found(f"source collection {db_name}.{coll_name} does not exist")
     database = self._client.get_database(db_name)
     documents = await _natural(self, db_name, coll_name)
     # MongoDB builds a new capped collection holding the newest documents that fit, with only
@@ -239,7 +235,7 @@ async def _coll_mod(self, context):
     coll_name = body.get("collMod")
     options = await _options(self, db_name, coll_name) if isinstance(coll_name, str) else None
     if options is None:
-        raise _error(26, "NamespaceNotFound", "ns does not exist")
+        raise namespace_not_found()
     if not options.get("capped"):
         raise _error(72, "InvalidOptions", "Cannot change the size or the max of a collection "
                                            "that is not capped")
@@ -385,8 +381,7 @@ async def _kill_cursors(self, context):
     for cursor_id in mine:
         del state.cursors[cursor_id]
     others = [cursor_id for cursor_id in body["cursors"] if cursor_id not in mine]
-    reply = {"cursorsKilled": [], "cursorsNotFound": [], "cursorsAlive": [],
-             "cursorsUnknown": [], "ok": 1.0}
+    reply = kill_cursors_reply()
     if others:
         reply = await _plain(self, context, {**body, "cursors": others})
     reply["cursorsKilled"] = [*reply.get("cursorsKilled", []), *mine]

@@ -21,18 +21,15 @@ document after it). This module turns one such record into the event MongoDB 7.0
 import datetime
 import re
 
-from mongoeco.errors import OperationFailure
 from mongoeco.types import Timestamp
+
+from djongo_core.embedded.shims.replies import command_error as error
 
 # The key under which the shim keeps a write's wall-clock time (ms) in the hub's record.
 WALL_TIME = "djongoWallTimeMs"
 DESCRIPTION = ("updatedFields", "removedFields", "truncatedArrays")
 TOKEN_FORMAT = re.compile(r"^([0-9a-f]{8})([0-9a-f]{16})([0-9a-f]{4})$")
 
-
-def error(code, code_name, message):
-    return OperationFailure(message, code=code, details={
-        "ok": 0.0, "errmsg": message, "code": code, "codeName": code_name})
 
 
 def encode_token(epoch, position):

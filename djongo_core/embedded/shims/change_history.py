@@ -29,8 +29,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from djongo_core.embedded.shims.change_drops import DropLog
+from djongo_core.embedded.shims.replies import command_error as error
 from djongo_core.embedded.shims.change_events import (
-    WALL_TIME, cluster_time, describe_update, error,
+    WALL_TIME, cluster_time, describe_update,
 )
 
 _HISTORY_LOST = (286, "ChangeStreamHistoryLost")

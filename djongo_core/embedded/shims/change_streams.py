@@ -49,9 +49,11 @@ from mongoeco.wire import _executor_validation
 
 from djongo_core.embedded.shims.layers import SPECIAL_COMMANDS
 from djongo_core.embedded.shims.change_events import (
-    cluster_time, decode_token, drop_events, encode_token, error, event_of, same_value,
+    cluster_time, decode_token, drop_events, encode_token, event_of, same_value,
 )
 from djongo_core.embedded.shims.change_history import ChangeHistory
+from djongo_core.embedded.shims.replies import command_error as error
+from djongo_core.embedded.shims.replies import kill_cursors_reply
 
 STAGE = "$changeStream"
 OPTIONS = frozenset({"fullDocument", "fullDocumentBeforeChange", "resumeAfter", "startAfter",
@@ -376,8 +378,7 @@ async def _kill_cursors(handlers, context):
         return await _forward(handlers, context)
     for cursor_id in mine:
         del streams[cursor_id]
-    reply = {"cursorsKilled": [], "cursorsNotFound": [], "cursorsAlive": [],
-             "cursorsUnknown": [], "ok": 1.0}
+    reply = kill_cursors_reply()
     others = [cursor_id for cursor_id in requested if cursor_id not in mine]
     if others:
         reply = await _forward(handlers, _replaced(context, {**body, "cursors": others}))

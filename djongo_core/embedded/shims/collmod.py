@@ -38,6 +38,8 @@ from mongoeco.wire import _executor_passthrough
 
 from djongo_core.embedded.shims import collection_catalog
 from djongo_core.embedded.shims.layers import SUPPORTS_COMMAND
+from djongo_core.embedded.shims.replies import command_error as _error
+from djongo_core.embedded.shims.replies import namespace_not_found
 
 COMMAND = "collMod"
 # Arguments of every command that reach the command itself (the wire layer takes lsid & co.).
@@ -59,10 +61,6 @@ INT32_MAX = 2**31 - 1
 
 _execute_database_command = getattr(_executor_passthrough, "_execute_database_command", None)
 
-
-def _error(code, code_name, message):
-    return OperationFailure(message, code=code, details={
-        "ok": 0.0, "errmsg": message, "code": code, "codeName": code_name})
 
 
 def _unknown_field(path):
@@ -200,7 +198,7 @@ async def coll_mod(database, document, *, session=None):
     if not collection_catalog.knows(engine):
         raise OperationFailure(f"unsupported wire command: {COMMAND}")
     if request.collection not in await engine.list_collections(db_name):
-        raise _error(26, "NamespaceNotFound", "ns does not exist")
+        raise namespace_not_found()
     current = await engine.collection_options(db_name, request.collection)
     reply, settings = {}, None
     if request.index is not None:

@@ -56,10 +56,11 @@ from mongoeco.core.search import (
 from mongoeco.core.search_models import SearchHit
 from mongoeco.engines.memory import MemoryEngine
 from mongoeco.engines.sqlite import SQLiteEngine
-from mongoeco.errors import OperationFailure
 from mongoeco.types import SearchIndexDefinition
 
 from djongo_core.embedded.shims.layers import DATABASE_COMMAND, SUPPORTS_COMMAND
+from djongo_core.embedded.shims.replies import command_error as _error
+from djongo_core.embedded.shims.replies import namespace_not_found
 
 COMMANDS = ("createSearchIndexes", "updateSearchIndex", "dropSearchIndex")
 # MongoDB's largest numCandidates: what exact: true is turned into.
@@ -78,10 +79,6 @@ _executors = {engine: getattr(engine, "execute_search", None)
 # narrowed ones, $listSearchIndexes reports these.
 _sent = {}
 
-
-def _error(code, code_name, message):
-    return OperationFailure(message, code=code, details={
-        "ok": 0.0, "errmsg": message, "code": code, "codeName": code_name})
 
 
 # -- definitions --------------------------------------------------------------------------------
@@ -178,8 +175,7 @@ async def _list(database, collection, spec):
 
 async def _require_collection(database, collection):
     if collection not in await database._engine.list_collections(database.name):
-        raise _error(26, "NamespaceNotFound",
-                     f"Collection '{database.name}.{collection}' does not exist.")
+        raise namespace_not_found(f"Collection '{database.name}.{collection}' does not exist.")
 
 
 async def _stored(database, collection, name):

@@ -1,9 +1,12 @@
 """`manage.py adoptdb`: make a database Django did not create safe to write through Django."""
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.management.base import BaseCommand
 
 from djongo_core import adoption
+from djongo_core.management.model_selection import (
+    add_model_selection_arguments,
+    selected_models,
+)
 from djongo_core.progress import ProgressBar, reporting
 
 
@@ -16,21 +19,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("app_label", nargs="*",
-                            help="Only these apps' models (default: every installed app).")
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS,
-                            help='The database to adopt (default: "default").')
+        add_model_selection_arguments(parser, "adopt")
         parser.add_argument("--dry-run", action="store_true",
                             help="Print each change without making it.")
 
     def handle(self, *, app_label, database, dry_run, **options):
-        connection = connections[database]
-        if connection.vendor != "mongodb":
-            raise CommandError(f"Database {database!r} is not a djongo_core (MongoDB) database.")
-        try:
-            models = adoption.adoption_models(connection, app_label)
-        except LookupError as error:
-            raise CommandError(str(error)) from error
+        connection, models = selected_models(app_label, database)
         with reporting(connection, ProgressBar(self.stderr)):
             changes = adoption.plan(connection, models)
         for change in changes:

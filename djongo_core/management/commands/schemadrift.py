@@ -3,11 +3,14 @@
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.management.base import BaseCommand
 
-from djongo_core import adoption, drift
+from djongo_core import drift
 from djongo_core.command import Command as MongoCommand
+from djongo_core.management.model_selection import (
+    add_model_selection_arguments,
+    selected_models,
+)
 
 
 class Command(BaseCommand):
@@ -18,23 +21,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("app_label", nargs="*",
-                            help="Only these apps' models (default: every installed app).")
-        parser.add_argument("--database", default=DEFAULT_DB_ALIAS,
-                            help='The database to measure (default: "default").')
+        add_model_selection_arguments(parser, "measure")
         parser.add_argument("--json", action="store_true", dest="as_json",
                             help="Print the report as JSON, one object per collection.")
         parser.add_argument("--check", action="store_true",
                             help="Exit with status 1 when any collection drifted.")
 
     def handle(self, *, app_label, database, as_json, check, **options):
-        connection = connections[database]
-        if connection.vendor != "mongodb":
-            raise CommandError(f"Database {database!r} is not a djongo_core (MongoDB) database.")
-        try:
-            models = adoption.adoption_models(connection, app_label)
-        except LookupError as error:
-            raise CommandError(str(error)) from error
+        connection, models = selected_models(app_label, database)
         collections = set(connection.executor.run(MongoCommand(None, "list_collection_names")))
         reports = [drift.measure(connection, model) for model in models
                    if model._meta.db_table in collections]

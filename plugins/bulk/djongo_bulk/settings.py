@@ -5,6 +5,8 @@ from weakref import WeakKeyDictionary
 
 from django.core.exceptions import ImproperlyConfigured
 
+from djongo_core.plugins import plugin_setting, setting_path
+
 SETTINGS_KEY = "BULK"
 PLUGIN_NAME = "bulk"
 
@@ -26,19 +28,9 @@ class BulkSettings:
     @classmethod
     def for_database(cls, alias: str, settings_dict: dict) -> "BulkSettings":
         """Read and check DATABASES[alias]["BULK"]; raise ImproperlyConfigured if wrong."""
-        given = settings_dict.get(SETTINGS_KEY)
-        if given is None:
-            given = {}
-        where = f"DATABASES[{alias!r}][{SETTINGS_KEY!r}]"
-        if not isinstance(given, dict):
-            raise ImproperlyConfigured(f"{where} must be a dict; got {given!r}.")
-        known = {field.name for field in fields(cls)}
-        unknown = sorted(set(given) - known)
-        if unknown:
-            raise ImproperlyConfigured(
-                f"{where} has unknown key(s) {', '.join(map(repr, unknown))}; the keys are "
-                f"{', '.join(sorted(known))}."
-            )
+        given = plugin_setting(alias, settings_dict, SETTINGS_KEY,
+                               (field.name for field in fields(cls)))
+        where = setting_path(alias, SETTINGS_KEY)
         settings = cls(**given)
         if not is_batch_size(settings.batch_size):
             raise ImproperlyConfigured(

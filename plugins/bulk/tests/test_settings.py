@@ -16,7 +16,7 @@ def test_defaults():
 
 
 @pytest.mark.parametrize(("given", "message"), [
-    ([], r"DATABASES\['default'\]\['BULK'\] must be a dict; got \[\]"),
+    ([], r"DATABASES\['default'\]\['BULK'\] must be a dict of settings, not list"),
     ({"batchsize": 5}, r"unknown key\(s\) 'batchsize'; the keys are batch_size, client_bulk_write"),
     ({"batch_size": 0}, r"\['batch_size'\] must be a positive integer; got 0"),
     ({"batch_size": True}, r"\['batch_size'\] must be a positive integer; got True"),

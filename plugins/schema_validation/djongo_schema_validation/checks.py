@@ -27,7 +27,7 @@ def settings_errors(database_settings):
                     id="djongo_schema_validation.W003"))
             continue
         try:
-            _read(alias, entry.get(SETTINGS_KEY))
+            _read(alias, entry)
         except ImproperlyConfigured as error:
             errors.append(checks.Error(str(error), id="djongo_schema_validation.E001"))
     return errors

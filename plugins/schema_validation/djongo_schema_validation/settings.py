@@ -16,6 +16,8 @@ from weakref import WeakKeyDictionary
 
 from django.core.exceptions import ImproperlyConfigured
 
+from djongo_core.plugins import plugin_setting, setting_path
+
 SETTINGS_KEY = "SCHEMA_VALIDATION"
 LEVELS = ("strict", "moderate", "off")
 ACTIONS = ("error", "warn")
@@ -46,23 +48,14 @@ def database_settings(connection):
     """Return the connection's SCHEMA_VALIDATION settings, checked once per connection."""
     found = _cache.get(connection)
     if found is None:
-        found = _cache[connection] = _read(connection.alias,
-                                           connection.settings_dict.get(SETTINGS_KEY))
+        found = _cache[connection] = _read(connection.alias, connection.settings_dict)
     return found
 
 
-def _read(alias, raw):
-    where = f"DATABASES[{alias!r}][{SETTINGS_KEY!r}]"
-    if raw is None:
-        return DatabaseSettings()
-    if not isinstance(raw, dict):
-        raise ImproperlyConfigured(f"{where} must be a dict, not {type(raw).__name__}.")
-    known = {"models", *Validation.__dataclass_fields__}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ImproperlyConfigured(
-            f"{where} has unknown key(s) {', '.join(map(repr, unknown))}; the keys are "
-            f"{', '.join(sorted(known))}.")
+def _read(alias, settings_dict):
+    where = setting_path(alias, SETTINGS_KEY)
+    raw = plugin_setting(alias, settings_dict, SETTINGS_KEY,
+                         {"models", *Validation.__dataclass_fields__})
     models = raw.get("models", "all")
     if models not in MODELS:
         raise ImproperlyConfigured(f"{where}['models'] must be 'all' or 'declared', not {models!r}.")

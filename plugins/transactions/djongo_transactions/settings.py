@@ -6,6 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from djongo_core.plugins import plugin_setting, setting_path
+
 SETTINGS_KEY = "TRANSACTIONS"
 READ_CONCERNS = ("snapshot", "majority", "local")
 COUNTER_MODES = ("outside", "inside")
@@ -46,17 +48,9 @@ class TransactionSettings:
     @classmethod
     def for_database(cls, alias: str, settings_dict: dict) -> "TransactionSettings":
         """Read and check DATABASES[alias]["TRANSACTIONS"]; raise ImproperlyConfigured if wrong."""
-        given = settings_dict.get(SETTINGS_KEY) or {}
-        where = f"DATABASES[{alias!r}][{SETTINGS_KEY!r}]"
-        if not isinstance(given, dict):
-            raise ImproperlyConfigured(f"{where} must be a dict; got {given!r}.")
-        known = {field.name for field in fields(cls)}
-        unknown = sorted(set(given) - known)
-        if unknown:
-            raise ImproperlyConfigured(
-                f"{where} has unknown key(s) {', '.join(map(repr, unknown))}; the keys are "
-                f"{', '.join(sorted(known))}."
-            )
+        given = plugin_setting(alias, settings_dict, SETTINGS_KEY,
+                               (field.name for field in fields(cls)))
+        where = setting_path(alias, SETTINGS_KEY)
         host = settings_dict.get("HOST") or ""
         if isinstance(host, str) and host.startswith(EMBEDDED_HOST_PREFIX):
             given = _embedded_counters(where, host, given)

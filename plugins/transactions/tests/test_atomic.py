@@ -147,10 +147,25 @@ def test_transaction_commands_appear_in_connection_queries():
             with transaction.atomic():
                 Reporter.objects.create(name="Ann")
     statements = [query["sql"] for query in captured.captured_queries]
-    assert statements[0].startswith("SAVEPOINT ")
+    # BEGIN is logged when the outermost block begins, though MongoDB starts the transaction
+    # with its first command, as Django logs it on every backend.
+    assert statements[0] == "BEGIN"
+    assert statements[1].startswith("SAVEPOINT ")
     assert statements[-2].startswith("RELEASE SAVEPOINT ")
     assert statements[-1] == "COMMIT"
     assert any("insert_one" in statement for statement in statements)
+
+
+def test_begin_and_commit_are_logged_to_django_db_backends(caplog):
+    from django.test.utils import override_settings
+
+    with override_settings(DEBUG=True), caplog.at_level("DEBUG", logger="django.db.backends"):
+        with transaction.atomic():
+            Reporter.objects.create(name="Ann")
+    logged = [record.sql for record in caplog.records if hasattr(record, "sql")]
+    assert logged[0] == "BEGIN"
+    assert logged[-1] == "COMMIT"
+    assert any("insert_one" in statement for statement in logged[1:-1])
 
 
 def test_no_query_runs_in_a_block_marked_for_rollback_until_it_ends():

@@ -1,51 +1,18 @@
 """MongoDB's rules for concerns inside a transaction: a model's MODEL_OPTIONS give way to the
 transaction's, a QuerySet's explicit with_concerns() is refused (docs/concerns.md)."""
 
-from contextlib import contextmanager
-
 import pytest
-from django.db import NotSupportedError, connection, connections, transaction
-from pymongo import monitoring
+from django.db import NotSupportedError, transaction
 
+from djongo_core import plugin_testing
 from djongo_core.concerns import with_concerns
 from transactions_testapp.models import Reporter
 
 pytestmark = pytest.mark.usefixtures("db")
 
 
-class Wire(monitoring.CommandListener):
-    def __init__(self):
-        self.sent = []
-
-    def started(self, event):
-        self.sent.append((event.command_name, dict(event.command)))
-
-    def succeeded(self, event):
-        pass
-
-    def failed(self, event):
-        pass
-
-    def writes(self, name):
-        return [body for command, body in self.sent
-                if command == name and body.get(name) == Reporter._meta.db_table]
-
-
-@contextmanager
 def wired(model_options):
-    wire = Wire()
-    settings = connection.settings_dict
-    saved = settings.get("MODEL_OPTIONS"), settings["OPTIONS"]
-    connection.close()
-    settings["MODEL_OPTIONS"] = model_options
-    settings["OPTIONS"] = {**saved[1], "event_listeners": [wire]}
-    vars(connections["default"]).pop("model_concerns", None)
-    try:
-        yield wire
-    finally:
-        connection.close()
-        settings["MODEL_OPTIONS"], settings["OPTIONS"] = saved
-        vars(connections["default"]).pop("model_concerns", None)
+    return plugin_testing.wired("default", MODEL_OPTIONS=model_options)
 
 
 OPTIONS = {"transactions_testapp.Reporter": {"w": "majority", "readConcernLevel": "majority"}}
@@ -57,7 +24,7 @@ def test_a_model_s_concerns_give_way_to_the_transaction_s_and_apply_outside_it()
             Reporter.objects.create(name="Inside")
             assert Reporter.objects.filter(name="Inside").count() == 1
         Reporter.objects.create(name="Outside")
-    inside, outside = wire.writes("insert")
+    inside, outside = wire.commands("insert", Reporter._meta.db_table)
     # Inside: the transaction's; MongoDB refuses a write concern on an operation there.
     assert "writeConcern" not in inside and "txnNumber" in inside
     assert outside["writeConcern"] == {"w": "majority"}

@@ -1,0 +1,141 @@
+"""What Django's backend API asks of a DatabaseWrapper and its DatabaseOperations, beyond queries:
+thread ownership, a query's cursor and its last executed statement, batch sizes, and connections
+that leave no reference cycles behind."""
+
+import gc
+import threading
+
+import pytest
+from django.db import DatabaseError, NotSupportedError, connection, connections
+from django.db.models.sql.constants import CURSOR
+
+from djongo_core.operations import MAX_WRITE_BATCH_SIZE
+from tests.testapp.models import Author
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def in_another_thread(action):
+    errors = []
+
+    def run():
+        try:
+            action()
+        except Exception as error:  # noqa: BLE001 - handed back to the test
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return errors
+
+
+def test_another_thread_cannot_run_commands_on_a_connection_it_does_not_own():
+    Author.objects.create(name="Ann")
+    # The wrapper object itself: `connection` would give the other thread its own.
+    owned = connections["default"]
+    command = Author.objects.filter(name="Ann").query.get_compiler("default").plan().command
+    errors = in_another_thread(lambda: owned.executor.run(command))
+    assert len(errors) == 1
+    assert isinstance(errors[0], DatabaseError)
+    assert "thread" in str(errors[0])
+
+
+def test_inc_thread_sharing_lets_another_thread_use_the_connection():
+    Author.objects.create(name="Ann")
+    owned = connections["default"]
+    command = Author.objects.filter(name="Ann").query.get_compiler("default").plan().command
+    found = []
+    owned.inc_thread_sharing()
+    try:
+        errors = in_another_thread(lambda: found.extend(owned.executor.documents(command)))
+    finally:
+        owned.dec_thread_sharing()
+    assert errors == []
+    assert [document["name"] for document in found] == ["Ann"]
+
+
+def test_a_query_cursor_reads_its_rows_and_tells_the_mql_it_ran():
+    Author.objects.create(name="Ann", age=30)
+    Author.objects.create(name="Bob", age=40)
+    queryset = Author.objects.filter(age__gte=18).order_by("name").values_list("name")
+    sql, params = queryset.query.sql_with_params()
+    with queryset.query.get_compiler(connection.alias).execute_sql(CURSOR) as cursor:
+        assert cursor.fetchone() == ["Ann"]
+        assert cursor.fetchall() == [["Bob"]]
+        assert cursor.fetchone() is None
+        last = connection.ops.last_executed_query(cursor, sql, params)
+    assert last == str(queryset.query)
+    assert last == ('db.testapp_author.aggregate([{"$match": {"age": {"$gte": 18}}}, '
+                    '{"$project": {"_id": 0, "c0": "$name"}}, {"$sort": {"c0": 1}}])')
+
+
+def test_a_query_that_can_match_nothing_gives_no_cursor():
+    assert Author.objects.filter(pk__in=[]).query.get_compiler(
+        connection.alias).execute_sql(CURSOR) is None
+
+
+def test_a_bulk_write_carries_every_object_up_to_mongodbs_write_batch_limit():
+    name = Author._meta.get_field("name")
+    age = Author._meta.get_field("age")
+    # The fields each object carries do not count: MongoDB limits documents, not parameters.
+    assert connection.ops.bulk_batch_size([name, age], range(70_000)) == 70_000
+    assert connection.ops.bulk_batch_size([], range(MAX_WRITE_BATCH_SIZE + 1)) \
+        == MAX_WRITE_BATCH_SIZE
+    assert connection.features.max_query_params is None
+
+
+def test_a_closed_connection_copy_leaves_no_garbage_to_collect():
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        copy = connection.copy()
+        with copy.wrap_database_errors:
+            assert copy.queries == []
+        copy.close()
+        del copy
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert garbage == []
+
+
+def test_execute_wrappers_see_every_command_as_mql_outermost_first():
+    seen = []
+
+    def recording(name):
+        def wrapper(execute, sql, params, many, context):
+            seen.append((name, sql, params, many, context["connection"] is connections["default"],
+                         context["command"].operation))
+            return execute(sql, params, many, context)
+        return wrapper
+
+    with connection.execute_wrapper(recording("outer")), \
+            connection.execute_wrapper(recording("inner")):
+        assert list(Author.objects.filter(name="Ann").values_list("name", flat=True)) == []
+    mql = ('db.testapp_author.aggregate([{"$match": {"name": "Ann"}}, '
+           '{"$project": {"_id": 0, "c0": "$name"}}, {"$sort": {"c0": 1}}])')
+    assert seen == [("outer", mql, (), False, True, "aggregate"),
+                    ("inner", mql, (), False, True, "aggregate")]
+
+
+def test_an_execute_wrapper_can_refuse_a_command():
+    def blocker(execute, sql, params, many, context):
+        raise RuntimeError("No database access here")
+
+    with connection.execute_wrapper(blocker), pytest.raises(RuntimeError, match="No database"):
+        Author.objects.create(name="Ann")
+    assert not Author.objects.exists()
+
+
+def test_an_execute_wrapper_cannot_rewrite_the_command():
+    def commenting(execute, sql, params, many, context):
+        return execute(f"/* comment */ {sql}", params, many, context)
+
+    with connection.execute_wrapper(commenting), \
+            pytest.raises(NotSupportedError, match="cannot rewrite it"):
+        Author.objects.count()
