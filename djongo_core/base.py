@@ -36,6 +36,9 @@ class MongoConnection:
     def __init__(self, client, database):
         self.client = client
         self.database = database
+        # database's pymongo Collections by name, made once (Command.target): a Collection
+        # holds no state of its own beyond its name and the database's options.
+        self.collections = {}
 
 
 class NoSQLCursor:

@@ -48,14 +48,25 @@ class Command:
         """Return a copy with some of its parts replaced (the origin is kept)."""
         return replace(self, **changes)
 
-    def target(self, database):
-        """Return the pymongo object whose method runs this command."""
+    def target(self, database, collections=None):
+        """Return the pymongo object whose method runs this command.
+
+        collections: a dict of database's pymongo Collections by name, to take the collection
+        from (and keep it in) rather than build one per command."""
         if self.database is not None:
             database = database.client[self.database]
+            collections = None  # the cache is the connection's own database's
         if self.bucket is not None:
             # Made for each command: a bucket is two collection objects, no I/O.
             return GridFSBucket(database, bucket_name=self.bucket)
-        return database if self.collection is None else database[self.collection]
+        if self.collection is None:
+            return database
+        if collections is None:
+            return database[self.collection]
+        collection = collections.get(self.collection)
+        if collection is None:
+            collection = collections[self.collection] = database[self.collection]
+        return collection
 
     def as_mql(self) -> str:
         """Return the command as mongosh-like text, e.g. db.books.find({"year": 1999})."""

@@ -108,32 +108,42 @@ def _timed_out(error, command, where):
     )
 
 
+# What translated_errors turns into Django's errors (django_error says how).
+DRIVER_ERRORS = (mongo_errors.PyMongoError, OverflowError, BSONError, RecursionError)
+
+
 @contextmanager
 def translated_errors(command):
     """Re-raise pymongo errors from the block as Django's, keeping the original as the cause."""
     try:
         yield
-    except mongo_errors.DocumentTooLarge as error:
-        raise too_large(command, error) from error
-    except mongo_errors.PyMongoError as error:
+    except DRIVER_ERRORS as error:
+        raise django_error(error, command) from error
+
+
+def django_error(error, command):
+    """Return the Django error to raise for one of DRIVER_ERRORS that command raised (for the
+    executor's hot path, which catches them itself rather than through a context manager)."""
+    if isinstance(error, mongo_errors.DocumentTooLarge):
+        return too_large(command, error)
+    if isinstance(error, mongo_errors.PyMongoError):
         if _error_codes(error) & SERVER_CODES:
-            raise too_large(command, error) from error
-        raise translate(error, command) from error
-    except OverflowError as error:
+            return too_large(command, error)
+        return translate(error, command)
+    if isinstance(error, OverflowError):
         # An integer wider than 64 bits that no field check saw (a filter value, a raw
         # command): the driver cannot encode it.
-        raise DataError(
+        return DataError(
             f"MongoDB cannot take an integer of more than 64 bits in {_where(command)}: {error}"
-        ) from error
-    except BSONError as error:
+        )
+    if isinstance(error, BSONError):
         # A value BSON cannot carry (a NUL byte in a key, an integer wider than 64 bits, ...),
         # refused by the driver before anything is sent.
-        raise DataError(f"MongoDB cannot store the value of {_where(command)}: {error}") from error
-    except RecursionError as error:
-        # pymongo's BSON encoder recurses once per level of nesting; a value nested deeper
-        # than Python's recursion limit (a user-supplied JSON document, say) ends up here
-        # before anything is sent. MongoDB itself refuses more than 100 levels.
-        raise DataError(
-            f"MongoDB cannot encode the value of {_where(command)}: it is nested too deeply "
-            "(MongoDB accepts at most 100 levels of nested documents and arrays)."
-        ) from error
+        return DataError(f"MongoDB cannot store the value of {_where(command)}: {error}")
+    # RecursionError: pymongo's BSON encoder recurses once per level of nesting; a value nested
+    # deeper than Python's recursion limit (a user-supplied JSON document, say) ends up here
+    # before anything is sent. MongoDB itself refuses more than 100 levels.
+    return DataError(
+        f"MongoDB cannot encode the value of {_where(command)}: it is nested too deeply "
+        "(MongoDB accepts at most 100 levels of nested documents and arrays)."
+    )

@@ -11,11 +11,10 @@ translated into Django's.
 import functools
 import logging
 import time
-from contextlib import contextmanager
 
 from django.db import DatabaseError, DataError, IntegrityError, NotSupportedError
 
-from djongo_core.errors import translated_errors
+from djongo_core.errors import DRIVER_ERRORS, django_error
 
 logger = logging.getLogger("django.db.backends")
 
@@ -48,10 +47,12 @@ class Executor:
         command = connection.model_concerns.attach(command)
         # A plugin may answer the command itself (the bulk plugin queues writes): it is then
         # not run, not seen by djongo_execute's wrappers and not logged.
-        with self._noting_errors():
-            answer = connection.plugin_host.hook.djongo_intercept_command(
-                connection=connection, command=command
-            )
+        host = connection.plugin_host
+        try:
+            answer = host.intercept(connection, command)
+        except DatabaseError as error:
+            self._note(error)
+            raise
         if answer is not None:
             return answer
         # log=False: a Django DB-API cursor runs it, and has called the wrappers already.
@@ -63,11 +64,16 @@ class Executor:
         connection = self.connection
         logged = log and connection.queries_logged
         start = time.monotonic() if logged else 0.0
+        # try/except rather than context managers: this runs for every command.
         try:
-            with self._noting_errors(), translated_errors(command):
-                return connection.plugin_host.hook.djongo_execute(
-                    connection=connection, command=command
-                )
+            return host.execute(connection, command)
+        except DRIVER_ERRORS as error:
+            translated = django_error(error, command)
+            self._note(translated)
+            raise translated from error
+        except DatabaseError as error:
+            self._note(error)
+            raise
         finally:
             if logged:
                 self._log(command, time.monotonic() - start)
@@ -97,23 +103,24 @@ class Executor:
         """Run a find/aggregate command and yield its documents, translating cursor errors too."""
         cursor = self.run(command, log=log)
         try:
-            with self._noting_errors(), translated_errors(command):
-                yield from cursor
+            yield from cursor
+        except DRIVER_ERRORS as error:
+            translated = django_error(error, command)
+            self._note(translated)
+            raise translated from error
+        except DatabaseError as error:
+            self._note(error)
+            raise
         finally:
             cursor.close()
 
-    @contextmanager
-    def _noting_errors(self):
+    def _note(self, error):
         # Django's rule for SQL backends (DatabaseErrorWrapper): after an error other than
         # bad data or a broken constraint, the connection is checked at the end of the request
         # (close_if_unusable_or_obsolete) and replaced if its server is gone, so that a
         # persistent connection does not keep failing after the server comes back elsewhere.
-        try:
-            yield
-        except DatabaseError as error:
-            if not isinstance(error, (DataError, IntegrityError)):
-                self.connection.errors_occurred = True
-            raise
+        if not isinstance(error, (DataError, IntegrityError)):
+            self.connection.errors_occurred = True
 
     def _log(self, command, duration):
         mql = command.as_mql()

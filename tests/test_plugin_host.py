@@ -293,7 +293,10 @@ class FakeDatabase:
 
 
 def fake_connection():
-    return SimpleNamespace(alias="default", mongo_database=FakeDatabase())
+    # connection.connection is the DatabaseWrapper's MongoConnection, whose collections the
+    # core's djongo_execute keeps.
+    return SimpleNamespace(alias="default", mongo_database=FakeDatabase(),
+                           connection=SimpleNamespace(collections={}))
 
 
 def test_builtin_execute_runs_the_command_on_its_collection():
@@ -311,6 +314,50 @@ def test_builtin_execute_runs_a_database_command():
         connection=fake_connection(), command=Command(None, "command", ("ping",))
     )
     assert result == {"ok": 1, "ran": "ping"}
+
+
+def test_the_core_keeps_one_collection_object_per_name():
+    connection = fake_connection()
+    host = PluginHost("default")
+    for year in (1999, 2000):
+        host.execute(connection, Command("books", "find", ({"year": year},)))
+    kept = connection.connection.collections
+    assert list(kept) == ["books"]
+    assert Command("books", "find").target(connection.mongo_database, kept) is kept["books"]
+    # Another database's collections are not the connection's own.
+    other = SimpleNamespace(client={"other": FakeDatabase()})
+    target = Command("books", "find", database="other").target(other, kept)
+    assert target is not kept["books"] and target.name == "books"
+
+
+def test_the_executor_shortcuts_follow_plugins_registered_and_removed():
+    seen = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def djongo_execute(self, connection, command):
+            seen.append(command.collection)
+            return (yield)
+
+    class Interceptor:
+        @hookimpl
+        def djongo_intercept_command(self, connection, command):
+            return "answered"
+
+    connection, command = fake_connection(), Command("books", "find", ({},))
+    host = PluginHost("default")
+    assert host.intercept(connection, command) is None
+    assert host.execute(connection, command)["collection"] == "books"
+    host.register(Wrapper(), "wrapper")
+    host.register(Interceptor(), "interceptor")
+    assert host.intercept(connection, command) == "answered"
+    assert host.execute(connection, command)["collection"] == "books"
+    assert seen == ["books"]
+    host.unregister("wrapper")
+    host.unregister("interceptor")
+    assert host.intercept(connection, command) is None
+    host.execute(connection, command)
+    assert seen == ["books"]
 
 
 def test_a_wrapper_sees_and_changes_the_command_and_the_result():

@@ -133,6 +133,13 @@ class QueryPlan:
             # A model in flexible-schema mode: missing keys read as defaults (flexible.py).
             yield from flexible_rows(columns, documents)
             return
+        if all(kind == "key" for kind, _ in columns):
+            # The usual case, every column read from the document: no test per value.
+            keys = [ref for _, ref in columns]
+            for document in documents:
+                get = document.get
+                yield [get(key) for key in keys]
+            return
         for document in documents:
             yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
 

@@ -48,7 +48,7 @@ class CoreExecution:
 
     @hookimpl(trylast=True)
     def djongo_execute(self, connection, command):
-        target = command.target(connection.mongo_database)
+        target = command.target(connection.mongo_database, connection.connection.collections)
         if command.concerns is not None:
             target = command.concerns.applied_to(target, command)
         method = getattr(target, command.operation)
@@ -77,6 +77,9 @@ class PluginHost:
         #: The pluggy HookRelay: ``host.hook.djongo_execute(connection=..., command=...)``.
         self.hook = self._manager.hook
         self._names: list[str] = []
+        # The executor's shortcuts past pluggy (execute, intercept), kept by _hooks_changed.
+        self._core_execution: CoreExecution | None = None
+        self._intercepting = False
         for name, plugin_class in BUILTIN_PLUGINS:
             self._register(plugin_class(), name)
 
@@ -109,6 +112,30 @@ class PluginHost:
         self._manager.unregister(name=name)
         if name in self._names:
             self._names.remove(name)
+        self._hooks_changed()
+
+    def execute(self, connection, command):
+        """Run ``command`` through djongo_execute (what ``hook.djongo_execute`` returns)."""
+        core = self._core_execution
+        if core is not None:
+            # Only the core implements it: its answer is the hook's, without pluggy's call
+            # machinery on every command.
+            return core.djongo_execute(connection, command)
+        return self.hook.djongo_execute(connection=connection, command=command)
+
+    def intercept(self, connection, command):
+        """Return a plugin's answer to ``command`` from djongo_intercept_command, or None."""
+        if not self._intercepting:
+            return None
+        return self.hook.djongo_intercept_command(connection=connection, command=command)
+
+    def _hooks_changed(self) -> None:
+        """Note which hooks the executor can call without pluggy (none implemented but the
+        core's): recomputed whenever a plugin comes or goes."""
+        implementations = self.hook.djongo_execute.get_hookimpls()
+        only = implementations[0].plugin if len(implementations) == 1 else None
+        self._core_execution = only if isinstance(only, CoreExecution) else None
+        self._intercepting = bool(self.hook.djongo_intercept_command.get_hookimpls())
 
     def collection_options(self, schema_editor, model) -> dict[str, Any]:
         """Return the merged djongo_provide_collection_options of every plugin for ``model``.
@@ -192,6 +219,8 @@ class PluginHost:
         except ImproperlyConfigured:
             self._manager.unregister(name=name)
             raise
+        finally:
+            self._hooks_changed()
 
     def _check_pending(self, plugin: object, name: str) -> None:
         """Fail when ``plugin`` implements a hook that has no specification, or wraps a merge."""

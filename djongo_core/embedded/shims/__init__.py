@@ -25,8 +25,9 @@ from mongoeco.core.aggregation import (
 
 from djongo_core.embedded.shims import (
     bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
-    geo, group_missing, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
-    search, stddev_decimal, text_search, timezones, write_conflicts,
+    geo, group_missing, index_signature, insert_path, logic, math_operators, membership,
+    range_windows, rename, search, stddev_decimal, text_search, timezones, update_selector,
+    write_conflicts,
 )
 
 
@@ -502,6 +503,37 @@ def membership_still_needed(client):
         client.drop_database("membership_probe")
 
 
+def update_selector_still_needed(client):
+    """Return whether mongoeco itself still compiles an update_many's filter again for every
+    document it updates (the shim set aside meanwhile, and the compilations counted).
+
+    client: a pymongo client of an in-process embedded server.
+    """
+    from mongoeco.engines import semantic_core
+
+    collection = client.update_selector_probe.numbers
+    collection.insert_many([{"_id": number} for number in range(20)])
+    compiled = 0
+    original = semantic_core.ensure_query_plan
+
+    def counting(filter_spec=None, plan=None, **kwargs):
+        nonlocal compiled
+        if plan is None and filter_spec == selector:
+            compiled += 1
+        return original(filter_spec, plan, **kwargs)
+
+    selector = {"_id": {"$in": list(range(20))}}
+    update_selector.uninstall()
+    semantic_core.ensure_query_plan = counting
+    try:
+        collection.update_many(selector, {"$set": {"x": 1}})
+        return compiled >= 20
+    finally:
+        semantic_core.ensure_query_plan = original
+        update_selector.install()
+        client.drop_database("update_selector_probe")
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -560,6 +592,10 @@ def install():
     # Deviation "stddev-of-decimal128": mongoeco 4.11's $stdDevPop and $stdDevSamp fail on
     # Decimal128, which StdDev() and Variance() of a DecimalField send.
     stddev_decimal.install()
+    # Deviation "update-many-recompiles-its-filter": mongoeco 4.11 compiles an update_many's
+    # filter again for each document it updates, which makes a backfill by batches of ids
+    # (migrations adding a field with a default) quadratic in the batch.
+    update_selector.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

@@ -86,9 +86,17 @@ class _Prepared:
 
     def __init__(self):
         self._entries = OrderedDict()   # key -> prepared (literal set, regexes, residual list)
+        # id(list) -> (list, null rule, prepared): the same tuple of a plan that is reused
+        # (update_selector.py), found without reading its k values again.
+        self._by_list = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, cls, values, *, null_matches_undefined, collation=None):
+        if collation is None and type(values) is tuple:
+            with self._lock:
+                known = self._by_list.get(id(values))
+            if known is not None and known[0] is values and known[1] is null_matches_undefined:
+                return known[2]
         # By content and types (1, 1.0 and True are equal tuple items, not equal BSON values).
         key = (tuple((type(value), value) for value in values), null_matches_undefined)
         try:
@@ -101,12 +109,17 @@ class _Prepared:
             prepared = self._entries.get(key)
             if prepared is not None:
                 self._entries.move_to_end(key)
-                return prepared
-        prepared = self._prepare(cls, values, null_matches_undefined, None)
+        if prepared is None:
+            prepared = self._prepare(cls, values, null_matches_undefined, None)
         with self._lock:
             self._entries[key] = prepared
             while len(self._entries) > _REMEMBERED:
                 self._entries.popitem(last=False)
+            if type(values) is tuple:
+                # Held, so that its id stays its own; a tuple of hashable values cannot change.
+                self._by_list[id(values)] = (values, null_matches_undefined, prepared)
+                while len(self._by_list) > _REMEMBERED:
+                    self._by_list.popitem(last=False)
         return prepared
 
     @staticmethod
