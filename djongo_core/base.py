@@ -72,7 +72,8 @@ class NoSQLCursor:
             columns = list(sql.columns)
         else:
             columns = [name for name in sql.columns if name in first]
-            columns += [key for key in first if key not in columns]
+            # The keys kept for indexes on expressions are no data (expression_indexes.py).
+            columns += [key for key in first if key not in columns and not is_hidden_key(key)]
         self.description = [(name, None, None, None, None, None, None) for name in columns]
         documents = self._documents if first is None else _chain(first, self._documents)
         self._rows = (tuple(document.get(name) for name in columns) for document in documents)

@@ -21,6 +21,7 @@ from django.db import connections, models
 
 from djongo_core.command import Command
 from djongo_core.concerns import with_concerns
+from djongo_core.expression_indexes import hiding_keys
 
 PREFIX = "mongo_"
 
@@ -38,6 +39,8 @@ class MongoQuerySet(models.QuerySet):
         model = self.model
 
         def call(*args, **kwargs):
+            # Reads never show the keys kept for indexes on expressions.
+            args, kwargs = hiding_keys(model._meta, operation, args, kwargs)
             return connections[self.db].executor.run(
                 Command(model._meta.db_table, operation, args, kwargs, model=model))
 

@@ -25,6 +25,7 @@ from djongo_core.compiler import generated
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
+from djongo_core.expression_indexes import check_translatable, declares_expressions, index_parts
 from djongo_core.indexes import (
     IndexSpec,
     builds_own_index,
@@ -102,6 +103,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         options = self._wanted_options(model)
         if not self._finishing_existing(model, options):
             self.run(Command(None, "create_collection", (table,), options, model=model))
+        for declaration in (*model._meta.indexes, *model._meta.constraints):
+            if declares_expressions(declaration):
+                check_translatable(self.connection, model, declaration)
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
         for index in model._meta.indexes:
@@ -208,7 +212,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # Existing documents get a stored generated field's computed value; a virtual one
             # has nothing to store.
             if field.db_persist:
-                run_fill(self, generated.fill_command(model, field, self.connection, missing))
+                run_fill(self, generated.fill_command(model, [field], self.connection, missing))
         else:
             # Existing documents get the default, as rows get an added column's DEFAULT.
             fill = fill_command(self, model, field, missing)
@@ -273,7 +277,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # to its new type included) rather than converted; a virtual one holds nothing.
             if new_field.db_persist and (old_field.db_type(self.connection)
                                          != new_field.db_type(self.connection)):
-                recompute = generated.fill_command(model, new_field, self.connection, {})
+                recompute = generated.fill_command(model, [new_field], self.connection, {})
         else:
             convert_values(self, model, old_field, new_field)
         old_specs = field_index_specs(self, model, old_field)
@@ -422,13 +426,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "create_sql"))
         elif self._indexes_kept(model, index):
-            self._create_index(model._meta.db_table, index_spec(self, model, index))
+            spec = index_spec(self, model, index)
+            self._fill_expression_keys(model, index)
+            self._create_index(model._meta.db_table, spec)
 
     def remove_index(self, model, index):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "remove_sql"))
         elif self._indexes_kept(model, index):
             self._drop_index(model._meta.db_table, index.name)
+            self._forget_expression_keys(model, index)
 
     def rename_index(self, model, old_index, new_index):
         # MongoDB cannot rename an index: build the new one before dropping the old one so the
@@ -446,7 +453,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
         elif self._holds(model, constraint):
-            self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
+            spec = unique_constraint_spec(self, model, constraint)
+            self._fill_expression_keys(model, constraint)
+            self._create_index(model._meta.db_table, spec)
 
     def remove_constraint(self, model, constraint):
         if isinstance(constraint, CheckConstraint):
@@ -458,6 +467,28 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._sync_options(without_constraint(model, constraint))
         elif self._holds(model, constraint):
             self._drop_index(model._meta.db_table, constraint.name)
+            self._forget_expression_keys(model, constraint)
+
+    def _fill_expression_keys(self, model, declaration):
+        """Compute, in the stored documents, the hidden keys an index on expressions is built
+        on (expression_indexes.py), before the index: a unique one then sees every document.
+        An expression the server cannot compute is refused first, naming it."""
+        if not declares_expressions(declaration):
+            return
+        check_translatable(self.connection, model, declaration)
+        keys = [part.key for part in index_parts(model, declaration) if part.key is not None]
+        if keys:
+            self.rewrite(generated.fill_command(model, keys, self.connection, {}))
+
+    def _forget_expression_keys(self, model, declaration):
+        """Remove from the documents the hidden keys of a dropped index on expressions."""
+        if not declares_expressions(declaration):
+            return
+        keys = [part.column for part in index_parts(model, declaration) if part.key is not None]
+        if keys:
+            self.rewrite(Command(model._meta.db_table, "update_many", (
+                {"$or": [{key: {"$exists": True}} for key in keys]},
+                {"$unset": dict.fromkeys(keys, "")}), model=model))
 
     def _run_constraint_kind(self, model, constraint, method):
         """Run a plugin constraint kind's create_sql or remove_sql, and keep its name (and
@@ -523,11 +554,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             )
 
     def _indexes_kept(self, model, index):
-        """Return whether MongoDB keeps this Meta.indexes entry: not one on expressions, nor one
-        whose condition no partial index can hold (Django leaves both out on databases without
-        such indexes; system check djongo_core.W152 says so)."""
-        return not index.contains_expressions and fits_partial_index(
-            self.connection, model, index.condition)
+        """Return whether MongoDB keeps this Meta.indexes entry: not one whose condition no
+        partial index can hold (Django leaves it out on databases without such indexes; system
+        check djongo_core.W152 says so). One on expressions is kept (expression_indexes.py)."""
+        return fits_partial_index(self.connection, model, index.condition)
 
     def _holds(self, model, constraint):
         """Return whether MongoDB keeps this constraint (as a unique index).

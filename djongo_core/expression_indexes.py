@@ -1,0 +1,216 @@
+"""Indexes and unique constraints on expressions, through keys the server keeps computed.
+
+MongoDB indexes stored values, not expressions. For each expression of a Meta.indexes entry or
+a UniqueConstraint (`Index(Lower("email"))`, `UniqueConstraint(Upper("code"), "kind")`), every
+document of the model holds a hidden key with the expression's value, and the MongoDB index
+(unique, partial, named as declared) is built on that key. The key's value is the MQL the
+compiler produces for the expression, computed by the server on every ORM write, as for a
+stored GeneratedField (compiler/generated.py): before an insert (a `$documents` pipeline, so
+the insert itself stays a plain insert that never overwrites), and in the pipeline form of any
+update that writes a field the expression reads.
+
+The hidden key is named ``__djongo_expr__<index name>__<position>``: the reserved prefix is no
+column a model may have (system check djongo_core.E160), reads never return it, and a SQL NULL
+value leaves the key out of the document, so a unique index (partial on `$exists: true`)
+counts NULLs as distinct, as SQL does. An expression that is only a column (`F("title")`,
+`F("title").desc()`) needs no hidden key: the index holds the column itself.
+"""
+
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from django.db import NotSupportedError
+from django.db.models import Index, UniqueConstraint
+from django.db.models.expressions import Col, OrderBy
+from django.db.models.functions import Now, Random
+from django.db.models.sql.query import Query
+
+from djongo_core.documents import stored_name
+
+HIDDEN_PREFIX = "__djongo_expr__"
+# Functions whose value depends on when or how often they are computed: a stored key would
+# freeze one value, so SQL databases refuse them in an index and so does this backend.
+_NONDETERMINISTIC = (Now, Random)
+
+
+def is_hidden_key(key):
+    """Return whether a document key is one the backend keeps for an expression index."""
+    return isinstance(key, str) and key.startswith(HIDDEN_PREFIX)
+
+
+def hidden_key(index_name, position):
+    return f"{HIDDEN_PREFIX}{index_name}__{position}"
+
+
+@dataclass(eq=False)
+class ExpressionKey:
+    """A hidden key holding one expression of an index, written like a stored generated field
+    (it answers to the attributes compiler/generated.py reads)."""
+
+    column: str
+    expression: object
+    model: type
+    index_name: str
+    generated = True
+    db_persist = True
+    output_field = None  # the expression's own value is stored, with no cast
+    # SQL NULL is no key at all, so that a unique index leaves it out.
+    absent_when_null = True
+
+    @property
+    def name(self):
+        return self.column
+
+
+@dataclass(frozen=True)
+class IndexPart:
+    """One key of an index on expressions: a stored column, or a hidden ExpressionKey."""
+
+    column: str
+    direction: int
+    key: ExpressionKey | None = None
+
+
+def declares_expressions(declaration):
+    """Return whether an index or constraint is one this module builds (a models.Index or a
+    UniqueConstraint with expressions; a plugin's index kind builds its own)."""
+    if isinstance(declaration, UniqueConstraint):
+        return bool(declaration.contains_expressions)
+    return (isinstance(declaration, Index) and declaration.contains_expressions
+            and type(declaration).create_sql is Index.create_sql)
+
+
+def index_parts(model, declaration):
+    """Return the IndexParts of an index or unique constraint on expressions, in order."""
+    parts = []
+    for position, expression in enumerate(declaration.expressions):
+        direction = 1
+        if isinstance(expression, OrderBy):
+            direction = -1 if expression.descending else 1
+            expression = expression.expression
+        column = _plain_column(model, expression, declaration)
+        if column is not None:
+            parts.append(IndexPart(column, direction))
+            continue
+        key = ExpressionKey(hidden_key(declaration.name, position), expression, model,
+                            declaration.name)
+        parts.append(IndexPart(key.column, direction, key))
+    return parts
+
+
+def _plain_column(model, expression, declaration):
+    """Return the stored key of an expression that is only a column of the model, else None."""
+    resolved = _resolved(model, expression, declaration)
+    if isinstance(resolved, Col):
+        return stored_name(resolved.target)
+    return None
+
+
+def _resolved(model, expression, declaration):
+    try:
+        return expression.resolve_expression(Query(model, alias_cols=False), allow_joins=False)
+    except Exception as error:  # FieldError, FieldDoesNotExist, TypeError from Django
+        raise NotSupportedError(
+            f"{_what(model, declaration)} cannot use the expression {expression!r}: {error}"
+        ) from error
+
+
+def _what(model, declaration):
+    kind = "UniqueConstraint" if isinstance(declaration, UniqueConstraint) else "Index"
+    return f"{kind} {declaration.name!r} on {model._meta.label}"
+
+
+_cache = WeakKeyDictionary()
+
+
+def expression_keys(opts):
+    """Return the hidden keys a model's documents hold for its indexes and unique constraints
+    on expressions, in declaration order."""
+    model = opts.model
+    declarations = (*opts.indexes, *opts.constraints)
+    cached = _cache.get(model)
+    if cached is not None and cached[0] == declarations:
+        return cached[1]
+    keys = [part.key for declaration in declarations if declares_expressions(declaration)
+            for part in index_parts(model, declaration) if part.key is not None]
+    _cache[model] = (declarations, keys)
+    return keys
+
+
+def check_translatable(connection, model, declaration):
+    """Refuse, before anything is written, an expression that the server cannot compute into
+    a key: one MQL cannot express, a non-deterministic one, or one naming no field."""
+    from djongo_core.compiler import generated  # the compiler imports this module
+
+    for part in index_parts(model, declaration):
+        if part.key is None:
+            continue
+        expression = part.key.expression
+        resolved = _resolved(model, expression, declaration)
+        if any(isinstance(node, _NONDETERMINISTIC) for node in _nodes(resolved)):
+            raise NotSupportedError(
+                f"{_what(model, declaration)} uses {expression!r}, whose value changes each "
+                "time it is computed; an index can only hold a value computed from the "
+                "document's fields."
+            )
+        try:
+            generated.definition(part.key, model, connection)
+        except Exception as error:  # the compiler's refusal, whatever its type
+            raise NotSupportedError(
+                f"{_what(model, declaration)} cannot be built: its expression {expression!r} "
+                f"has no MongoDB translation ({error}). Use an expression of the model's own "
+                "fields that the ORM can filter on, or index a stored GeneratedField."
+            ) from error
+
+
+def _nodes(expression):
+    yield expression
+    for source in expression.get_source_expressions():
+        if source is not None:
+            yield from _nodes(source)
+
+
+
+# pymongo methods returning stored documents, and where their projection argument is.
+_PROJECTED_READS = {"find": 1, "find_one": 1, "find_one_and_delete": None,
+                    "find_one_and_update": None, "find_one_and_replace": None}
+_FINAL_STAGES = {"$out", "$merge"}
+
+
+def hiding_keys(opts, operation, args, kwargs):
+    """Return (args, kwargs) of a pymongo read on a model's collection, made to leave out the
+    model's hidden keys (a manager's mongo_find, mongo_aggregate...): reads never show them.
+
+    A projection that names what to include already leaves them out; an exclusion, or none,
+    gets them added. A pipeline gets a last `$unset`, unless it writes its output ($out,
+    $merge)."""
+    keys = [key.column for key in expression_keys(opts)]
+    if not keys:
+        return args, kwargs
+    if operation == "aggregate" and args and isinstance(args[0], (list, tuple)):
+        pipeline = list(args[0])
+        if not (pipeline and _FINAL_STAGES & set(pipeline[-1])):
+            pipeline.append({"$unset": keys})
+        return (pipeline, *args[1:]), kwargs
+    if operation not in _PROJECTED_READS:
+        return args, kwargs
+    position = _PROJECTED_READS[operation]
+    in_args = position is not None and len(args) > position
+    projection = args[position] if in_args else kwargs.get("projection")
+    hidden = _hidden_projection(projection, keys)
+    if hidden is projection:
+        return args, kwargs
+    if in_args:
+        return (*args[:position], hidden, *args[position + 1:]), kwargs
+    return args, {**kwargs, "projection": hidden}
+
+
+def _hidden_projection(projection, keys):
+    if projection is None:
+        return dict.fromkeys(keys, 0)
+    if not isinstance(projection, dict):
+        return projection  # a list of keys to include
+    included = [value for key, value in projection.items() if key != "_id" and value not in (0, False)]
+    if included:
+        return projection
+    return {**projection, **dict.fromkeys(keys, 0)}
