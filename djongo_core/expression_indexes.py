@@ -21,8 +21,9 @@ from weakref import WeakKeyDictionary
 
 from django.db import NotSupportedError
 from django.db.models import Index, UniqueConstraint
-from django.db.models.expressions import Col, OrderBy
-from django.db.models.functions import Now, Random
+from django.db.models.expressions import Col, ExpressionList, OrderBy
+from django.db.models.functions import Collate, Now, Random
+from django.db.models.indexes import IndexExpression
 from django.db.models.sql.query import Query
 
 from djongo_core.documents import stored_name
@@ -69,6 +70,7 @@ class IndexPart:
     column: str
     direction: int
     key: ExpressionKey | None = None
+    collation: str | None = None  # Collate(..., collation) around the expression
 
 
 def declares_expressions(declaration):
@@ -84,35 +86,30 @@ def index_parts(model, declaration):
     """Return the IndexParts of an index or unique constraint on expressions, in order."""
     parts = []
     for position, expression in enumerate(declaration.expressions):
-        direction = 1
-        if isinstance(expression, OrderBy):
-            direction = -1 if expression.descending else 1
-            expression = expression.expression
-        column = _plain_column(model, expression, declaration)
-        if column is not None:
-            parts.append(IndexPart(column, direction))
+        direction, collation = 1, None
+        # Django's index wrappers, outermost only: a direction and a collation.
+        while isinstance(expression, (OrderBy, Collate)):
+            if isinstance(expression, OrderBy):
+                direction = -1 if expression.descending else 1
+            else:
+                collation = expression.collation
+            expression = expression.get_source_expressions()[0]
+        resolved = expression.resolve_expression(Query(model, alias_cols=False),
+                                                 allow_joins=False)
+        if isinstance(resolved, Col):
+            parts.append(IndexPart(stored_name(resolved.target), direction, None, collation))
             continue
         key = ExpressionKey(hidden_key(declaration.name, position), expression, model,
                             declaration.name)
-        parts.append(IndexPart(key.column, direction, key))
+        parts.append(IndexPart(key.column, direction, key, collation))
     return parts
 
 
-def _plain_column(model, expression, declaration):
-    """Return the stored key of an expression that is only a column of the model, else None."""
-    resolved = _resolved(model, expression, declaration)
-    if isinstance(resolved, Col):
-        return stored_name(resolved.target)
-    return None
-
-
-def _resolved(model, expression, declaration):
-    try:
-        return expression.resolve_expression(Query(model, alias_cols=False), allow_joins=False)
-    except Exception as error:  # FieldError, FieldDoesNotExist, TypeError from Django
-        raise NotSupportedError(
-            f"{_what(model, declaration)} cannot use the expression {expression!r}: {error}"
-        ) from error
+def hidden_keys_of(declaration):
+    """Return the hidden keys an index on expressions may have written (by position: no
+    expression is resolved, so this works when the model has changed since)."""
+    return [hidden_key(declaration.name, position)
+            for position in range(len(declaration.expressions))]
 
 
 def _what(model, declaration):
@@ -138,15 +135,23 @@ def expression_keys(opts):
 
 
 def check_translatable(connection, model, declaration):
-    """Refuse, before anything is written, an expression that the server cannot compute into
-    a key: one MQL cannot express, a non-deterministic one, or one naming no field."""
+    """Refuse, before anything is written, what Django refuses in an indexed expression (with
+    its own errors) and an expression the server cannot compute into a key: one MQL cannot
+    express, or a non-deterministic one."""
     from djongo_core.compiler import generated  # the compiler imports this module
 
+    wrapped = []
+    for expression in declaration.expressions:
+        index_expression = IndexExpression(expression)
+        index_expression.set_wrapper_classes(connection)
+        wrapped.append(index_expression)
+    ExpressionList(*wrapped).resolve_expression(Query(model, alias_cols=False))
     for part in index_parts(model, declaration):
         if part.key is None:
             continue
         expression = part.key.expression
-        resolved = _resolved(model, expression, declaration)
+        resolved = expression.resolve_expression(Query(model, alias_cols=False),
+                                                 allow_joins=False)
         if any(isinstance(node, _NONDETERMINISTIC) for node in _nodes(resolved)):
             raise NotSupportedError(
                 f"{_what(model, declaration)} uses {expression!r}, whose value changes each "

@@ -165,14 +165,24 @@ def _expression_keys_for(model, declaration, what):
     """Return the key pattern, the collation and the plain fields of an index on expressions
     (expression_indexes.py: a column for an expression that is only a column, else a hidden
     key the server keeps computed)."""
-    keys, fields = [], []
+    keys, fields, collated = [], [], {}
     by_column = {stored_name(f): f for f in model._meta.concrete_fields}
     for part in index_parts(model, declaration):
         keys.append((part.column, part.direction))
         if part.key is None:
             _refuse_virtual(model, by_column[part.column], what)
             fields.append(by_column[part.column])
-    return keys, keys_collation(model, fields, what), fields
+        if part.collation:
+            collated.setdefault(collation_key(part.collation), set()).add(part.collation)
+    if not collated:
+        return keys, keys_collation(model, fields, what), fields
+    # Collate() in the index: the index compares under that collation, and has only one.
+    if len(collated) > 1:
+        names = sorted(name for names in collated.values() for name in names)
+        raise NotSupportedError(
+            f"{what} collates its keys differently ({', '.join(names)}); a MongoDB index has "
+            "a single collation: index them separately.")
+    return keys, next(iter(collated)), fields
 
 
 def _both(first, second):

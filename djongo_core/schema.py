@@ -25,7 +25,9 @@ from djongo_core.compiler import generated
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
-from djongo_core.expression_indexes import check_translatable, declares_expressions, index_parts
+from djongo_core.expression_indexes import (
+    check_translatable, declares_expressions, hidden_keys_of, index_parts,
+)
 from djongo_core.indexes import (
     IndexSpec,
     builds_own_index,
@@ -484,7 +486,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """Remove from the documents the hidden keys of a dropped index on expressions."""
         if not declares_expressions(declaration):
             return
-        keys = [part.column for part in index_parts(model, declaration) if part.key is not None]
+        keys = hidden_keys_of(declaration)
         if keys:
             self.rewrite(Command(model._meta.db_table, "update_many", (
                 {"$or": [{key: {"$exists": True}} for key in keys]},
