@@ -26,7 +26,7 @@ from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
 from djongo_core.expression_indexes import (
-    check_translatable, declares_expressions, hidden_keys_of, index_parts,
+    check_translatable, declares_expressions, expression_keys, hidden_keys_of, index_parts,
 )
 from djongo_core.indexes import (
     IndexSpec,
@@ -297,6 +297,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if recompute is not None:
             self.rewrite(recompute)
         self._replace_indexes(table, old_specs, new_specs)
+        if old_field.db_type(self.connection) != new_field.db_type(self.connection):
+            # Values converted to another type: the expression index keys reading them are
+            # computed again from what the documents now hold.
+            keys = [key for key in expression_keys(model._meta) if old_field.column in
+                    {f.column for f in generated.referenced_fields(key, model)}]
+            if keys:
+                self.rewrite(generated.fill_command(model, keys, self.connection, {}))
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)

@@ -12,6 +12,7 @@ from django.db.models import UniqueConstraint
 from djongo_core import sharding
 from djongo_core.collations import collation_document, field_collation
 from djongo_core.compiler.model_expressions import fits_partial_index
+from djongo_core.expression_indexes import HIDDEN_PREFIX, is_hidden_key
 from djongo_core.indexes import builds_own_index
 from djongo_core.row_locks import locks_documents
 
@@ -118,7 +119,14 @@ class DatabaseValidation(BaseDatabaseValidation):
 
     def check_field_type(self, field, field_type):
         """A db_collation must name a MongoDB collation: refused when the model is checked
-        rather than at the first query or index that needs it."""
+        rather than at the first query or index that needs it. A column must not take the
+        names kept for indexes on expressions (expression_indexes.py)."""
+        if is_hidden_key(field.column):
+            return [checks.Error(
+                f"{field.model._meta.label}.{field.name} is stored under {field.column!r}; "
+                f"names starting with {HIDDEN_PREFIX!r} are the keys djongo-core keeps for "
+                "indexes on expressions.", obj=field, id="djongo_core.E160",
+                hint="Give the field another db_column.")]
         name = field_collation(field)
         if not name:
             return []

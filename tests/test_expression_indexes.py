@@ -265,3 +265,48 @@ def test_table_description_leaves_hidden_keys_out(make_model):
         described = connection.introspection.get_table_description(
             cursor, Account._meta.db_table)
     assert not any(is_hidden_key(column.name) for column in described)
+
+
+def test_a_column_named_like_a_hidden_key_is_refused_by_the_checks():
+    registry = isolate_apps("tests.testapp")
+    registry.enable()
+    try:
+        class Clash(models.Model):
+            name = models.CharField(max_length=10, db_column="__djongo_expr__x__0")
+
+            class Meta:
+                app_label = "testapp"
+    finally:
+        registry.disable()
+    field = Clash._meta.get_field("name")
+    issues = connection.validation.check_field(field)
+    assert [issue.id for issue in issues] == ["djongo_core.E160"]
+
+
+def test_mongo_passthrough_reads_leave_hidden_keys_out(make_model):
+    from djongo_core.expression_indexes import hiding_keys
+
+    Account = make_model(constraints=[CI_EMAIL])
+    opts = Account._meta
+    assert hiding_keys(opts, "find", ({},), {}) == (({},), {"projection": {EMAIL_KEY: 0}})
+    assert hiding_keys(opts, "find", ({}, {"email": 1}), {}) == (({}, {"email": 1}), {})
+    assert hiding_keys(opts, "find_one", ({},), {"projection": {"kind": 0}}) == (
+        ({},), {"projection": {"kind": 0, EMAIL_KEY: 0}})
+    assert hiding_keys(opts, "aggregate", ([{"$match": {}}],), {}) == (
+        ([{"$match": {}}, {"$unset": [EMAIL_KEY]}],), {})
+    out = [{"$match": {}}, {"$out": "copy"}]
+    assert hiding_keys(opts, "aggregate", (out,), {}) == ((out,), {})
+
+
+def test_altering_the_type_of_a_field_an_expression_reads_recomputes_the_key(make_model):
+    index = Index(Abs("score"), name="account_abs_idx")
+    Account = make_model(indexes=[index])
+    Account.objects.create(score=-4)
+    old_field = Account._meta.get_field("score")
+    new_field = models.FloatField(default=0)
+    new_field.set_attributes_from_name("score")
+    new_field.model = Account
+    with connection.schema_editor() as editor:
+        editor.alter_field(Account, old_field, new_field)
+    document = _documents(Account)[0]
+    assert document["score"] == -4.0 and document["__djongo_expr__account_abs_idx__0"] == 4.0
