@@ -16,6 +16,7 @@ from djongo_core.connection_params import counter_cache, parse_connection_params
 from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
+from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.features import DatabaseFeatures
 from djongo_core.flexible import FlexibleSchema
 from djongo_core.introspection import DatabaseIntrospection

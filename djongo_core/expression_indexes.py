@@ -128,10 +128,19 @@ def expression_keys(opts):
     cached = _cache.get(model)
     if cached is not None and cached[0] == declarations:
         return cached[1]
-    keys = [part.key for declaration in declarations if declares_expressions(declaration)
+    keys = [part.key for declaration in declarations if _built(declaration)
             for part in index_parts(model, declaration) if part.key is not None]
     _cache[model] = (declarations, keys)
     return keys
+
+
+def _built(declaration):
+    """Return whether the schema editor builds an index for this declaration on expressions
+    (a deferrable or covering unique constraint is left out, models.W038/W039)."""
+    if not declares_expressions(declaration):
+        return False
+    return not (isinstance(declaration, UniqueConstraint)
+                and (declaration.deferrable is not None or declaration.include))
 
 
 def check_translatable(connection, model, declaration):

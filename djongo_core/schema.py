@@ -103,11 +103,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def create_model(self, model):
         table = model._meta.db_table
         options = self._wanted_options(model)
-        if not self._finishing_existing(model, options):
-            self.run(Command(None, "create_collection", (table,), options, model=model))
+        existing = self._finishing_existing(model, options)
+        # Refused before the collection exists: an index on an expression the server cannot
+        # compute.
         for declaration in (*model._meta.indexes, *model._meta.constraints):
             if declares_expressions(declaration):
                 check_translatable(self.connection, model, declaration)
+        if existing:
+            # Documents an interrupted migrate left get the keys of indexes on expressions
+            # before the indexes are built (a new collection has none).
+            keys = expression_keys(model._meta)
+            if keys:
+                self.rewrite(generated.fill_command(model, keys, self.connection, {}))
+        else:
+            self.run(Command(None, "create_collection", (table,), options, model=model))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
         for index in model._meta.indexes:

@@ -310,3 +310,81 @@ def test_altering_the_type_of_a_field_an_expression_reads_recomputes_the_key(mak
         editor.alter_field(Account, old_field, new_field)
     document = _documents(Account)[0]
     assert document["score"] == -4.0 and document["__djongo_expr__account_abs_idx__0"] == 4.0
+
+
+def test_create_computes_the_key_in_the_insert_pipeline_then_inserts(make_model):
+    from tests.test_generated_fields import documents_stages, recorded
+
+    Account = make_model(constraints=[CI_EMAIL])
+    with recorded() as commands:
+        account = Account.objects.create(email="Ann@X.org")
+    table = Account._meta.db_table
+    assert [(c.collection, c.operation) for c in commands] == [
+        (None, "aggregate"), (table, "insert_one")]
+    document = {"email": "Ann@X.org", "code": "", "kind": "user", "score": 0, "_id": account.pk}
+    assert commands[0].args[0] == [
+        *documents_stages([document]),
+        {"$set": {EMAIL_KEY: EMAIL_VALUE}},
+        {"$project": {"_id": 0, EMAIL_KEY: 1}},
+    ]
+    assert commands[1].args == ({**document, EMAIL_KEY: "ann@x.org"},)
+
+
+def test_bulk_create_update_conflicts_recomputes_the_updated_documents(make_model):
+    Account = make_model(constraints=[CI_EMAIL])
+    ann = Account.objects.create(email="Ann@X.org", code="a")
+    Account.objects.bulk_create(
+        [Account(pk=ann.pk, email="Zed@X.org", code="z"), Account(email="New@X.org")],
+        update_conflicts=True, unique_fields=["pk"], update_fields=["email"])
+    assert [(d["email"], d[EMAIL_KEY]) for d in _documents(Account)] == [
+        ("Zed@X.org", "zed@x.org"), ("New@X.org", "new@x.org")]
+    with pytest.raises(IntegrityError, match="account_email_ci"):
+        Account.objects.bulk_create(
+            [Account(pk=ann.pk, email="NEW@x.org")],
+            update_conflicts=True, unique_fields=["pk"], update_fields=["email"])
+
+
+def test_raw_reads_leave_hidden_keys_out(make_model):
+    from djongo_core.managers import MongoManager
+    from djongo_core.raw import raw_aggregate
+
+    Account = make_model(constraints=[CI_EMAIL])
+    Account.objects.create(email="Ann@X.org")
+    (row,) = raw_aggregate(Account, [{"$match": {}}])
+    assert not any(is_hidden_key(name) for name in vars(row))
+    manager = MongoManager()
+    manager.model = Account
+    assert EMAIL_KEY not in manager.mongo_find_one({})
+    assert all(EMAIL_KEY not in d for d in manager.mongo_find({}))
+    assert all(EMAIL_KEY not in d for d in manager.mongo_aggregate([{"$match": {}}]))
+
+
+def test_schemadrift_does_not_report_hidden_keys(make_model):
+    from djongo_core import drift
+
+    Account = make_model(constraints=[CI_EMAIL])
+    Account.objects.create(email="Ann@X.org")
+    assert drift.measure(connection, Account).unknown == {}
+
+
+def test_rename_index_moves_the_keys_to_the_new_name(make_model):
+    old = Index(Upper("code"), name="account_code_old")
+    new = Index(Upper("code"), name="account_code_new")
+    Account = make_model(indexes=[old])
+    Account.objects.create(code="ab")
+    with connection.schema_editor() as editor:
+        editor.rename_index(Account, old, new)
+    document = _documents(Account)[0]
+    assert document.get("__djongo_expr__account_code_new__0") == "AB"
+    assert "__djongo_expr__account_code_old__0" not in document
+    assert _index(Account, "account_code_old") is None
+    assert _index(Account, "account_code_new")["key"] == [("__djongo_expr__account_code_new__0", 1)]
+
+
+def test_nonexistent_field_is_djangos_field_error(make_model):
+    from django.core.exceptions import FieldError
+
+    Account = make_model()
+    with pytest.raises(FieldError, match="Cannot resolve keyword 'nope'"), \
+            connection.schema_editor() as editor:
+        editor.add_index(Account, Index(Lower("nope"), name="account_nope_idx"))
