@@ -388,3 +388,14 @@ def test_nonexistent_field_is_djangos_field_error(make_model):
     with pytest.raises(FieldError, match="Cannot resolve keyword 'nope'"), \
             connection.schema_editor() as editor:
         editor.add_index(Account, Index(Lower("nope"), name="account_nope_idx"))
+
+
+def test_check_reports_an_untranslatable_expression_before_migrate():
+    class Soundex(models.Func):
+        function = "SOUNDEX"
+        template = "SOUNDEX(%(expressions)s)"
+
+    Account = _define("Unindexable", {"indexes": [Index(Soundex("email"), name="u_soundex")]})
+    issues = connection.validation._untranslatable_expressions(Account)
+    assert [issue.id for issue in issues] == ["djongo_core.E161"]
+    assert "u_soundex" in issues[0].msg and "testapp.Unindexable" in issues[0].msg
