@@ -134,6 +134,12 @@ def expression_keys(opts):
     return keys
 
 
+def hidden_keys(model):
+    """Return the names of the hidden keys a model's documents hold for its indexes on
+    expressions (public to plugins: a validator must let them through)."""
+    return [key.column for key in expression_keys(model._meta)]
+
+
 def _built(declaration):
     """Return whether the schema editor builds an index for this declaration on expressions
     (a deferrable or covering unique constraint is left out, models.W038/W039)."""

@@ -445,6 +445,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.run(own_index_command(self, model, index, "create_sql"))
         elif self._indexes_kept(model, index):
             spec = index_spec(self, model, index)
+            if declares_expressions(index):
+                self._sync_options(model_after(model, indexes=[
+                    *(i for i in model._meta.indexes if i.name != index.name), index]))
             self._fill_expression_keys(model, index)
             self._create_index(model._meta.db_table, spec)
 
@@ -454,6 +457,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         elif self._indexes_kept(model, index):
             self._drop_index(model._meta.db_table, index.name)
             self._forget_expression_keys(model, index)
+            if declares_expressions(index):
+                self._sync_options(model_after(model, indexes=[
+                    i for i in model._meta.indexes if i.name != index.name]))
 
     def rename_index(self, model, old_index, new_index):
         # MongoDB cannot rename an index: build the new one before dropping the old one so the
@@ -472,6 +478,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._sync_options(with_constraint(model, constraint))
         elif self._holds(model, constraint):
             spec = unique_constraint_spec(self, model, constraint)
+            if declares_expressions(constraint):
+                # A validator generated from the model (a plugin's) lets the new keys through.
+                self._sync_options(with_constraint(model, constraint))
             self._fill_expression_keys(model, constraint)
             self._create_index(model._meta.db_table, spec)
 
@@ -486,6 +495,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         elif self._holds(model, constraint):
             self._drop_index(model._meta.db_table, constraint.name)
             self._forget_expression_keys(model, constraint)
+            if declares_expressions(constraint):
+                self._sync_options(without_constraint(model, constraint))
 
     def _fill_expression_keys(self, model, declaration):
         """Compute, in the stored documents, the hidden keys an index on expressions is built
