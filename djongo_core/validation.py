@@ -142,7 +142,8 @@ class DatabaseValidation(BaseDatabaseValidation):
         """A db_collation must name a MongoDB collation: refused when the model is checked
         rather than at the first query or index that needs it. A column must not take the
         names kept for indexes on expressions (expression_indexes.py)."""
-        if is_hidden_key(field.column):
+        # getattr: a GeneratedField checks a clone of its output field, which has no column.
+        if is_hidden_key(getattr(field, "column", None)):
             return [checks.Error(
                 f"{field.model._meta.label}.{field.name} is stored under {field.column!r}; "
                 f"names starting with {HIDDEN_PREFIX!r} are the keys djongo-core keeps for "
