@@ -306,17 +306,25 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if recompute is not None:
             self.rewrite(recompute)
         self._replace_indexes(table, old_specs, new_specs)
-        if old_field.db_type(self.connection) != new_field.db_type(self.connection):
-            # Values converted to another type: the expression index keys reading them are
-            # computed again from what the documents now hold.
-            keys = [key for key in expression_keys(model._meta) if old_field.column in
-                    {f.column for f in generated.referenced_fields(key, model)}]
-            if keys:
-                self.rewrite(generated.fill_command(model, keys, self.connection, {}))
+        self._refill_expression_keys(model, old_field, new_field)
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)
         self._sync_options(model, add=[new_field], remove=[old_field])
+
+    def _refill_expression_keys(self, model, old_field, new_field):
+        """Compute again the expression index keys that read an altered field: its values may
+        have been converted or rounded. A renamed column alone changes no value."""
+        if new_field.generated or new_field.column is None:
+            return
+        if stored_name(old_field) != stored_name(new_field):
+            if old_field.db_type(self.connection) == new_field.db_type(self.connection):
+                return
+            model = model_after(model, add=[new_field], remove=[old_field])
+        keys = [key for key in expression_keys(model._meta) if stored_name(new_field) in
+                {stored_name(f) for f in generated.referenced_fields(key, model)}]
+        if keys:
+            self.rewrite(generated.fill_command(model, keys, self.connection, {}))
 
     def _replace_indexes(self, table, old_specs, new_specs):
         old_by_name = {spec.name: spec for spec in old_specs}

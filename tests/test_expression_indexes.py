@@ -299,17 +299,27 @@ def test_mongo_passthrough_reads_leave_hidden_keys_out(make_model):
 
 
 def test_altering_the_type_of_a_field_an_expression_reads_recomputes_the_key(make_model):
-    index = Index(Abs("score"), name="account_abs_idx")
-    Account = make_model(indexes=[index])
+    from tests.test_generated_fields import recorded
+
+    Account = make_model(indexes=[Index(Abs("score"), name="account_abs_idx")])
     Account.objects.create(score=-4)
     old_field = Account._meta.get_field("score")
     new_field = models.FloatField(default=0)
     new_field.set_attributes_from_name("score")
     new_field.model = Account
-    with connection.schema_editor() as editor:
+    with recorded() as commands, connection.schema_editor() as editor:
         editor.alter_field(Account, old_field, new_field)
+    key = "__djongo_expr__account_abs_idx__0"
+    absolute = {"$cond": [{"$ne": [{"$ifNull": ["$score", None]}, None]}, {"$abs": "$score"},
+                          None]}
+    # After the values are converted, the key is computed again from the converted values.
+    assert commands[-1].operation == "update_many"
+    assert commands[-1].args == ({}, [{"$set": {key: {"$let": {
+        "vars": {"indexed": absolute},
+        "in": {"$cond": [{"$ne": [{"$ifNull": ["$$indexed", None]}, None]}, "$$indexed",
+                         "$$REMOVE"]}}}}}])
     document = _documents(Account)[0]
-    assert document["score"] == -4.0 and document["__djongo_expr__account_abs_idx__0"] == 4.0
+    assert document["score"] == -4.0 and document[key] == 4
 
 
 def test_create_computes_the_key_in_the_insert_pipeline_then_inserts(make_model):
