@@ -352,6 +352,9 @@ def test_bulk_create_update_conflicts_recomputes_the_updated_documents(make_mode
         Account.objects.bulk_create(
             [Account(pk=ann.pk, email="NEW@x.org")],
             update_conflicts=True, unique_fields=["pk"], update_fields=["email"])
+    # The refused update left the document as it was, its key agreeing with its email.
+    assert [(d["email"], d[EMAIL_KEY]) for d in _documents(Account)][0] == (
+        "Zed@X.org", "zed@x.org")
 
 
 def test_raw_reads_leave_hidden_keys_out(make_model):

@@ -81,24 +81,20 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         """Run bulk_create(update_conflicts=True).
 
         An updated document keeps its stored values but for update_fields: its stored
-        generated fields that read them are computed again from what it now holds, and the
-        generated values it returns are read from it."""
-        upsert = Upsert(self, documents)
-        keys = [upsert.key(document) for document in documents]
+        generated fields and expression index keys that read them are computed again from what
+        it now holds, in the same update, and the generated values it returns are read
+        from it."""
+        translator = Translator(self, {opts.db_table: ""})
+        regenerated = regenerated_fields(opts, self.query.update_fields)
+        upsert = Upsert(self, documents, regenerate=regenerated and write_stages(
+            regenerated, translator, opts.db_table))
         read_back = None
         if returning_fields:
             read_back = {stored_name(field) for field in returning_fields}
         inserted = upsert.run(counter, read_back)
         updated = [i for i, new in enumerate(inserted) if not new]
-        regenerated = regenerated_fields(opts, self.query.update_fields)
         if not updated:
             return
-        translator = Translator(self, {opts.db_table: ""})
-        if regenerated:
-            self.connection.executor.run(Command(opts.db_table, "update_many", (
-                {"$or": [keys[i] for i in updated]},
-                write_stages(regenerated, translator, opts.db_table),
-            ), model=opts.model))
         virtual = [field for field in returning_fields or () if is_virtual(field)]
         if read_back is None or not (regenerated or virtual):
             return
