@@ -412,3 +412,44 @@ def test_check_reports_an_untranslatable_expression_before_migrate():
     issues = connection.validation._untranslatable_expressions(Account)
     assert [issue.id for issue in issues] == ["djongo_core.E161"]
     assert "u_soundex" in issues[0].msg and "testapp.Unindexable" in issues[0].msg
+
+
+def test_nulls_not_distinct_count_null_as_one_value(make_model):
+    constraint = UniqueConstraint(Lower("email"), nulls_distinct=False, name="account_email_nd")
+    Account = make_model(constraints=[constraint])
+    assert "partialFilterExpression" not in _index(Account, "account_email_nd")
+    Account.objects.create(email=None)
+    with pytest.raises(IntegrityError, match="account_email_nd"):
+        Account.objects.create(email=None)
+
+
+def test_key_reading_a_virtual_generated_field_follows_its_sources():
+    from django.db.models import GeneratedField
+    from django.db.models.functions import Concat
+
+    registry = isolate_apps("tests.testapp")
+    registry.enable()
+    try:
+        class Badge(models.Model):
+            first = models.CharField(max_length=20)
+            last = models.CharField(max_length=20)
+            full = GeneratedField(expression=Concat("first", "last"),
+                                  output_field=models.CharField(max_length=40), db_persist=False)
+
+            class Meta:
+                app_label = "testapp"
+                constraints = [UniqueConstraint(Lower("full"), name="badge_full_ci")]
+    finally:
+        registry.disable()
+    with connection.schema_editor() as editor:
+        editor.create_model(Badge)
+    try:
+        Badge.objects.create(first="Ann", last="Lee")
+        other = Badge.objects.create(first="Bob", last="Lee")
+        with pytest.raises(IntegrityError, match="badge_full_ci"):
+            Badge.objects.filter(pk=other.pk).update(first="ANN")
+        Badge.objects.filter(pk=other.pk).update(first="Cy")
+        assert _documents(Badge)[1]["__djongo_expr__badge_full_ci__0"] == "cylee"
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(Badge)

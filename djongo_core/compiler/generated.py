@@ -79,10 +79,14 @@ def resolved_expression(field, alias, model=None):
 
 
 def referenced_fields(field, model=None):
-    """Return the fields a generated field's expression reads."""
+    """Return the fields a generated field's expression reads (through a virtual generated
+    field, the fields that one reads: its value is computed from them)."""
     model = model or field.model
     expression = resolved_expression(field, model._meta.db_table, model)
-    return {node.target for node in walk(expression) if isinstance(node, Col)}
+    fields = {node.target for node in walk(expression) if isinstance(node, Col)}
+    for read in [f for f in fields if is_virtual(f)]:
+        fields |= referenced_fields(read, model)
+    return fields
 
 
 def generated_value(field, translator, alias, model=None):
