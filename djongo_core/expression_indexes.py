@@ -51,16 +51,11 @@ class ExpressionKey:
     column: str
     expression: object
     model: type
-    index_name: str
     generated = True
     db_persist = True
     output_field = None  # the expression's own value is stored, with no cast
     # SQL NULL is no key at all, so that a unique index leaves it out.
     absent_when_null = True
-
-    @property
-    def name(self):
-        return self.column
 
 
 @dataclass(frozen=True)
@@ -99,8 +94,7 @@ def index_parts(model, declaration):
         if isinstance(resolved, Col):
             parts.append(IndexPart(stored_name(resolved.target), direction, None, collation))
             continue
-        key = ExpressionKey(hidden_key(declaration.name, position), expression, model,
-                            declaration.name)
+        key = ExpressionKey(hidden_key(declaration.name, position), expression, model)
         parts.append(IndexPart(key.column, direction, key, collation))
     return parts
 
@@ -188,49 +182,3 @@ def _nodes(expression):
     for source in expression.get_source_expressions():
         if source is not None:
             yield from _nodes(source)
-
-
-
-# pymongo methods returning stored documents, and where their projection argument is.
-_PROJECTED_READS = {"find": 1, "find_one": 1, "find_one_and_delete": None,
-                    "find_one_and_update": None, "find_one_and_replace": None}
-_FINAL_STAGES = {"$out", "$merge"}
-
-
-def hiding_keys(opts, operation, args, kwargs):
-    """Return (args, kwargs) of a pymongo read on a model's collection, made to leave out the
-    model's hidden keys (a manager's mongo_find, mongo_aggregate...): reads never show them.
-
-    A projection that names what to include already leaves them out; an exclusion, or none,
-    gets them added. A pipeline gets a last `$unset`, unless it writes its output ($out,
-    $merge)."""
-    keys = [key.column for key in expression_keys(opts)]
-    if not keys:
-        return args, kwargs
-    if operation == "aggregate" and args and isinstance(args[0], (list, tuple)):
-        pipeline = list(args[0])
-        if not (pipeline and _FINAL_STAGES & set(pipeline[-1])):
-            pipeline.append({"$unset": keys})
-        return (pipeline, *args[1:]), kwargs
-    if operation not in _PROJECTED_READS:
-        return args, kwargs
-    position = _PROJECTED_READS[operation]
-    in_args = position is not None and len(args) > position
-    projection = args[position] if in_args else kwargs.get("projection")
-    hidden = _hidden_projection(projection, keys)
-    if hidden is projection:
-        return args, kwargs
-    if in_args:
-        return (*args[:position], hidden, *args[position + 1:]), kwargs
-    return args, {**kwargs, "projection": hidden}
-
-
-def _hidden_projection(projection, keys):
-    if projection is None:
-        return dict.fromkeys(keys, 0)
-    if not isinstance(projection, dict):
-        return projection  # a list of keys to include
-    included = [value for key, value in projection.items() if key != "_id" and value not in (0, False)]
-    if included:
-        return projection
-    return {**projection, **dict.fromkeys(keys, 0)}

@@ -284,7 +284,7 @@ def test_a_column_named_like_a_hidden_key_is_refused_by_the_checks():
 
 
 def test_mongo_passthrough_reads_leave_hidden_keys_out(make_model):
-    from djongo_core.expression_indexes import hiding_keys
+    from djongo_core.managers import hiding_keys
 
     Account = make_model(constraints=[CI_EMAIL])
     opts = Account._meta
@@ -294,6 +294,8 @@ def test_mongo_passthrough_reads_leave_hidden_keys_out(make_model):
         ({},), {"projection": {"kind": 0, EMAIL_KEY: 0}})
     assert hiding_keys(opts, "aggregate", ([{"$match": {}}],), {}) == (
         ([{"$match": {}}, {"$unset": [EMAIL_KEY]}],), {})
+    assert hiding_keys(opts, "find_one_and_update", ({}, {"$set": {"kind": "x"}}, {"_id": 0}),
+                       {}) == (({}, {"$set": {"kind": "x"}}, {"_id": 0, EMAIL_KEY: 0}), {})
     out = [{"$match": {}}, {"$out": "copy"}]
     assert hiding_keys(opts, "aggregate", (out,), {}) == ((out,), {})
 
