@@ -25,9 +25,8 @@ from djongo_core.compiler import generated
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
-from djongo_core.expression_indexes import (
-    check_translatable, declares_expressions, expression_keys, hidden_keys_of, index_parts,
-)
+from djongo_core import expression_backfill
+from djongo_core.expression_indexes import declares_expressions
 from djongo_core.indexes import (
     IndexSpec,
     builds_own_index,
@@ -104,17 +103,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         options = self._wanted_options(model)
         existing = self._finishing_existing(model, options)
-        # Refused before the collection exists: an index on an expression the server cannot
-        # compute.
-        for declaration in (*model._meta.indexes, *model._meta.constraints):
-            if declares_expressions(declaration):
-                check_translatable(self.connection, model, declaration)
+        expression_backfill.refuse_untranslatable(
+            self, model, (*model._meta.indexes, *model._meta.constraints))
         if existing:
             # Documents an interrupted migrate left get the keys of indexes on expressions
             # before the indexes are built (a new collection has none).
-            keys = expression_keys(model._meta)
-            if keys:
-                self.rewrite(generated.fill_command(model, keys, self.connection, {}))
+            expression_backfill.fill_all_keys(self, model)
         else:
             self.run(Command(None, "create_collection", (table,), options, model=model))
         for spec in self._model_index_specs(model):
@@ -306,25 +300,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if recompute is not None:
             self.rewrite(recompute)
         self._replace_indexes(table, old_specs, new_specs)
-        self._refill_expression_keys(model, old_field, new_field)
+        expression_backfill.refill_keys_reading(self, model, old_field, new_field)
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)
         self._sync_options(model, add=[new_field], remove=[old_field])
-
-    def _refill_expression_keys(self, model, old_field, new_field):
-        """Compute again the expression index keys that read an altered field: its values may
-        have been converted or rounded. A renamed column alone changes no value."""
-        if new_field.generated or new_field.column is None:
-            return
-        if stored_name(old_field) != stored_name(new_field):
-            if old_field.db_type(self.connection) == new_field.db_type(self.connection):
-                return
-            model = model_after(model, add=[new_field], remove=[old_field])
-        keys = [key for key in expression_keys(model._meta) if stored_name(new_field) in
-                {stored_name(f) for f in generated.referenced_fields(key, model)}]
-        if keys:
-            self.rewrite(generated.fill_command(model, keys, self.connection, {}))
 
     def _replace_indexes(self, table, old_specs, new_specs):
         old_by_name = {spec.name: spec for spec in old_specs}
@@ -452,11 +432,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "create_sql"))
         elif self._indexes_kept(model, index):
+            expression_backfill.refuse_untranslatable(self, model, [index])
             spec = index_spec(self, model, index)
             if declares_expressions(index):
+                # A validator generated from the model (a plugin's) lets the new keys through.
                 self._sync_options(model_after(model, indexes=[
                     *(i for i in model._meta.indexes if i.name != index.name), index]))
-            self._fill_expression_keys(model, index)
+            expression_backfill.fill_keys(self, model, index)
             self._create_index(model._meta.db_table, spec)
 
     def remove_index(self, model, index):
@@ -464,7 +446,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.run(own_index_command(self, model, index, "remove_sql"))
         elif self._indexes_kept(model, index):
             self._drop_index(model._meta.db_table, index.name)
-            self._forget_expression_keys(model, index)
+            expression_backfill.forget_keys(self, model, index)
             if declares_expressions(index):
                 self._sync_options(model_after(model, indexes=[
                     i for i in model._meta.indexes if i.name != index.name]))
@@ -485,11 +467,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
         elif self._holds(model, constraint):
+            expression_backfill.refuse_untranslatable(self, model, [constraint])
             spec = unique_constraint_spec(self, model, constraint)
             if declares_expressions(constraint):
-                # A validator generated from the model (a plugin's) lets the new keys through.
                 self._sync_options(with_constraint(model, constraint))
-            self._fill_expression_keys(model, constraint)
+            expression_backfill.fill_keys(self, model, constraint)
             self._create_index(model._meta.db_table, spec)
 
     def remove_constraint(self, model, constraint):
@@ -502,30 +484,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._sync_options(without_constraint(model, constraint))
         elif self._holds(model, constraint):
             self._drop_index(model._meta.db_table, constraint.name)
-            self._forget_expression_keys(model, constraint)
+            expression_backfill.forget_keys(self, model, constraint)
             if declares_expressions(constraint):
                 self._sync_options(without_constraint(model, constraint))
-
-    def _fill_expression_keys(self, model, declaration):
-        """Compute, in the stored documents, the hidden keys an index on expressions is built
-        on (expression_indexes.py), before the index: a unique one then sees every document.
-        An expression the server cannot compute is refused first, naming it."""
-        if not declares_expressions(declaration):
-            return
-        check_translatable(self.connection, model, declaration)
-        keys = [part.key for part in index_parts(model, declaration) if part.key is not None]
-        if keys:
-            self.rewrite(generated.fill_command(model, keys, self.connection, {}))
-
-    def _forget_expression_keys(self, model, declaration):
-        """Remove from the documents the hidden keys of a dropped index on expressions."""
-        if not declares_expressions(declaration):
-            return
-        keys = hidden_keys_of(declaration)
-        if keys:
-            self.rewrite(Command(model._meta.db_table, "update_many", (
-                {"$or": [{key: {"$exists": True}} for key in keys]},
-                {"$unset": dict.fromkeys(keys, "")}), model=model))
 
     def _run_constraint_kind(self, model, constraint, method):
         """Run a plugin constraint kind's create_sql or remove_sql, and keep its name (and
