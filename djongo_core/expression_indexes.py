@@ -116,8 +116,10 @@ _cache = WeakKeyDictionary()
 
 def expression_keys(opts):
     """Return the hidden keys a model's documents hold for its indexes and unique constraints
-    on expressions, in declaration order."""
-    model = opts.model
+    on expressions, in declaration order (a proxy model's are its concrete model's: they
+    share the documents)."""
+    model = opts.concrete_model
+    opts = model._meta
     declarations = (*opts.indexes, *opts.constraints)
     cached = _cache.get(model)
     if cached is not None and cached[0] == declarations:

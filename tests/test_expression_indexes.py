@@ -455,3 +455,21 @@ def test_key_reading_a_virtual_generated_field_follows_its_sources():
     finally:
         with connection.schema_editor() as editor:
             editor.delete_model(Badge)
+
+
+def test_writes_through_a_proxy_model_keep_the_keys(make_model):
+    Account = make_model(constraints=[CI_EMAIL])
+    registry = isolate_apps("tests.testapp")
+    registry.enable()
+    try:
+        class Member(Account):
+            class Meta:
+                proxy = True
+                app_label = "testapp"
+    finally:
+        registry.disable()
+    member = Member.objects.create(email="Ann@X.org")
+    Member.objects.filter(pk=member.pk).update(email="Bea@X.org")
+    assert _documents(Account)[0][EMAIL_KEY] == "bea@x.org"
+    with pytest.raises(IntegrityError, match="account_email_ci"):
+        Member.objects.create(email="BEA@x.org")
