@@ -473,3 +473,20 @@ def test_writes_through_a_proxy_model_keep_the_keys(make_model):
     assert _documents(Account)[0][EMAIL_KEY] == "bea@x.org"
     with pytest.raises(IntegrityError, match="account_email_ci"):
         Member.objects.create(email="BEA@x.org")
+
+
+def test_update_through_a_proxy_recomputes_stored_generated_fields():
+    from tests.testapp.models import Rectangle
+
+    registry = isolate_apps("tests.testapp")
+    registry.enable()
+    try:
+        class Square(Rectangle):
+            class Meta:
+                proxy = True
+                app_label = "testapp"
+    finally:
+        registry.disable()
+    square = Square.objects.create(width=2, height=2)
+    Square.objects.filter(pk=square.pk).update(width=5)
+    assert Rectangle.objects.get(pk=square.pk).area == 10

@@ -41,8 +41,9 @@ def is_stored_column(expression):
 
 
 def stored_generated_fields(opts):
-    """Return the stored generated fields a model's own collection holds."""
-    return [field for field in opts.local_concrete_fields
+    """Return the stored generated fields a model's own collection holds (a proxy model's
+    collection is its concrete model's)."""
+    return [field for field in opts.concrete_model._meta.local_concrete_fields
             if is_generated(field) and field.db_persist]
 
 
