@@ -16,6 +16,7 @@ from djongo_core.connection_params import counter_cache, parse_connection_params
 from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
+from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.features import DatabaseFeatures
 from djongo_core.flexible import FlexibleSchema
 from djongo_core.introspection import DatabaseIntrospection
@@ -75,7 +76,8 @@ class NoSQLCursor:
             columns = list(sql.columns)
         else:
             columns = [name for name in sql.columns if name in first]
-            columns += [key for key in first if key not in columns]
+            # The keys kept for indexes on expressions are no data (expression_indexes.py).
+            columns += [key for key in first if key not in columns and not is_hidden_key(key)]
         self.description = [(name, None, None, None, None, None, None) for name in columns]
         documents = self._documents if first is None else _chain(first, self._documents)
         self._rows = (tuple(document.get(name) for name in columns) for document in documents)

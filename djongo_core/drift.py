@@ -9,6 +9,7 @@ no field names. One aggregation per collection counts every (key, type) pair.
 from dataclasses import dataclass, field
 
 from djongo_core.command import Command
+from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.documents import stored_name
 
 # The BSON types ($type names) a field's stored type accepts as its own: the backend reads an
@@ -72,7 +73,9 @@ def measure(connection, model):
         if wrong:
             drift.wrong_types[key] = dict(sorted(wrong.items()))
             drift.expected[key] = sorted(accepted)
-    drift.unknown = {key: sum(types.values()) for key, types in sorted(counts.items())}
+    # The keys kept for indexes on expressions are the backend's own, not drift.
+    drift.unknown = {key: sum(types.values()) for key, types in sorted(counts.items())
+                     if not is_hidden_key(key)}
     return drift
 
 

@@ -75,7 +75,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # Decimal128 holds 34 significant digits: DecimalField() needs no max_digits/decimal_places
     # (the value reads back with the scale it was written with).
     supports_no_precision_decimalfield = True
-    supports_expression_indexes = False
+    # Index(Lower("email")), UniqueConstraint(Upper("code"), ...): each expression's value is
+    # kept by the server in a hidden key of every document, and the index is built on it
+    # (expression_indexes.py).
+    supports_expression_indexes = True
     # Window functions are $setWindowFields stages (compiler/windows.py); RANGE frames with
     # offsets need one number, decimal, duration or date ordering; frame exclusions do not
     # exist in MongoDB.

@@ -9,6 +9,7 @@ from djongo_core.collations import collation_key, field_collation
 from djongo_core.command import Command
 from djongo_core.partial_filters import stored_type_condition
 from djongo_core.documents import stored_name
+from djongo_core.expression_indexes import index_parts
 
 
 @dataclass(frozen=True)
@@ -125,31 +126,63 @@ def _condition_filter(editor, model, condition, what):
 def index_spec(editor, model, index):
     """Return the MongoDB index for a Meta.indexes entry (models.Index or a plugin's class)."""
     what = f"Index {index.name!r} on {model._meta.label}"
+    partial = _condition_filter(editor, model, index.condition, what)
     if index.contains_expressions:
-        raise NotSupportedError(f"{what} uses expressions, which MongoDB indexes cannot hold.")
+        keys, collation, _ = _expression_keys_for(model, index, what)
+        return _spec(index.name, keys, partial=partial, collation=collation)
     # include= and opclasses= are PostgreSQL's; like Django's other backends, MongoDB ignores
     # them (supports_covering_indexes is False).
     keys, collation = _keys_for(model, index.fields_orders and [
         ("-" if order == "DESC" else "") + name for name, order in index.fields_orders
     ], what)
-    return _spec(index.name, keys, partial=_condition_filter(editor, model, index.condition, what),
-                 collation=collation)
+    return _spec(index.name, keys, partial=partial, collation=collation)
 
 
 def unique_constraint_spec(editor, model, constraint):
     """Return the unique index that enforces a UniqueConstraint."""
     what = f"UniqueConstraint {constraint.name!r} on {model._meta.label}"
-    if constraint.contains_expressions:
-        raise NotSupportedError(f"{what} uses expressions, which MongoDB unique indexes cannot hold.")
     if constraint.deferrable is not None:
         raise NotSupportedError(f"{what} is deferrable; MongoDB checks uniqueness on every write.")
-    keys, collation = _keys_for(model, constraint.fields, what)
+    hidden = []
+    if constraint.contains_expressions:
+        keys, collation, fields = _expression_keys_for(model, constraint, what)
+        hidden = [key for key, _ in keys if key not in {stored_name(f) for f in fields}]
+    else:
+        keys, collation = _keys_for(model, constraint.fields, what)
+        fields = [model._meta.get_field(name) for name in constraint.fields]
     partial = _condition_filter(editor, model, constraint.condition, what)
     if constraint.nulls_distinct is not False:
-        fields = [model._meta.get_field(name) for name in constraint.fields]
         if any(f.null for f in fields):
             partial = _both(partial, _non_null_filter(editor.connection, fields))
+        if hidden:
+            # An expression's NULL leaves its key out of the document (expression_indexes.py):
+            # documents without it are not in the index, so NULLs are distinct, as in SQL.
+            partial = _both(partial, {key: {"$exists": True} for key in hidden})
     return _spec(constraint.name, keys, unique=True, partial=partial, collation=collation)
+
+
+def _expression_keys_for(model, declaration, what):
+    """Return the key pattern, the collation and the plain fields of an index on expressions
+    (expression_indexes.py: a column for an expression that is only a column, else a hidden
+    key the server keeps computed)."""
+    keys, fields, collated = [], [], {}
+    by_column = {stored_name(f): f for f in model._meta.concrete_fields}
+    for part in index_parts(model, declaration):
+        keys.append((part.column, part.direction))
+        if part.key is None:
+            _refuse_virtual(model, by_column[part.column], what)
+            fields.append(by_column[part.column])
+        if part.collation:
+            collated.setdefault(collation_key(part.collation), set()).add(part.collation)
+    if not collated:
+        return keys, keys_collation(model, fields, what), fields
+    # Collate() in the index: the index compares under that collation, and has only one.
+    if len(collated) > 1:
+        names = sorted(name for names in collated.values() for name in names)
+        raise NotSupportedError(
+            f"{what} collates its keys differently ({', '.join(names)}); a MongoDB index has "
+            "a single collation: index them separately.")
+    return keys, next(iter(collated)), fields
 
 
 def _both(first, second):

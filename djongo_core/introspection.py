@@ -23,6 +23,7 @@ from djongo_core import progress
 from djongo_core.catalog import declared_entry
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
 
@@ -154,7 +155,10 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         constraints = {}
         for info in self.connection.executor.documents(Command(table_name, "list_indexes")):
             keys = declared_keys(info)
-            columns = [pk_column if field == "_id" else field for field, _ in keys]
+            # An expression's hidden key is no column: None, as SQL databases report an
+            # expression in an index (expression_indexes.py).
+            columns = [None if is_hidden_key(field) else pk_column if field == "_id" else field
+                       for field, _ in keys]
             if composite:
                 # The unique index on the key's columns stands for the primary key (the _id
                 # index is then only MongoDB's own).

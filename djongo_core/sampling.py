@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bson import Binary, Decimal128, Int64, ObjectId
 
 from djongo_core.command import Command
+from djongo_core.expression_indexes import is_hidden_key
 
 DEFAULT_SAMPLE_SIZE = 100
 
@@ -81,12 +82,15 @@ def bson_type(value):
 
 def sample_fields(connection, table, size=DEFAULT_SAMPLE_SIZE):
     """Return {key: SeenField} for the top-level keys of up to `size` documents, in first-seen
-    order (the `_id` first). A key some documents lack is nullable."""
+    order (the `_id` first). A key some documents lack is nullable. The keys the backend keeps
+    for indexes on expressions are no data and are left out."""
     documents = list(connection.executor.documents(
         Command(table, "find", ({},), {"limit": size, "sort": [("_id", 1)]})))
     seen = {}
     for document in documents:
         for key, value in document.items():
+            if is_hidden_key(key):
+                continue
             seen.setdefault(key, SeenField()).add(value)
     for key, field in seen.items():
         if key != "_id" and any(key not in document for document in documents):

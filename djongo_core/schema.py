@@ -25,6 +25,8 @@ from djongo_core.compiler import generated
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
+from djongo_core import expression_backfill
+from djongo_core.expression_indexes import declares_expressions
 from djongo_core.indexes import (
     IndexSpec,
     builds_own_index,
@@ -100,7 +102,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def create_model(self, model):
         table = model._meta.db_table
         options = self._wanted_options(model)
-        if not self._finishing_existing(model, options):
+        existing = self._finishing_existing(model, options)
+        expression_backfill.refuse_untranslatable(
+            self, model, (*model._meta.indexes, *model._meta.constraints))
+        if existing:
+            # Documents an interrupted migrate left get the keys of indexes on expressions
+            # before the indexes are built (a new collection has none).
+            expression_backfill.fill_all_keys(self, model)
+        else:
             self.run(Command(None, "create_collection", (table,), options, model=model))
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
@@ -208,7 +217,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # Existing documents get a stored generated field's computed value; a virtual one
             # has nothing to store.
             if field.db_persist:
-                run_fill(self, generated.fill_command(model, field, self.connection, missing))
+                run_fill(self, generated.fill_command(model, [field], self.connection, missing))
         else:
             # Existing documents get the default, as rows get an added column's DEFAULT.
             fill = fill_command(self, model, field, missing)
@@ -273,7 +282,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # to its new type included) rather than converted; a virtual one holds nothing.
             if new_field.db_persist and (old_field.db_type(self.connection)
                                          != new_field.db_type(self.connection)):
-                recompute = generated.fill_command(model, new_field, self.connection, {})
+                recompute = generated.fill_command(model, [new_field], self.connection, {})
         else:
             convert_values(self, model, old_field, new_field)
         old_specs = field_index_specs(self, model, old_field)
@@ -299,6 +308,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if recompute is not None:
             self.rewrite(recompute)
         self._replace_indexes(table, old_specs, new_specs)
+        expression_backfill.refill_keys_reading(self, model, old_field, new_field)
         if field_collation(old_field) != field_collation(new_field):
             self._recollate_indexes(model, new_field, {spec.name for spec in new_specs})
         self._declare_altered(table, old_field, new_field)
@@ -430,13 +440,24 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "create_sql"))
         elif self._indexes_kept(model, index):
-            self._create_index(model._meta.db_table, index_spec(self, model, index))
+            expression_backfill.refuse_untranslatable(self, model, [index])
+            spec = index_spec(self, model, index)
+            if declares_expressions(index):
+                # A validator generated from the model (a plugin's) lets the new keys through.
+                self._sync_options(model_after(model, indexes=[
+                    *(i for i in model._meta.indexes if i.name != index.name), index]))
+            expression_backfill.fill_keys(self, model, index)
+            self._create_index(model._meta.db_table, spec)
 
     def remove_index(self, model, index):
         if builds_own_index(index):
             self.run(own_index_command(self, model, index, "remove_sql"))
         elif self._indexes_kept(model, index):
             self._drop_index(model._meta.db_table, index.name)
+            expression_backfill.forget_keys(self, model, index)
+            if declares_expressions(index):
+                self._sync_options(model_after(model, indexes=[
+                    i for i in model._meta.indexes if i.name != index.name]))
 
     def rename_index(self, model, old_index, new_index):
         # MongoDB cannot rename an index: build the new one before dropping the old one so the
@@ -454,7 +475,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
         elif self._holds(model, constraint):
-            self._create_index(model._meta.db_table, unique_constraint_spec(self, model, constraint))
+            expression_backfill.refuse_untranslatable(self, model, [constraint])
+            spec = unique_constraint_spec(self, model, constraint)
+            if declares_expressions(constraint):
+                self._sync_options(with_constraint(model, constraint))
+            expression_backfill.fill_keys(self, model, constraint)
+            self._create_index(model._meta.db_table, spec)
 
     def remove_constraint(self, model, constraint):
         if isinstance(constraint, CheckConstraint):
@@ -466,6 +492,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._sync_options(without_constraint(model, constraint))
         elif self._holds(model, constraint):
             self._drop_index(model._meta.db_table, constraint.name)
+            expression_backfill.forget_keys(self, model, constraint)
+            if declares_expressions(constraint):
+                self._sync_options(without_constraint(model, constraint))
 
     def _run_constraint_kind(self, model, constraint, method):
         """Run a plugin constraint kind's create_sql or remove_sql, and keep its name (and
@@ -531,11 +560,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             )
 
     def _indexes_kept(self, model, index):
-        """Return whether MongoDB keeps this Meta.indexes entry: not one on expressions, nor one
-        whose condition no partial index can hold (Django leaves both out on databases without
-        such indexes; system check djongo_core.W152 says so)."""
-        return not index.contains_expressions and fits_partial_index(
-            self.connection, model, index.condition)
+        """Return whether MongoDB keeps this Meta.indexes entry: not one whose condition no
+        partial index can hold (Django leaves it out on databases without such indexes; system
+        check djongo_core.W152 says so). One on expressions is kept (expression_indexes.py)."""
+        return fits_partial_index(self.connection, model, index.condition)
 
     def _holds(self, model, constraint):
         """Return whether MongoDB keeps this constraint (as a unique index).

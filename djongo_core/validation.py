@@ -12,6 +12,9 @@ from django.db.models import UniqueConstraint
 from djongo_core import sharding
 from djongo_core.collations import collation_document, field_collation
 from djongo_core.compiler.model_expressions import fits_partial_index
+from djongo_core.expression_indexes import (
+    HIDDEN_PREFIX, check_translatable, declares_expressions, is_hidden_key,
+)
 from djongo_core.indexes import builds_own_index
 from djongo_core.row_locks import locks_documents
 
@@ -25,6 +28,7 @@ class DatabaseValidation(BaseDatabaseValidation):
         for model in (model for config in configs for model in config.get_models()):
             if router.allow_migrate_model(self.connection.alias, model):
                 issues.extend(self._unindexable_conditions(model))
+                issues.extend(self._untranslatable_expressions(model))
         issues.extend(self._row_locks())
         issues.extend(self._sharded_collections())
         issues.extend(self._unmigrated(
@@ -108,6 +112,24 @@ class DatabaseValidation(BaseDatabaseValidation):
                 obj=model, id="djongo_core.W151"))
         return issues
 
+    def _untranslatable_expressions(self, model):
+        """An index or unique constraint on an expression the server cannot compute is refused
+        by migrate; say so before (expression_indexes.py)."""
+        issues = []
+        for declaration in (*model._meta.indexes, *model._meta.constraints):
+            if not declares_expressions(declaration):
+                continue
+            try:
+                check_translatable(self.connection, model, declaration)
+            except NotSupportedError as error:
+                issues.append(checks.Error(
+                    str(error), obj=model, id="djongo_core.E161",
+                    hint="Index a stored GeneratedField, or an expression of the model's own "
+                         "fields that the ORM can filter on."))
+            except (FieldError, ValueError):
+                pass  # Django's own model checks report these (models.E012...)
+        return issues
+
     def _fits(self, model, condition):
         try:
             return fits_partial_index(self.connection, model, condition)
@@ -118,7 +140,15 @@ class DatabaseValidation(BaseDatabaseValidation):
 
     def check_field_type(self, field, field_type):
         """A db_collation must name a MongoDB collation: refused when the model is checked
-        rather than at the first query or index that needs it."""
+        rather than at the first query or index that needs it. A column must not take the
+        names kept for indexes on expressions (expression_indexes.py)."""
+        # getattr: a GeneratedField checks a clone of its output field, which has no column.
+        if is_hidden_key(getattr(field, "column", None)):
+            return [checks.Error(
+                f"{field.model._meta.label}.{field.name} is stored under {field.column!r}; "
+                f"names starting with {HIDDEN_PREFIX!r} are the keys djongo-core keeps for "
+                "indexes on expressions.", obj=field, id="djongo_core.E160",
+                hint="Give the field another db_column.")]
         name = field_collation(field)
         if not name:
             return []

@@ -17,7 +17,9 @@ from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
 
 from djongo_core.command import Command
+from djongo_core.compiler.lookups import not_null
 from djongo_core.compiler.tree import walk
+from djongo_core.expression_indexes import expression_keys
 
 # Stored BSON types that hold the same numbers: pymongo writes each integer in the narrowest
 # width that holds it, so an int expression needs no conversion for a long column.
@@ -39,17 +41,26 @@ def is_stored_column(expression):
 
 
 def stored_generated_fields(opts):
-    """Return the stored generated fields a model's own collection holds."""
-    return [field for field in opts.local_concrete_fields
+    """Return the stored generated fields a model's own collection holds (a proxy model's
+    collection is its concrete model's)."""
+    return [field for field in opts.concrete_model._meta.local_concrete_fields
             if is_generated(field) and field.db_persist]
 
 
+def computed_keys(opts):
+    """Return what the server computes into a model's documents on every write: its stored
+    generated fields, then the hidden keys of its indexes on expressions
+    (expression_indexes.py), which may read those fields."""
+    return [*stored_generated_fields(opts), *expression_keys(opts)]
+
+
 def regenerated_fields(opts, written):
-    """Return the stored generated fields to compute again after an update writes the given
-    fields: those reading one of them, and, in declaration order, those reading these."""
+    """Return the computed keys (stored generated fields, expression index keys) to compute
+    again after an update writes the given fields: those reading one of them, and, in
+    declaration order, those reading these."""
     changed = set(written)
     result = []
-    for field in stored_generated_fields(opts):
+    for field in computed_keys(opts):
         if referenced_fields(field) & changed:
             result.append(field)
             changed.add(field)
@@ -69,10 +80,14 @@ def resolved_expression(field, alias, model=None):
 
 
 def referenced_fields(field, model=None):
-    """Return the fields a generated field's expression reads."""
+    """Return the fields a generated field's expression reads (through a virtual generated
+    field, the fields that one reads: its value is computed from them)."""
     model = model or field.model
     expression = resolved_expression(field, model._meta.db_table, model)
-    return {node.target for node in walk(expression) if isinstance(node, Col)}
+    fields = {node.target for node in walk(expression) if isinstance(node, Col)}
+    for read in [f for f in fields if is_virtual(f)]:
+        fields |= referenced_fields(read, model)
+    return fields
 
 
 def generated_value(field, translator, alias, model=None):
@@ -84,7 +99,13 @@ def generated_value(field, translator, alias, model=None):
         # The column has the output field's type, as a SQL generated column converts the
         # expression's value to its declared type.
         expression = Cast(expression, field.output_field)
-    return _value(expression, translator)
+    value = _value(expression, translator)
+    if getattr(field, "absent_when_null", False):
+        # "$$REMOVE" as a $cond branch: the key is left out of the document where the value
+        # is null or missing.
+        value = {"$let": {"vars": {"indexed": value}, "in": {
+            "$cond": [not_null("$$indexed"), "$$indexed", "$$REMOVE"]}}}
+    return value
 
 
 def _value(expression, translator):
@@ -112,6 +133,8 @@ def write_stages(fields, translator, alias, model=None):
 
 
 def _needs_cast(expression, field, connection):
+    if field.output_field is None:
+        return False  # an expression index key holds the expression's own value
     try:
         source = expression.output_field
     except FieldError:
@@ -142,9 +165,10 @@ def definition(field, model, connection):
     return _value(resolved_expression(field, table, model), translator)
 
 
-def fill_command(model, field, connection, selector):
-    """Return the update that computes a stored generated field in the documents matching
-    selector (the values existing documents get when the field is added or retyped)."""
+def fill_command(model, fields, connection, selector):
+    """Return the update that computes stored generated fields (or expression index keys) in
+    the documents matching selector (the values existing documents get when the field or the
+    index is added, or a field they read is retyped)."""
     translator = _model_translator(model, connection)
-    stages = write_stages([field], translator, model._meta.db_table, model)
+    stages = write_stages(fields, translator, model._meta.db_table, model)
     return Command(model._meta.db_table, "update_many", (selector, stages))

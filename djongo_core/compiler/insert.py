@@ -22,14 +22,15 @@ from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.compiler.generated import (
+    computed_keys,
     generated_value,
     is_virtual,
     regenerated_fields,
-    stored_generated_fields,
     write_stages,
 )
 from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
+from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.compiler.lookups import literal
 from djongo_core.compiler.upsert import Upsert
 from djongo_core.errors import (
@@ -80,24 +81,20 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         """Run bulk_create(update_conflicts=True).
 
         An updated document keeps its stored values but for update_fields: its stored
-        generated fields that read them are computed again from what it now holds, and the
-        generated values it returns are read from it."""
-        upsert = Upsert(self, documents)
-        keys = [upsert.key(document) for document in documents]
+        generated fields and expression index keys that read them are computed again from what
+        it now holds, in the same update, and the generated values it returns are read
+        from it."""
+        translator = Translator(self, {opts.db_table: ""})
+        regenerated = regenerated_fields(opts, self.query.update_fields)
+        upsert = Upsert(self, documents, regenerate=regenerated and write_stages(
+            regenerated, translator, opts.db_table))
         read_back = None
         if returning_fields:
             read_back = {stored_name(field) for field in returning_fields}
         inserted = upsert.run(counter, read_back)
         updated = [i for i, new in enumerate(inserted) if not new]
-        regenerated = regenerated_fields(opts, self.query.update_fields)
         if not updated:
             return
-        translator = Translator(self, {opts.db_table: ""})
-        if regenerated:
-            self.connection.executor.run(Command(opts.db_table, "update_many", (
-                {"$or": [keys[i] for i in updated]},
-                write_stages(regenerated, translator, opts.db_table),
-            ), model=opts.model))
         virtual = [field for field in returning_fields or () if is_virtual(field)]
         if read_back is None or not (regenerated or virtual):
             return
@@ -164,13 +161,14 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
 
     def _complete(self, opts, documents, computed):
         """Let the server compute, before the insert, what the client cannot: values given as
-        expressions (Now(), Lower(...), db_default functions) and generated fields.
+        expressions (Now(), Lower(...), db_default functions), generated fields and the
+        hidden keys of indexes on expressions.
 
         The documents run through a `$documents` pipeline that sets those values; the stored
         ones are written into the documents. Return {id(document): values} of the virtual
         generated fields the insert must return (they are never stored).
         """
-        stored = stored_generated_fields(opts)
+        stored = computed_keys(opts)
         virtual = [field for field in self.returning_fields or () if is_virtual(field)]
         if not (stored or virtual or any(computed)):
             return {}
@@ -208,7 +206,10 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             results = self.connection.executor.documents(Command(None, "aggregate",
                                                                  (pipeline,)))
             for index, result in zip(indexes, list(results), strict=True):
-                documents[index].update({key: result.get(key) for key in written})
+                # A key the pipeline left out is null, stored as such, but for an expression
+                # index's key, absent where its value is null.
+                documents[index].update({key: result.get(key) for key in written
+                                         if key in result or not is_hidden_key(key)})
                 returned[id(documents[index])] = {key: result.get(key)
                                                   for key in virtual_values}
         return returned

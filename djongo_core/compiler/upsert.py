@@ -10,6 +10,11 @@ The filter only stands for "the row this one conflicts with" when the unique_fie
 the fields of one unique index; on any other fields an upsert would silently update whichever
 document matched first, so such a call is refused as PostgreSQL refuses a conflict target without
 a matching constraint.
+
+When update_fields are read by what the server computes (a stored GeneratedField, the key of an
+index on an expression), the upsert only inserts (`$setOnInsert` alone), and each conflicting
+document is then updated by a pipeline that sets the update_fields and computes those values
+again, so that a document is never left with values and computed keys that disagree.
 """
 
 import bson
@@ -18,6 +23,7 @@ from pymongo import InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from djongo_core.command import Command
+from djongo_core.compiler.lookups import literal
 from djongo_core.documents import stored_name
 from djongo_core.errors import DUPLICATE_KEY, duplicate_index, translated_errors
 from djongo_core.indexes import keys_collation
@@ -26,8 +32,11 @@ from djongo_core.indexes import keys_collation
 class Upsert:
     """The upserts of one bulk_create() batch."""
 
-    def __init__(self, compiler, documents):
+    def __init__(self, compiler, documents, regenerate=None):
+        """regenerate: the update pipeline stages that compute again, in a stored document,
+        what reads the update_fields (stored generated fields, expression index keys)."""
         self.compiler = compiler
+        self.regenerate = regenerate
         self.connection = compiler.connection
         self.opts = compiler.query.get_meta()
         self.table = self.opts.db_table
@@ -61,7 +70,10 @@ class Upsert:
             # The unique index leaves nulls out (a nullable unique field), so a null never
             # conflicts: the object is a plain insert, as with SQL's ON CONFLICT.
             return InsertOne(document)
-        assignments = {name: document[name] for name in self.updated if name in document}
+        # With values to compute again, a stored document is updated afterwards, in one
+        # pipeline with them (_update_stored): the upsert only inserts.
+        assignments = {} if self.regenerate else {
+            name: document[name] for name in self.updated if name in document}
         # A new document starts from the filter's values; $setOnInsert adds the rest.
         on_insert = {name: value for name, value in document.items()
                      if name not in assignments and name not in key}
@@ -80,6 +92,8 @@ class Upsert:
         the object gets the key of the document it was written into."""
         inserted = self._write(counter)
         updated = [i for i, was_inserted in enumerate(inserted) if not was_inserted]
+        if updated and self.regenerate:
+            self._update_stored([self.documents[i] for i in updated])
         if updated and read_back is not None:
             stored = self._stored([self.documents[i] for i in updated], {"_id", *read_back})
             for i, document in zip(updated, stored, strict=True):
@@ -112,6 +126,20 @@ class Upsert:
             upserts = [{"index": index, "_id": key} for index, key in result.upserted_ids.items()]
             self._note_inserted(inserted, start, command, upserts, done=len(command.args[0]))
             return inserted
+
+    def _update_stored(self, documents):
+        """Write the update_fields into the stored documents the objects conflicted with, and
+        compute again what reads them, in one pipeline update per document: a value that
+        collides under a unique index leaves its document as it was."""
+        requests = []
+        for document in documents:
+            assignments = {name: literal(document[name]) for name in self.updated
+                           if name in document}
+            pipeline = [{"$set": assignments}] if assignments else []
+            requests.append(UpdateOne(self.key(document), [*pipeline, *self.regenerate],
+                                      collation=self.collation))
+        self.connection.executor.run(Command(self.table, "bulk_write", (requests,),
+                                             {"ordered": True}, model=self.opts.model))
 
     def _note_inserted(self, inserted, start, command, upserts, done):
         """Mark the documents written as new among the first `done` requests from start."""

@@ -11,6 +11,7 @@ from djongo_core.compiler.model_expressions import compile_partial_filter, model
 from djongo_core.compiler.select import QueryPlan
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.documents import stored_name
+from djongo_core.expression_indexes import hidden_keys
 from djongo_core.plugins.hookspecs import hookimpl
 from djongo_core.plugins.manager import PluginHost
 from djongo_core.plugins.settings import plugin_setting, setting_path
@@ -23,6 +24,7 @@ __all__ = [
     "QueryPlan",
     "SCHEMA_COLLECTION",
     "compile_partial_filter",
+    "hidden_keys",
     "hookimpl",
     "model_translator",
     "plugin_setting",

@@ -22,7 +22,7 @@ from decimal import Decimal
 from bson import Decimal128
 from django.core import validators as django_validators
 
-from djongo_core.plugins import stored_name
+from djongo_core.plugins import hidden_keys, stored_name
 
 #: The BSON types a stored value of each of the core's type names may have. pymongo writes a
 #: Python int that fits 32 bits as "int" whatever the field, and drivers of other languages
@@ -55,8 +55,12 @@ def collection_schema(connection, model, additional_properties=True):
     fields = [field for field in model._meta.local_concrete_fields if is_stored(field)]
     if pk is not None and pk.concrete and pk not in fields and is_stored(pk):
         fields.insert(0, pk)
-    return _object_schema(connection, [(stored_name(field), field) for field in fields],
-                          additional_properties, nullable=False)
+    schema = _object_schema(connection, [(stored_name(field), field) for field in fields],
+                            additional_properties, nullable=False)
+    # The keys the core keeps for indexes on expressions are computed by it, like a stored
+    # GeneratedField: allowed, unconstrained and not required.
+    schema["properties"].update(dict.fromkeys(hidden_keys(model), {}))
+    return schema
 
 
 def is_stored(field):

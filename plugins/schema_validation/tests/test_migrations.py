@@ -178,3 +178,25 @@ def test_schema_validation_is_tracked_by_migrations():
     assert SchemaValidation(name="s") != constraint
     with pytest.raises(ValueError, match="level must be one of strict, moderate, off"):
         SchemaValidation(name="s", level="lenient")
+
+
+def test_keys_of_an_index_on_an_expression_pass_a_strict_validator(migrated):
+    from django.db.models import UniqueConstraint
+    from django.db.models.functions import Lower
+
+    strict = migrations.AddConstraint(
+        "Widget", SchemaValidation(name="widget_strict", additional_properties=False))
+    strict_state = forwards(strict, migrated)
+    unique = migrations.AddConstraint(
+        "Widget", UniqueConstraint(Lower("name"), name="widget_name_ci"))
+    unique_state = forwards(unique, strict_state)
+    key = "__djongo_expr__widget_name_ci__0"
+    assert schema()["properties"][key] == {}
+    assert schema()["additionalProperties"] is False
+    Widget = unique_state.apps.get_model(APP, "Widget")
+    Widget.objects.create(name="Lamp")
+    with pytest.raises(IntegrityError, match="widget_name_ci"):
+        Widget.objects.create(name="LAMP")
+    backwards(unique, strict_state, unique_state)
+    assert key not in schema()["properties"]
+    assert connection.mongo_database[TABLE].find_one({}, {"_id": 0}) == {"name": "Lamp"}
