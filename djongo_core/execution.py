@@ -66,7 +66,7 @@ class Executor:
         start = time.monotonic() if logged else 0.0
         # try/except rather than context managers: this runs for every command.
         try:
-            return host.execute(connection, command)
+            return connection.plugin_host.execute(connection, command)
         except DRIVER_ERRORS as error:
             translated = django_error(error, command)
             self._note(translated)
