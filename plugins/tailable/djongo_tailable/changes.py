@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connections
 
-from djongo_core.plugins import Command, stored_name
+from djongo_core.plugins import Command, hidden_keys, stored_name
 
 OPERATIONS = ("insert", "update", "replace", "delete")
 FULL_DOCUMENT_CHOICES = ("default", "updateLookup", "whenAvailable", "required")
@@ -185,14 +185,18 @@ class Changes:
 def _change(connection, model, names, event):
     description = event.get("updateDescription") or {}
     document = event.get("fullDocument")
+    # The keys the backend keeps for indexes on expressions are not the model's fields.
+    hidden = set(hidden_keys(model))
     return Change(
         operation=event.get("operationType"),
         pk=(event.get("documentKey") or {}).get("_id"),
         instance=None if document is None else instance_from_document(connection, model,
                                                                       document),
         updated_fields={names.get(key, key): value
-                        for key, value in (description.get("updatedFields") or {}).items()},
-        removed_fields=[names.get(key, key) for key in description.get("removedFields") or []],
+                        for key, value in (description.get("updatedFields") or {}).items()
+                        if key not in hidden},
+        removed_fields=[names.get(key, key) for key in description.get("removedFields") or []
+                        if key not in hidden],
         resume_token=event.get("_id"),
         cluster_time=event.get("clusterTime"),
         event=event,

@@ -13,7 +13,7 @@ from django.db import NotSupportedError, connection
 from djongo_core.plugin_testing import stop_embedded_server
 from djongo_tailable import Change
 from djongo_tailable.changes import change_stream_pipeline
-from tailable_testapp.models import Order
+from tailable_testapp.models import Customer, Order
 
 pytestmark = pytest.mark.usefixtures("db")
 ON_MONGODB = bool(os.environ.get("MONGODB_URI"))
@@ -75,6 +75,16 @@ def test_watch_reports_orm_inserts_updates_and_deletes_with_the_changed_fields()
     assert found[1].updated_fields == {"status": "paid"}
     assert found[2].instance is None
     assert all(c.resume_token for c in found)
+
+
+def test_changes_leave_out_the_keys_kept_for_indexes_on_expressions():
+    with Customer.objects.watch(timeout=10, await_ms=200) as changes:
+        customer = Customer.objects.create(email="Ann@example.com")
+        Customer.objects.filter(pk=customer.pk).update(email="ann@example.org")
+        inserted, updated = read(changes, 2)
+    assert inserted.instance.email == "Ann@example.com"
+    assert updated.updated_fields == {"email": "ann@example.org"}
+    assert updated.removed_fields == []
 
 
 def test_watch_reports_changes_made_with_pymongo_and_resumes_after_a_token():

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 from djongo_tailable import CappedCollection, TailableManager
 
@@ -34,3 +35,14 @@ class Event(models.Model):
     class Meta:
         indexes = [models.Index(fields=["name"], name="event_name")]
         constraints = [CappedCollection(size=8192, max=3, name="event_capped")]
+
+
+class Customer(models.Model):
+    """Unique by e-mail whatever the case: the backend keeps a hidden key for the index."""
+
+    email = models.CharField(max_length=100)
+
+    objects = TailableManager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="customer_email_ci")]
