@@ -75,3 +75,19 @@ def test_updates_write_either_null():
     note.data = None
     note.save()
     assert "data" not in stored(note)
+
+
+def test_check_constraints_validate_json_null_apart_from_sql_null():
+    from django.core.exceptions import ValidationError
+    from django.db.models import CheckConstraint, Q
+
+    constraint = CheckConstraint(condition=~Q(data=JSONNull()), name="data_not_json_null")
+    constraint.validate(Note, Note(text="a", data={"key": None}))
+    constraint.validate(Note, Note(text="a", data=None))  # SQL NULL: unknown, which passes
+    with pytest.raises(ValidationError):
+        constraint.validate(Note, Note(text="a", data=JSONNull()))
+    keyed = CheckConstraint(condition=Q(data__has_key="name") & ~Q(data__name=JSONNull()),
+                            name="data_name_not_json_null")
+    keyed.validate(Note, Note(text="a", data={"name": "Django"}))
+    with pytest.raises(ValidationError):
+        keyed.validate(Note, Note(text="a", data={"name": None}))
