@@ -91,3 +91,25 @@ def test_check_constraints_validate_json_null_apart_from_sql_null():
     keyed.validate(Note, Note(text="a", data={"name": "Django"}))
     with pytest.raises(ValidationError):
         keyed.validate(Note, Note(text="a", data={"name": None}))
+
+
+def test_an_expression_written_to_a_jsonfield_keeps_sql_null_apart_from_json_null():
+    from django.db.models import IntegerField
+    from django.db.models.functions import Coalesce
+
+    note = Note.objects.create(text="a", data={})
+    note.data = Coalesce(None, None, output_field=IntegerField())
+    Note.objects.bulk_update([note], fields=["data"])
+    assert "data" not in stored(note)
+    assert list(Note.objects.filter(data__isnull=True)) == [note]
+    Note.objects.filter(pk=note.pk).update(data=Case(When(text="a", then=JSONNull())))
+    assert "data" in stored(note) and stored(note)["data"] is None
+    Note.objects.filter(pk=note.pk).update(data=Case(When(text="zzz", then=JSONNull())))
+    assert "data" not in stored(note)  # the Case's default: SQL NULL
+    query = Note.objects.filter(text="a")
+    update = query.query.chain(models.sql.UpdateQuery)
+    update.add_update_values({"data": Coalesce(None, None, output_field=IntegerField())})
+    assert update.get_compiler(connection=connection).as_sql()[0] == (
+        'db.testapp_note.update_many({"text": "a"}, [{"$set": {"data": '
+        '{"$cond": [{"$eq": [{"$ifNull": [{"$ifNull": [null, null]}, null]}, null]}, '
+        '"$$REMOVE", {"$ifNull": [null, null]}]}}}])')
