@@ -108,9 +108,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if builds_own_index(index):
                 self.add_index(model, index)
         self.run(catalog.declare_model(model, self.connection))
-        checks = _check_constraints(model)
-        if checks:
-            self.run(catalog.declare_checks(model, checks))
+        if _check_constraints(model) or check.column_checked_fields(model):
+            self._declare_checks(model)
         if options:
             self.run(record_command(model, options))
         for constraint in model._meta.constraints:
@@ -259,6 +258,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._refuse_generated_changes(model, old_field, new_field)
         if "_id" in (old_name, new_name) and old_name != new_name:
             self._refuse_moving_keys(model, old_field, new_field)
+        if check.is_column_checked(new_field) and not check.is_column_checked(old_field):
+            self._refuse_column_violations(model, old_field, new_field)
         fill = None
         if old_field.null and not new_field.null and not new_field.generated:
             # Documents holding null (or lacking the field) get the default, as SQL's
@@ -441,7 +442,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._refuse_violations(model, constraint)
             after = with_constraint(model, constraint)
             self._sync_options(after, always=True)
-            self.run(catalog.declare_checks(after, _check_constraints(after)))
+            self._declare_checks(after)
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
@@ -452,7 +453,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if isinstance(constraint, CheckConstraint):
             after = without_constraint(model, constraint)
             self._sync_options(after, always=True)
-            self.run(catalog.declare_checks(after, _check_constraints(after)))
+            self._declare_checks(after)
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "remove_sql")
             self._sync_options(without_constraint(model, constraint))
@@ -475,12 +476,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """Return the collection options ``model`` (as it is after the change) asks for."""
         options = self.connection.plugin_host.collection_options(self, model)
         checks = _check_constraints(model)
-        if checks:
+        columns = check.column_checked_fields(model)
+        if checks or columns:
             options["validator"] = check.validator([
                 options.get("validator"),
+                *(check.column_check_clause(field) for field in columns),
                 *(check.check_clause(self.connection, model, constraint) for constraint in checks)
             ])
         return options
+
+    def _declare_checks(self, model):
+        """Record the names of the validator's clauses (CheckConstraints and column checks)."""
+        self.run(catalog.declare_checks(model, _check_constraints(model),
+                                        check.column_checks(self.connection, model)))
 
     def _sync_options(self, model, always=False, **changes):
         """Bring the collection's options in line with the model after a change (``model``
@@ -490,11 +498,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         model has no CheckConstraint (``always``: a CheckConstraint is being added or removed).
         A plugin disabled since it set options leaves them as they are.
         """
-        if not (always or _check_constraints(model)
+        # A column check comes or goes with a field (and its name with the collection's).
+        column_checks = bool(check.column_checked_fields(model)) or any(
+            check.is_column_checked(field)
+            for field in (*changes.get("add", ()), *changes.get("remove", ())))
+        if not (always or column_checks or _check_constraints(model)
                 or self.connection.plugin_host.hook.djongo_provide_collection_options
                 .get_hookimpls()):
             return
         model = model_after(model, **changes)
+        if column_checks:
+            self._declare_checks(model)
         wanted = self._wanted_options(model)
         recorded = recorded_options(catalog.declared_entry(self.connection, model._meta.db_table))
         if not wanted and not recorded:
@@ -520,6 +534,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 f"Cannot add CheckConstraint {constraint.name!r} to {model.__name__}: the "
                 f"document with _id {violating['_id']!r} in collection {table!r} violates it. "
                 "Fix or remove such documents first (a RunPython step before the AddConstraint)."
+            )
+
+    def _refuse_column_violations(self, model, old_field, new_field):
+        """As SQL refuses to add a column CHECK that existing rows violate: a field becoming
+        a Positive*Field must find no negative value stored."""
+        if self.collect_sql:
+            return
+        table = model._meta.db_table
+        violating = self.connection.executor.run(Command(
+            table, "find_one", ({stored_name(old_field): {"$lt": 0}}, {"_id": 1})))
+        if violating is not None:
+            raise IntegrityError(
+                f"Cannot make {model.__name__}.{new_field.name} a "
+                f"{new_field.get_internal_type()}: the document with _id "
+                f"{violating['_id']!r} in collection {table!r} holds a negative value. Fix or "
+                "remove such documents first (a RunPython step before the AlterField)."
             )
 
     def _indexes_kept(self, model, index):
