@@ -686,6 +686,25 @@ def test_range_windows_shim_is_still_needed(embedded_client):
     )
 
 
+def test_standard_deviations_over_decimals_follow_mongodb(database):
+    database.prices.drop()
+    database.prices.insert_many([{"_id": i, "p": p} for i, p in enumerate(
+        [Decimal128("1.5"), Decimal128("2.5"), 3, None, "text"])])
+    (row,) = database.prices.aggregate([{"$group": {
+        "_id": None, "pop": {"$stdDevPop": "$p"}, "samp": {"$stdDevSamp": "$p"}}}])
+    # Numbers only (null and a string are skipped), read as doubles: 1.5, 2.5, 3.
+    assert row["pop"] == pytest.approx(0.6236095644623235)
+    assert row["samp"] == pytest.approx(0.7637626158259734)
+
+
+def test_stddev_decimals_shim_is_still_needed(embedded_client):
+    assert shims.stddev_decimals_still_needed(embedded_client), (
+        "mongoeco now computes $stdDevPop over Decimal128 itself: delete "
+        "djongo_core/embedded/shims/stddev_decimals.py and its entry in "
+        "docs/engine-deviations.md."
+    )
+
+
 def test_write_conflicts_shim_is_still_needed(embedded_client):
     assert shims.write_conflicts_still_needed(embedded_client), (
         "mongoeco now fails a transaction's write to a document another open transaction "

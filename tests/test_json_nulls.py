@@ -102,10 +102,18 @@ def test_an_expression_written_to_a_jsonfield_keeps_sql_null_apart_from_json_nul
     Note.objects.bulk_update([note], fields=["data"])
     assert "data" not in stored(note)
     assert list(Note.objects.filter(data__isnull=True)) == [note]
-    Note.objects.filter(pk=note.pk).update(data=Case(When(text="a", then=JSONNull())))
+    # As Django's SQL: Value(None, JSONField()) assigned itself is JSON null, inside a Case NULL.
+    Note.objects.filter(pk=note.pk).update(data=Value(None, output_field=JSONField()))
     assert "data" in stored(note) and stored(note)["data"] is None
-    Note.objects.filter(pk=note.pk).update(data=Case(When(text="zzz", then=JSONNull())))
-    assert "data" not in stored(note)  # the Case's default: SQL NULL
+    Note.objects.filter(pk=note.pk).update(data=Case(
+        When(text="a", then=Value(None, output_field=JSONField())),
+        default=Value({"k": 1}, output_field=JSONField())))
+    assert "data" not in stored(note)
+    if hasattr(models, "JSONNull"):  # JSONNull() is JSON null wherever it is (Django 6.1)
+        Note.objects.filter(pk=note.pk).update(data=Case(When(text="a", then=JSONNull())))
+        assert "data" in stored(note) and stored(note)["data"] is None
+        Note.objects.filter(pk=note.pk).update(data=Case(When(text="zzz", then=JSONNull())))
+        assert "data" not in stored(note)  # the Case's default: SQL NULL
     query = Note.objects.filter(text="a")
     update = query.query.chain(models.sql.UpdateQuery)
     update.add_update_values({"data": Coalesce(None, None, output_field=IntegerField())})

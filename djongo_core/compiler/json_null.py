@@ -35,16 +35,24 @@ def warn_if_none_means_json_null(lookup, translator):
         lookup.process_rhs(translator.compiler, translator.connection)
 
 
-def stored_expression(node, translator):
+def stored_expression(node, translator, top=True):
     """Return an expression written to a JSONField by an update pipeline, with SQL NULL as
     no key: Coalesce(None, None) or a Case falling through to its default is SQL NULL, while
-    JSONNull() (and a JSON value read from a document) is JSON null, stored."""
+    JSONNull() (and a JSON value read from a document) is JSON null, stored.
+
+    As Django's SQL: update(data=Value(None, JSONField())) itself is JSON null (the field's
+    get_db_prep_save() reads it so); a Value(None) inside another expression is NULL."""
     if JSONNull is not None and isinstance(node, JSONNull):
         return None
+    if top and isinstance(node, Value) and node.value is None:
+        field = node._output_field_or_none
+        if field is not None and holds_json(field):
+            return None
     if isinstance(node, Case):
         branches = [{"case": translator.condition(case.condition),
-                     "then": stored_expression(case.result, translator)} for case in node.cases]
-        default = stored_expression(node.default, translator)
+                     "then": stored_expression(case.result, translator, top=False)}
+                    for case in node.cases]
+        default = stored_expression(node.default, translator, top=False)
         return {"$switch": {"branches": branches, "default": default}} if branches else default
     if isinstance(node, Value):
         # As SQL compiles a Value: None is NULL, whatever its output field.

@@ -26,7 +26,7 @@ from mongoeco.core.aggregation import (
 from djongo_core.embedded.shims import (
     bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
     geo, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
-    search, text_search, timezones, write_conflicts,
+    search, stddev_decimals, text_search, timezones, write_conflicts,
 )
 
 
@@ -293,6 +293,23 @@ def range_windows_still_needed(client):
         client.drop_database("range_window_probe")
 
 
+def stddev_decimals_still_needed(client):
+    """Return whether mongoeco itself still fails $stdDevPop over Decimal128 values.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.stddev_probe.prices
+
+    def probe():
+        collection.insert_many([{"p": bson.Decimal128("1.5")}, {"p": bson.Decimal128("2")}])
+        list(collection.aggregate([{"$group": {"_id": None, "s": {"$stdDevPop": "$p"}}}]))
+
+    try:
+        return _refused_without(stddev_decimals, probe)
+    finally:
+        client.drop_database("stddev_probe")
+
+
 def write_conflicts_still_needed(client):
     """Return whether mongoeco itself still lets a transaction write a document that another
     open transaction has written (the shim set aside meanwhile).
@@ -484,6 +501,9 @@ def install():
     # Deviation "range-window-decimal128": mongoeco 4.11 refuses a Decimal128 sort value or
     # bound in a range window, which a RANGE frame over a DecimalField sends.
     range_windows.install()
+    # Deviation "stddev-decimal128": mongoeco 4.11's $stdDevPop and $stdDevSamp accumulators
+    # fail on Decimal128, which StdDev() and Variance() over a DecimalField send.
+    stddev_decimals.install()
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.
