@@ -67,7 +67,6 @@ def test_string_agg_ordered_per_group(books):
     assert list(titles) == [("Ann", "a|b|c"), ("bob", "z")]
 
 
-@pytest.mark.engine_deviation("group-accumulators-keep-missing")
 def test_string_agg_ordered_with_a_filter(books):
     titles = (Author.objects.filter(books__isnull=False).order_by("name")
               .annotate(titles=StringAgg("books__title", Value("|"), order_by="books__pages",

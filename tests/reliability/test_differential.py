@@ -217,8 +217,8 @@ ANNOTATIONS = {
         "n_pages": ('Sum("books__pages")', True),
         "n_max_price": ('Max("books__price")', True),
         "n_next_age": ('F("age") + 1', True),
-        # Meets docs/engine-deviations.md#group-accumulators-keep-missing (an author whose
-        # book has no tag): generated only on MongoDB; tested on its own below.
+        # An author whose book has no tag: the distinct count skips the missing value (on
+        # the embedded engine through the group-accumulators-keep-missing shim).
         "n_distinct_tags": ('Count("books__tags", distinct=True)', True),
         "n_lower": ('Lower("name")', False),
     },
@@ -268,7 +268,6 @@ COLUMNS = {
 }
 
 
-DEVIATION_ANNOTATIONS = {"n_distinct_tags"}
 # Annotations that can be NULL: a range filter on one meets range-operators-match-null too
 # (a plain column annotation is filtered by its path), so the embedded engine gets `exact` only.
 NULLABLE_ANNOTATIONS = {"n_author_age", "n_sum", "n_pages", "n_max_price", "n_next_age",
@@ -397,9 +396,7 @@ def querysets(draw, deviation=None):
         source += f".{method}({draw(conditions(model, family, wanted))})"
     if deviation is None and draw(st.booleans()):
         source += f".filter({draw(st.sampled_from(COLUMN_COMPARISONS[model]))})"
-    names = [name for name in sorted(ANNOTATIONS[model])
-             if ON_REAL_MONGODB or name not in DEVIATION_ANNOTATIONS]
-    annotation = draw(st.none() | st.sampled_from(names))
+    annotation = draw(st.none() | st.sampled_from(sorted(ANNOTATIONS[model])))
     columns = list(COLUMNS[model])
     if annotation is not None:
         expression, numeric = ANNOTATIONS[model][annotation]
@@ -564,7 +561,6 @@ def test_random_querysets_with_ranges_on_nullable_columns_answer_as_on_sqlite(
     assert_same_answer(both_databases, query)
 
 
-@pytest.mark.engine_deviation("group-accumulators-keep-missing")
 def test_distinct_count_over_an_optional_relation_skips_the_missing_values(both_databases):
     query = ('Author.objects.using(DB).annotate(n=Count("books__tags", distinct=True))'
              '.values_list("name", "n")', True)

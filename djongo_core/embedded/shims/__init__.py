@@ -24,9 +24,9 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, capped, change_streams, collmod, conversions, date_arithmetic, documents_stage,
-    geo, index_signature, insert_path, logic, math_operators, membership, range_windows, rename,
-    search, stddev_decimals, text_search, timezones, write_conflicts,
+    bitwise, capped, change_streams, collected_missing, collmod, conversions, date_arithmetic,
+    documents_stage, geo, index_signature, insert_path, logic, math_operators, membership,
+    range_windows, rename, search, stddev_decimals, text_search, timezones, write_conflicts,
 )
 
 
@@ -310,6 +310,26 @@ def stddev_decimals_still_needed(client):
         client.drop_database("stddev_probe")
 
 
+def collected_missing_still_needed(client):
+    """Return whether mongoeco itself still adds null for a missing value to $addToSet.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.collected_missing_probe.values
+
+    def probe():
+        collection.insert_many([{"g": 1}, {"g": 1, "v": 5}])
+        (row,) = collection.aggregate([{"$group": {"_id": "$g", "s": {"$addToSet": {
+            "$cond": [{"$ne": ["$v", None]}, "$v", "$$REMOVE"]}}}}])
+        if row["s"] != [5]:
+            raise AssertionError(row)
+
+    try:
+        return _refused_without(collected_missing, probe)
+    finally:
+        client.drop_database("collected_missing_probe")
+
+
 def write_conflicts_still_needed(client):
     """Return whether mongoeco itself still lets a transaction write a document that another
     open transaction has written (the shim set aside meanwhile).
@@ -504,6 +524,9 @@ def install():
     # Deviation "stddev-decimal128": mongoeco 4.11's $stdDevPop and $stdDevSamp accumulators
     # fail on Decimal128, which StdDev() and Variance() over a DecimalField send.
     stddev_decimals.install()
+    # Deviation "group-accumulators-keep-missing": mongoeco 4.11's $push and $addToSet add null
+    # for a missing value, which distinct counts, bit aggregates and filtered StringAggs skip.
+    collected_missing.install()
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which
     # the tailable plugin's capped models and tail() need.
