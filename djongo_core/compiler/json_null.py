@@ -64,5 +64,6 @@ def stored_expression(node, translator, top=True):
     if mql is None:
         return REMOVED
     # SQL NULL (null or missing) leaves the field out. ($cond says it, not $ifNull with
-    # $$REMOVE as the replacement: the embedded engine stores null for that form.)
+    # $$REMOVE as the replacement: the embedded engine stores null for that form, deviation
+    # "ifnull-remove-replacement".)
     return {"$cond": [{"$eq": [{"$ifNull": [mql, None]}, None]}, REMOVED, mql]}
