@@ -498,10 +498,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         model has no CheckConstraint (``always``: a CheckConstraint is being added or removed).
         A plugin disabled since it set options leaves them as they are.
         """
-        # A column check comes or goes with a field (and its name with the collection's).
-        column_checks = bool(check.column_checked_fields(model)) or any(
-            check.is_column_checked(field)
-            for field in (*changes.get("add", ()), *changes.get("remove", ())))
+        # A column check comes or goes with a field (and its name with the collection's); a
+        # field altered otherwise (its default) keeps its check, and nothing is sent.
+        removed = {f.column for f in changes.get("remove", ()) if check.is_column_checked(f)}
+        added = {f.column for f in changes.get("add", ()) if check.is_column_checked(f)}
+        column_checks = added != removed or bool(
+            changes.get("db_table") and check.column_checked_fields(model))
         if not (always or column_checks or _check_constraints(model)
                 or self.connection.plugin_host.hook.djongo_provide_collection_options
                 .get_hookimpls()):
