@@ -476,19 +476,25 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """Return the collection options ``model`` (as it is after the change) asks for."""
         options = self.connection.plugin_host.collection_options(self, model)
         checks = _check_constraints(model)
-        columns = check.column_checked_fields(model)
+        columns = _column_checked(model, options)
         if checks or columns:
+            # The plugins' validator first, then the CheckConstraints in their order, then the
+            # column checks: a plugin reading the server's report by clause index
+            # (schema_validation) finds its clauses where they always were.
             options["validator"] = check.validator([
                 options.get("validator"),
+                *(check.check_clause(self.connection, model, constraint) for constraint in checks),
                 *(check.column_check_clause(field) for field in columns),
-                *(check.check_clause(self.connection, model, constraint) for constraint in checks)
             ])
         return options
 
     def _declare_checks(self, model):
         """Record the names of the validator's clauses (CheckConstraints and column checks)."""
-        self.run(catalog.declare_checks(model, _check_constraints(model),
-                                        check.column_checks(self.connection, model)))
+        options = self.connection.plugin_host.collection_options(self, model)
+        kept = {field.column for field in _column_checked(model, options)}
+        columns = {name: checked for name, checked in check.column_checks(self.connection, model)
+                   .items() if checked[0] in kept}
+        self.run(catalog.declare_checks(model, _check_constraints(model), columns))
 
     def _sync_options(self, model, always=False, **changes):
         """Bring the collection's options in line with the model after a change (``model``
@@ -698,3 +704,11 @@ def _index_options(info, *left_out):
 def _check_constraints(model):
     return [constraint for constraint in model._meta.constraints
             if isinstance(constraint, CheckConstraint)]
+
+
+def _column_checked(model, options):
+    """Return the fields whose column check goes into the validator: none when a plugin gives
+    the collection its validator, which then holds the document's rules (schema_validation's
+    $jsonSchema has the Positive*Fields' `minimum: 0`, and reads the server's report of its
+    own validator)."""
+    return [] if options.get("validator") else check.column_checked_fields(model)
