@@ -109,7 +109,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.add_index(model, index)
         self.run(catalog.declare_model(model, self.connection))
         if _check_constraints(model) or check.column_checked_fields(model):
-            self._declare_checks(model)
+            self._declare_checks(model, options)
         if options:
             self.run(record_command(model, options))
         for constraint in model._meta.constraints:
@@ -441,8 +441,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if isinstance(constraint, CheckConstraint):
             self._refuse_violations(model, constraint)
             after = with_constraint(model, constraint)
-            self._sync_options(after, always=True)
-            self._declare_checks(after)
+            self._declare_checks(after, self._sync_options(after, always=True))
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
@@ -452,8 +451,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def remove_constraint(self, model, constraint):
         if isinstance(constraint, CheckConstraint):
             after = without_constraint(model, constraint)
-            self._sync_options(after, always=True)
-            self._declare_checks(after)
+            self._declare_checks(after, self._sync_options(after, always=True))
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "remove_sql")
             self._sync_options(without_constraint(model, constraint))
@@ -488,12 +486,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             ])
         return options
 
-    def _declare_checks(self, model):
-        """Record the names of the validator's clauses (CheckConstraints and column checks)."""
-        options = self.connection.plugin_host.collection_options(self, model)
-        kept = {field.column for field in _column_checked(model, options)}
-        columns = {name: checked for name, checked in check.column_checks(self.connection, model)
-                   .items() if checked[0] in kept}
+    def _declare_checks(self, model, options):
+        """Record the names of the validator's clauses (CheckConstraints and column checks)
+        in ``options`` (the collection's options for model, as _wanted_options() gives them)."""
+        validator = (options or {}).get("validator") or {}
+        clauses = validator.get("$and", [validator])
+        columns = {check.column_check_name(self.connection, model, field): [field.column]
+                   for field in check.column_checked_fields(model)
+                   if check.column_check_clause(field) in clauses}
         self.run(catalog.declare_checks(model, _check_constraints(model), columns))
 
     def _sync_options(self, model, always=False, **changes):
@@ -502,7 +502,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
         Nothing is read or sent when nothing can manage options: no plugin provides any and the
         model has no CheckConstraint (``always``: a CheckConstraint is being added or removed).
-        A plugin disabled since it set options leaves them as they are.
+        A plugin disabled since it set options leaves them as they are. Return the options
+        wanted (None when nothing was read).
         """
         # A column check comes or goes with a field (and its name with the collection's); a
         # field altered otherwise (its default) keeps its check, and nothing is sent.
@@ -515,18 +516,19 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 .get_hookimpls()):
             return
         model = model_after(model, **changes)
-        if column_checks:
-            self._declare_checks(model)
         wanted = self._wanted_options(model)
+        if column_checks:
+            self._declare_checks(model, wanted)
         recorded = recorded_options(catalog.declared_entry(self.connection, model._meta.db_table))
         if not wanted and not recorded:
-            return
+            return wanted
         current = server_options(self.connection, model._meta.db_table)
         command = collmod_command(model, current, wanted, recorded)
         if command is not None:
             self.run(command)
         if wanted != {k: v for k, v in recorded.items() if v is not None}:
             self.run(record_command(model, wanted))
+        return wanted
 
     def _refuse_violations(self, model, constraint):
         """SQL refuses to add a CHECK that existing rows violate; MongoDB would only check later
