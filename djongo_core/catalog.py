@@ -101,14 +101,16 @@ def declare_model(model, connection):
     ), {"upsert": True})
 
 
-def declare_checks(model, checks):
+def declare_checks(model, checks, column_checks=None):
     """Return the update that records the CheckConstraints a collection's validator holds, by
-    name with the columns they read (MongoDB keeps no names for validator clauses)."""
+    name with the columns they read (MongoDB keeps no names for validator clauses), and its
+    column checks ({name: [column]}, compiler/check.py)."""
     def column(name):
         return (model._meta.pk if name == "pk" else model._meta.get_field(name)).column
 
-    entry = {constraint.name: sorted(map(column, constraint.condition.referenced_base_fields))
-             for constraint in checks}
+    entry = dict(column_checks or {})
+    entry.update({constraint.name: sorted(map(column, constraint.condition.referenced_base_fields))
+                  for constraint in checks})
     return Command(SCHEMA_COLLECTION, "update_one", (
         {"name": model._meta.db_table}, {"$set": {"checks": entry}},
     ), {"upsert": True})

@@ -27,7 +27,13 @@ def for_save(field, value):
 
     Raise DataError when the value has more digits before the point than the field allows or
     more significant digits than Decimal128 holds.
+
+    A list field (ArrayField(DecimalField(...)), nested ones too) has each item rounded by its
+    base field, as a SQL array of DECIMAL(m, d) rounds its elements.
     """
+    base_field = getattr(field, "base_field", None)
+    if base_field is not None and isinstance(value, (list, tuple)):
+        return [for_save(base_field, item) for item in value]
     if not isinstance(field, DecimalField) or value is None or hasattr(
             value, "resolve_expression"):
         return value

@@ -49,9 +49,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_forward_references = True
     can_defer_constraint_checks = True
     can_rollback_ddl = False
-    # Positive*Field ranges are checked before writes (compiler/column_rules.py), not by the
-    # server; CheckConstraints are clauses of the collection's validator (compiler/check.py).
-    supports_column_check_constraints = False
+    # CheckConstraints and the Positive*Fields' column checks (>= 0) are clauses of the
+    # collection's validator (compiler/check.py), named in __schema__ for introspection;
+    # values a write sends are also checked before it (compiler/column_rules.py).
+    supports_column_check_constraints = True
     supports_table_check_constraints = True
     # db_comment and db_table_comment are kept in __schema__ (catalog.py) and read back.
     supports_comments = True

@@ -6,7 +6,7 @@ import uuid
 
 from bson import Decimal128
 from django.conf import settings
-from django.db import NotSupportedError
+from django.db import DataError, NotSupportedError
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.expressions import Col
@@ -119,8 +119,19 @@ class DatabaseOperations(BaseDatabaseOperations):
         return value or None
 
     def adapt_json_value(self, value, encoder):
-        """Return JSON as a native document, round-tripped through the field's encoder."""
-        return json.loads(json.dumps(value, cls=encoder))
+        """Return JSON as a native document, round-tripped through the field's encoder.
+
+        Text that is not JSON is refused as SQL databases refuse it in a JSON column (their
+        check constraint): a DataError, not a decoding error deep inside the save."""
+        text = json.dumps(value, cls=encoder)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            name = (encoder or json.JSONEncoder).__qualname__
+            raise DataError(
+                f"The JSON encoder {name} returned text that is not JSON ({error}): "
+                f"{text[:60]!r}. A JSONField holds JSON only; fix the encoder's encode()."
+            ) from error
 
     def adapt_unknown_value(self, value):
         if isinstance(value, decimal.Decimal):

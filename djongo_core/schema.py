@@ -117,9 +117,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if builds_own_index(index):
                 self.add_index(model, index)
         self.run(catalog.declare_model(model, self.connection))
-        checks = _check_constraints(model)
-        if checks:
-            self.run(catalog.declare_checks(model, checks))
+        if _check_constraints(model) or check.column_checked_fields(model):
+            self._declare_checks(model, options)
         if options:
             self.run(record_command(model, options))
         for constraint in model._meta.constraints:
@@ -268,6 +267,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._refuse_generated_changes(model, old_field, new_field)
         if new_name == "_id" and old_name != new_name:
             self._refuse_moving_keys(model, old_field, new_field)
+        if check.is_column_checked(new_field) and not check.is_column_checked(old_field):
+            self._refuse_column_violations(model, old_field, new_field)
         fill = None
         if old_field.null and not new_field.null and not new_field.generated:
             # Documents holding null (or lacking the field) get the default, as SQL's
@@ -469,8 +470,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if isinstance(constraint, CheckConstraint):
             self._refuse_violations(model, constraint)
             after = with_constraint(model, constraint)
-            self._sync_options(after, always=True)
-            self.run(catalog.declare_checks(after, _check_constraints(after)))
+            self._declare_checks(after, self._sync_options(after, always=True))
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "create_sql")
             self._sync_options(with_constraint(model, constraint))
@@ -485,8 +485,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def remove_constraint(self, model, constraint):
         if isinstance(constraint, CheckConstraint):
             after = without_constraint(model, constraint)
-            self._sync_options(after, always=True)
-            self.run(catalog.declare_checks(after, _check_constraints(after)))
+            self._declare_checks(after, self._sync_options(after, always=True))
         elif is_constraint_kind(constraint):
             self._run_constraint_kind(model, constraint, "remove_sql")
             self._sync_options(without_constraint(model, constraint))
@@ -512,12 +511,27 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         """Return the collection options ``model`` (as it is after the change) asks for."""
         options = self.connection.plugin_host.collection_options(self, model)
         checks = _check_constraints(model)
-        if checks:
+        columns = _column_checked(model, options)
+        if checks or columns:
+            # The plugins' validator first, then the CheckConstraints in their order, then the
+            # column checks: a plugin reading the server's report by clause index
+            # (schema_validation) finds its clauses where they always were.
             options["validator"] = check.validator([
                 options.get("validator"),
-                *(check.check_clause(self.connection, model, constraint) for constraint in checks)
+                *(check.check_clause(self.connection, model, constraint) for constraint in checks),
+                *(check.column_check_clause(field) for field in columns),
             ])
         return options
+
+    def _declare_checks(self, model, options):
+        """Record the names of the validator's clauses (CheckConstraints and column checks)
+        in ``options`` (the collection's options for model, as _wanted_options() gives them)."""
+        validator = (options or {}).get("validator") or {}
+        clauses = validator.get("$and", [validator])
+        columns = {check.column_check_name(self.connection, model, field): [field.column]
+                   for field in check.column_checked_fields(model)
+                   if check.column_check_clause(field) in clauses}
+        self.run(catalog.declare_checks(model, _check_constraints(model), columns))
 
     def _sync_options(self, model, always=False, **changes):
         """Bring the collection's options in line with the model after a change (``model``
@@ -525,23 +539,33 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
         Nothing is read or sent when nothing can manage options: no plugin provides any and the
         model has no CheckConstraint (``always``: a CheckConstraint is being added or removed).
-        A plugin disabled since it set options leaves them as they are.
+        A plugin disabled since it set options leaves them as they are. Return the options
+        wanted (None when nothing was read).
         """
-        if not (always or _check_constraints(model)
+        # A column check comes or goes with a field (and its name with the collection's); a
+        # field altered otherwise (its default) keeps its check, and nothing is sent.
+        removed = {f.column for f in changes.get("remove", ()) if check.is_column_checked(f)}
+        added = {f.column for f in changes.get("add", ()) if check.is_column_checked(f)}
+        column_checks = added != removed or bool(
+            changes.get("db_table") and check.column_checked_fields(model))
+        if not (always or column_checks or _check_constraints(model)
                 or self.connection.plugin_host.hook.djongo_provide_collection_options
                 .get_hookimpls()):
             return
         model = model_after(model, **changes)
         wanted = self._wanted_options(model)
+        if column_checks:
+            self._declare_checks(model, wanted)
         recorded = recorded_options(catalog.declared_entry(self.connection, model._meta.db_table))
         if not wanted and not recorded:
-            return
+            return wanted
         current = server_options(self.connection, model._meta.db_table)
         command = collmod_command(model, current, wanted, recorded)
         if command is not None:
             self.run(command)
         if wanted != {k: v for k, v in recorded.items() if v is not None}:
             self.run(record_command(model, wanted))
+        return wanted
 
     def _refuse_violations(self, model, constraint):
         """SQL refuses to add a CHECK that existing rows violate; MongoDB would only check later
@@ -557,6 +581,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 f"Cannot add CheckConstraint {constraint.name!r} to {model.__name__}: the "
                 f"document with _id {violating['_id']!r} in collection {table!r} violates it. "
                 "Fix or remove such documents first (a RunPython step before the AddConstraint)."
+            )
+
+    def _refuse_column_violations(self, model, old_field, new_field):
+        """As SQL refuses to add a column CHECK that existing rows violate: a field becoming
+        a Positive*Field must find no negative value stored."""
+        if self.collect_sql:
+            return
+        table = model._meta.db_table
+        violating = self.connection.executor.run(Command(
+            table, "find_one", ({stored_name(old_field): {"$lt": 0}}, {"_id": 1})))
+        if violating is not None:
+            raise IntegrityError(
+                f"Cannot make {model.__name__}.{new_field.name} a "
+                f"{new_field.get_internal_type()}: the document with _id "
+                f"{violating['_id']!r} in collection {table!r} holds a negative value. Fix or "
+                "remove such documents first (a RunPython step before the AlterField)."
             )
 
     def _indexes_kept(self, model, index):
@@ -702,3 +742,11 @@ def _index_options(info, *left_out):
 def _check_constraints(model):
     return [constraint for constraint in model._meta.constraints
             if isinstance(constraint, CheckConstraint)]
+
+
+def _column_checked(model, options):
+    """Return the fields whose column check goes into the validator: none when a plugin gives
+    the collection its validator, which then holds the document's rules (schema_validation's
+    $jsonSchema has the Positive*Fields' `minimum: 0`, and reads the server's report of its
+    own validator)."""
+    return [] if options.get("validator") else check.column_checked_fields(model)

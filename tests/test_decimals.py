@@ -129,3 +129,42 @@ def test_thirty_four_digits_are_stored_exactly(db):
     ledger = Ledger.objects.create(total=1, wide=value)
     assert stored(Ledger, ledger.pk, "wide") == Decimal128(value)
     assert Ledger.objects.get(wide=value) == ledger
+
+
+@pytest.fixture
+def price_list_model(db):
+    from django.db import models
+    from django.test.utils import isolate_apps
+
+    from djongo_core.fields import ArrayField
+
+    with isolate_apps("tests.testapp"):
+        class PriceList(models.Model):
+            prices = ArrayField(models.DecimalField(max_digits=6, decimal_places=2), null=True)
+            grid = ArrayField(ArrayField(models.DecimalField(max_digits=6, decimal_places=1)),
+                              null=True)
+
+            class Meta:
+                app_label = "testapp"
+
+        with connection.schema_editor() as editor:
+            editor.create_model(PriceList)
+        yield PriceList
+        with connection.schema_editor() as editor:
+            editor.delete_model(PriceList)
+
+
+def test_list_items_are_rounded_by_their_decimal_field(price_list_model):
+    stored = connection.mongo_database[price_list_model._meta.db_table]
+    row = price_list_model.objects.create(prices=[Decimal("1.005"), Decimal("2.994"), None],
+                                          grid=[[Decimal("0.25"), Decimal("-0.25")]])
+    document = stored.find_one({"_id": row.pk})
+    assert document["prices"] == [Decimal128("1.01"), Decimal128("2.99"), None]
+    assert document["grid"] == [[Decimal128("0.3"), Decimal128("-0.3")]]
+    price_list_model.objects.filter(pk=row.pk).update(prices=[Decimal("7.777")])
+    assert stored.find_one({"_id": row.pk})["prices"] == [Decimal128("7.78")]
+    row.prices = [Decimal("3.333")]
+    price_list_model.objects.bulk_update([row], ["prices"])
+    assert stored.find_one({"_id": row.pk})["prices"] == [Decimal128("3.33")]
+    with pytest.raises(DataError, match="prices"):
+        price_list_model.objects.create(prices=[Decimal("123456.7")])

@@ -686,6 +686,34 @@ def test_range_windows_shim_is_still_needed(embedded_client):
     )
 
 
+def test_standard_deviations_over_decimals_follow_mongodb(database):
+    database.prices.drop()
+    database.prices.insert_many([{"_id": i, "p": p} for i, p in enumerate(
+        [Decimal128("1.5"), Decimal128("2.5"), 3, None, "text"])])
+    (row,) = database.prices.aggregate([{"$group": {
+        "_id": None, "pop": {"$stdDevPop": "$p"}, "samp": {"$stdDevSamp": "$p"}}}])
+    # Numbers only (null and a string are skipped), read as doubles: 1.5, 2.5, 3.
+    assert row["pop"] == pytest.approx(0.6236095644623235)
+    assert row["samp"] == pytest.approx(0.7637626158259734)
+
+
+def test_collecting_accumulators_skip_missing_values_as_mongodb(database):
+    database.collected.drop()
+    database.collected.insert_many([{"_id": 1, "g": 1}, {"_id": 2, "g": 1, "v": None},
+                                    {"_id": 3, "g": 1, "v": 5}, {"_id": 4, "g": 1, "v": 5}])
+    kept = {"$cond": [{"$ne": ["$v", None]}, "$v", "$$REMOVE"]}
+    (row,) = database.collected.aggregate([
+        {"$sort": {"_id": 1}},
+        {"$group": {"_id": "$g", "pushed": {"$push": "$v"}, "set": {"$addToSet": kept},
+                    "kept": {"$push": kept}, "n": {"$sum": 1}}}])
+    # A missing field and $$REMOVE add nothing; a stored null is a value.
+    assert row["pushed"] == [None, 5, 5]
+    assert row["set"] == [5] and row["kept"] == [5, 5] and row["n"] == 4
+    # $addToSet alone (mongoeco's compiled $group takes that shape) skips them as well.
+    (row,) = database.collected.aggregate([{"$group": {"_id": "$g", "set": {"$addToSet": kept}}}])
+    assert row["set"] == [5]
+
+
 def test_write_conflicts_shim_is_still_needed(embedded_client):
     assert shims.write_conflicts_still_needed(embedded_client), (
         "mongoeco now fails a transaction's write to a document another open transaction "

@@ -75,3 +75,58 @@ def test_updates_write_either_null():
     note.data = None
     note.save()
     assert "data" not in stored(note)
+
+
+def test_check_constraints_validate_json_null_apart_from_sql_null():
+    from django.core.exceptions import ValidationError
+    from django.db.models import CheckConstraint, Q
+
+    constraint = CheckConstraint(condition=~Q(data=JSONNull()), name="data_not_json_null")
+    constraint.validate(Note, Note(text="a", data={"key": None}))
+    constraint.validate(Note, Note(text="a", data=None))  # SQL NULL: unknown, which passes
+    with pytest.raises(ValidationError):
+        constraint.validate(Note, Note(text="a", data=JSONNull()))
+    keyed = CheckConstraint(condition=Q(data__has_key="name") & ~Q(data__name=JSONNull()),
+                            name="data_name_not_json_null")
+    keyed.validate(Note, Note(text="a", data={"name": "Django"}))
+    with pytest.raises(ValidationError):
+        keyed.validate(Note, Note(text="a", data={"name": None}))
+
+
+def test_an_expression_written_to_a_jsonfield_keeps_sql_null_apart_from_json_null():
+    from django.db.models import IntegerField
+    from django.db.models.functions import Coalesce
+
+    note = Note.objects.create(text="a", data={})
+    note.data = Coalesce(None, None, output_field=IntegerField())
+    Note.objects.bulk_update([note], fields=["data"])
+    assert "data" not in stored(note)
+    assert list(Note.objects.filter(data__isnull=True)) == [note]
+    # As Django's SQL: Value(None, JSONField()) assigned itself is JSON null, inside a Case NULL.
+    Note.objects.filter(pk=note.pk).update(data=Value(None, output_field=JSONField()))
+    assert "data" in stored(note) and stored(note)["data"] is None
+    Note.objects.filter(pk=note.pk).update(data=Case(
+        When(text="a", then=Value(None, output_field=JSONField())),
+        default=Value({"k": 1}, output_field=JSONField())))
+    assert "data" not in stored(note)
+    if hasattr(models, "JSONNull"):  # JSONNull() is JSON null wherever it is (Django 6.1)
+        Note.objects.filter(pk=note.pk).update(data=Case(When(text="a", then=JSONNull())))
+        assert "data" in stored(note) and stored(note)["data"] is None
+        Note.objects.filter(pk=note.pk).update(data=Case(When(text="zzz", then=JSONNull())))
+        assert "data" not in stored(note)  # the Case's default: SQL NULL
+    query = Note.objects.filter(text="a")
+    update = query.query.chain(models.sql.UpdateQuery)
+    update.add_update_values({"data": Coalesce(None, None, output_field=IntegerField())})
+    assert update.get_compiler(connection=connection).as_sql()[0] == (
+        'db.testapp_note.update_many({"text": "a"}, [{"$set": {"data": '
+        '{"$cond": [{"$eq": [{"$ifNull": [{"$ifNull": [null, null]}, null]}, null]}, '
+        '"$$REMOVE", {"$ifNull": [null, null]}]}}}])')
+
+
+@pytest.mark.engine_deviation("ifnull-remove-replacement")
+def test_ifnull_with_remove_as_replacement_leaves_the_field_out():
+    # Why stored_expression() says SQL NULL with $cond (docs/engine-deviations.md).
+    note = Note.objects.create(text="a", data={"k": 1})
+    collection = connection.mongo_database[Note._meta.db_table]
+    collection.update_one({"_id": note.pk}, [{"$set": {"data": {"$ifNull": [None, "$$REMOVE"]}}}])
+    assert "data" not in stored(note)

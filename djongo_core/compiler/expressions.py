@@ -17,6 +17,7 @@ from djongo_core.compiler import (
 )
 from djongo_core.documents import stored_name
 from djongo_core.compiler.functions import FunctionTranslations
+from djongo_core.compiler.json import KeyTranslations
 from djongo_core.compiler.lookups import literal
 from djongo_core.compiler.tree import internal_type
 
@@ -52,7 +53,7 @@ def translated_by_core(node):
 
 
 class Translator(FunctionTranslations, nested.NestedTranslations,
-                 json_containment.ContainmentTranslations):
+                 json_containment.ContainmentTranslations, KeyTranslations):
     """Translate expressions of one query, given where each alias's fields are found."""
 
     def __init__(self, compiler, prefixes, outer=None):

@@ -16,16 +16,25 @@ def key_names(key):
     return names[::-1]
 
 
-def has_path(document, path):
-    """Return whether the chain of keys (array indexes for digits) leads to a present value,
-    a null included. (Each step is tested rather than asking $type of the end for "missing":
-    that is what MongoDB answers, but the embedded engine calls $$REMOVE an object.)"""
+def is_index(key):
+    """Return whether a JSON key reads as an array index ("0", "-1": from the end)."""
+    return key.removeprefix("-").isdigit()
+
+
+def has_path(document, path, last_is_key=False):
+    """Return whether the chain of keys (array indexes for integers, negative ones counting
+    from the end) leads to a present value, a null included; last_is_key: the last key is
+    an object's key only (has_key's argument). (Each step is tested rather than asking $type
+    of the end for "missing": that is what MongoDB answers, but the embedded engine calls
+    $$REMOVE an object.)"""
     tests = []
-    for key in path:
+    for position, key in enumerate(path):
         there = has_key(document, key)
-        if key.isdigit():
-            there = {"$or": [{"$and": [{"$isArray": [document]},
-                                       {"$lt": [int(key), {"$size": document}]}]}, there]}
+        if is_index(key) and not (last_is_key and position == len(path) - 1):
+            size = {"$size": document}
+            within = {"$lt": [int(key), size]} if not key.startswith("-") else {
+                "$lte": [-int(key), size]}
+            there = {"$or": [{"$and": [{"$isArray": [document]}, within]}, there]}
         tests.append(there)
         document = _step(document, key)
     return tests[0] if len(tests) == 1 else {"$and": tests}
@@ -35,7 +44,7 @@ def _step(document, key):
     """The value under key of a document, or at that index of an array; null otherwise
     ($getField fails on anything but an object)."""
     otherwise = None
-    if key.isdigit():
+    if is_index(key):
         otherwise = {"$cond": [{"$isArray": [document]},
                                {"$arrayElemAt": [document, int(key)]}, None]}
     return {"$cond": [{"$eq": [{"$type": document}, "object"]},

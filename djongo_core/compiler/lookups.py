@@ -289,7 +289,12 @@ def lookup_expression(lookup, translator, lenient=False):
     if name in RANGE_OPERATORS:
         return {"$and": [{RANGE_OPERATORS[name]: [lhs, rhs]}, not_null(lhs), not_null(rhs)]}
     if name in PATTERN_LOOKUPS:
-        return _expression_pattern(name, lhs, rhs)
+        # As with a value on the right: a column that is not text (a UUID, a number) is
+        # matched in its text form, as SQL's LIKE reads it.
+        text = translator.as_text(lhs, lookup.lhs)
+        if hasattr(lookup.rhs, "resolve_expression"):
+            rhs = translator.as_text(rhs, lookup.rhs)
+        return _expression_pattern(name, text, rhs)
     raise NotSupportedError(f"The {name!r} lookup with an expression on its right is not supported.")
 
 

@@ -178,6 +178,12 @@ class SQLCompiler(compiler.SQLCompiler):
     def compile(self, node):
         # Django's get_select() calls this for every selected expression and keeps the result
         # next to the expression; translation happens later, with the whole query in view.
+        # A Value is its parameter on every backend ("%s", (value,)): Django's code that
+        # wraps a compiled value in SQL text (the get_placeholder_sql() shim of Django 6.1
+        # for fields with the deprecated get_placeholder()) gets that.
+        # (The translation prepares a Value's database value the same way.)
+        if isinstance(node, Value):
+            return node.as_sql(self, self.connection)
         return node, ()
 
     def as_sql(self, with_limits=True, with_col_aliases=False):

@@ -14,7 +14,7 @@ from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.compiler.keys_first import SubqueryNumbering, key_filter
 from djongo_core.compiler.generated import regenerated_fields, write_stages
-from djongo_core.compiler.json_null import stored_absent
+from djongo_core.compiler.json_null import holds_json, stored_absent, stored_expression
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
@@ -81,7 +81,9 @@ class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
                         f"{field.__class__.__name__}."
                     )
                 value = value.prepare_database_save(field)
-            if hasattr(value, "resolve_expression"):
+            if hasattr(value, "resolve_expression") and holds_json(field):
+                computed[stored_name(field)] = stored_expression(value, translator)
+            elif hasattr(value, "resolve_expression"):
                 computed[stored_name(field)] = decimals.round_expression(
                     field, translator.expression(value))
             else:

@@ -11,7 +11,8 @@ from django.db.models import Lookup
 from django.db.models.expressions import ExpressionList
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
-from djongo_core.compiler import conditions, json, lookups, nested, vendor
+from djongo_core.compiler import conditions, json, json_paths, lookups, nested, vendor
+from djongo_core.compiler.tree import internal_type
 
 
 def _compile_children(node, compile_child):
@@ -75,7 +76,7 @@ def compile_match(node, translator, lenient=False):
         # Django's as_<vendor> convention: the node's own translation comes first.
         return vendor.own_translation(node, translator, "match")
     if isinstance(node, Lookup):
-        matched = json.json_match(node, translator)
+        matched = json.json_match(node, translator, lenient)
         if matched is None:
             matched = nested.nested_match(node, translator)
         return lookups.lookup_match(node, translator, lenient) if matched is None else matched
@@ -225,9 +226,30 @@ def _three_valued_lookup(lookup, translator):
         right = [right]
     operands += [translator.expression(value) for value in right
                  if hasattr(value, "resolve_expression")]
+    if internal_type(lookup.lhs) == "JSONField":
+        return _three_valued_json(lookup, test, [lookup.lhs, *(
+            value for value in right if hasattr(value, "resolve_expression"))], translator)
     if any(operand is None for operand in operands):
         return None  # a comparison with a null constant is unknown
     unknown = [lookups.is_null(operand) for operand in operands if lookups.is_computed(operand)]
+    if not unknown:
+        return test
+    return {"$cond": [unknown[0] if len(unknown) == 1 else {"$or": unknown}, None, test]}
+
+
+def _three_valued_json(lookup, test, operands, translator):
+    """A lookup on JSON values, read with three-valued logic: unknown where a value is SQL
+    NULL (missing: a left-out field, a missing key), while JSON null is a value like any
+    other (JSONNull() = JSONNull() is true, as on every database Django supports)."""
+    unknown = []
+    for operand in operands:
+        if isinstance(operand, lookups.JSONNull):
+            continue
+        mql = translator.expression(operand)
+        if mql is None:
+            return None  # a constant SQL NULL
+        if lookups.is_computed(mql):
+            unknown.append({"$not": [json_paths.present(operand, mql, translator)]})
     if not unknown:
         return test
     return {"$cond": [unknown[0] if len(unknown) == 1 else {"$or": unknown}, None, test]}
