@@ -2,9 +2,8 @@
 object key, key__iexact=None, and exclude() where the key is missing (unknown, as SQL's NULL)."""
 
 import pytest
-from django.db import DataError, connection, models
+from django.db import DataError
 from django.db.models import Q
-from django.test.utils import CaptureQueriesContext
 
 from tests.testapp.models import Note
 
