@@ -1,10 +1,12 @@
-"""DELETE: `delete_many` on the base collection; filters across relations select ids first."""
+"""DELETE: `delete_many` on the base collection; filters across relations select ids first, and
+so does a model that database-level on_delete relations refer to (db_on_delete.py)."""
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models.sql import compiler
 from django.db.models.sql.constants import MULTI, NO_RESULTS
 from django.db.models.sql.query import Query
 
+from djongo_core import db_on_delete
 from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.expressions import Translator
@@ -18,13 +20,54 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
 
     def execute_sql(self, result_type=MULTI, *args, **kwargs):
         """Run the delete and return how many documents it removed."""
+        relations = db_on_delete.db_level_relations(self.query.model)
         try:
-            command = self._command()
+            if relations:
+                deleted = self._delete_applying(relations)
+            else:
+                command = self._command()
+                command.concerns = query_concerns(self.query)
+                deleted = self.connection.executor.run(command).deleted_count
         except EmptyResultSet:
-            return None if result_type == NO_RESULTS else 0
-        command.concerns = query_concerns(self.query)
-        deleted = self.connection.executor.run(command).deleted_count
+            deleted = 0
         return None if result_type == NO_RESULTS else deleted
+
+    def _delete_applying(self, relations):
+        """Delete the matching documents after applying the database-level on_delete of the
+        relations referring to them, a round of ids at a time."""
+        model = self.query.model
+        pk = model._meta.pk
+        fields = [pk, *(field for field in db_on_delete.referenced_fields(relations)
+                        if field is not pk)]
+        deleted = 0
+        with db_on_delete.deletion_chain(self.connection) as pending:
+            # Converted: the referencing documents are found by Django lookups on these values.
+            rows = self._select(fields, converted=True)
+            for start in range(0, len(rows), db_on_delete.ROUND_SIZE):
+                chunk = rows[start:start + db_on_delete.ROUND_SIZE]
+                ids = [row[pk.attname] for row in chunk]
+                pending.add(model, ids)
+                db_on_delete.apply(self.connection, chunk, relations, pending)
+                command = Command(model._meta.db_table, "delete_many", ({"_id": {"$in": ids}},),
+                                  model=model)
+                command.concerns = query_concerns(self.query)
+                deleted += self.connection.executor.run(command).deleted_count
+        return deleted
+
+    def _select(self, fields, converted=False):
+        """Return {attname: value} of `fields` for each document the delete matches: the stored
+        values, or, `converted`, the values Django reads (which it can filter by)."""
+        query = self.query.clone()
+        query.__class__ = Query
+        query.clear_select_clause()
+        alias = query.get_initial_alias()
+        query.select = [field.get_col(alias) for field in fields]
+        select = query.get_compiler(connection=self.connection)
+        if converted:
+            rows = select.results_iter()
+        else:
+            rows = (row for chunk in select.execute_sql(MULTI) for row in chunk)
+        return [{field.attname: value for field, value in zip(fields, row)} for row in rows]
 
     def _command(self):
         query = self.query
@@ -38,12 +81,8 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
             return Command(table, "delete_many", (match,), collation_options([query]),
                            model=query.model)
         # The filter needs joins: find the matching ids with a query, then delete by _id.
-        ids_query = query.clone()
-        ids_query.__class__ = Query
-        ids_query.clear_select_clause()
-        ids_query.select = [query.model._meta.pk.get_col(query.get_initial_alias())]
-        rows = ids_query.get_compiler(connection=self.connection).execute_sql(MULTI)
-        ids = [row[0] for chunk in rows for row in chunk]
+        pk = query.model._meta.pk
+        ids = [row[pk.attname] for row in self._select([pk])]
         if not ids:
             raise EmptyResultSet
         return Command(table, "delete_many", ({"_id": {"$in": ids}},), model=query.model)
