@@ -3,8 +3,9 @@ so does a model that database-level on_delete relations refer to (db_on_delete.p
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models.sql import compiler
-from django.db.models.sql.constants import MULTI, NO_RESULTS
+from django.db.models.sql.constants import LOUTER, MULTI, NO_RESULTS
 from django.db.models.sql.query import Query
+from django.db.models.sql.where import WhereNode
 
 from djongo_core import db_on_delete
 from djongo_core.command import Command
@@ -54,6 +55,26 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
                 deleted += self.connection.executor.run(command).deleted_count
         return deleted
 
+    def _matches_every_document(self):
+        """Whether a filter across relations holds for every document, so that no ids need
+        reading first: Django folds conditions such as `~Q(pk__in=[]) | Q(rel__x=...)` to
+        "always", and left joins keep every document of the base collection."""
+        query = self.query
+        initial = query.get_initial_alias()
+        used = [alias for alias in query.alias_map if query.alias_refcount[alias]]
+        if any(query.alias_map[alias].join_type != LOUTER for alias in used
+               if alias != initial):
+            return False
+        if _holds_subquery(query.where):
+            # Translating the filter would run its subqueries, only to learn this.
+            return False
+        prefixes = {alias: "" if alias == initial else f"{alias}." for alias in used}
+        try:
+            Translator(self, prefixes).match(query.where)
+        except FullResultSet:
+            return True
+        return False
+
     def _select(self, fields, converted=False):
         """Return {attname: value} of `fields` for each document the delete matches: the stored
         values, or, `converted`, the values Django reads (which it can filter by)."""
@@ -80,9 +101,22 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
                 match = {}
             return Command(table, "delete_many", (match,), collation_options([query]),
                            model=query.model)
+        if self._matches_every_document():
+            return Command(table, "delete_many", ({},), collation_options([query]),
+                           model=query.model)
         # The filter needs joins: find the matching ids with a query, then delete by _id.
         pk = query.model._meta.pk
         ids = [row[pk.attname] for row in self._select([pk])]
         if not ids:
             raise EmptyResultSet
         return Command(table, "delete_many", ({"_id": {"$in": ids}},), model=query.model)
+
+
+def _holds_subquery(node):
+    if isinstance(node, Query) or getattr(node, "subquery", False):
+        return True
+    if isinstance(node, WhereNode):
+        children = node.children
+    else:
+        children = getattr(node, "get_source_expressions", list)()
+    return any(_holds_subquery(child) for child in children if child is not None)
