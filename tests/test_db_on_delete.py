@@ -1,6 +1,8 @@
 """Database-level on_delete (Django 6.1's DB_CASCADE, DB_SET_NULL, DB_SET_DEFAULT), applied by
 the delete compiler since MongoDB has no foreign keys (djongo_core/db_on_delete.py)."""
 
+import uuid
+
 import pytest
 from django.db import DatabaseError, connection, models
 from django.test.utils import CaptureQueriesContext, isolate_apps
@@ -69,7 +71,21 @@ def app():
                 app_label = "testapp"
                 db_table = "ondelete_node"
 
-        created = [Shelf, Box, Jar, Label, Sticker, Tag, Node]
+        class Drawer(models.Model):
+            id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+
+            class Meta:
+                app_label = "testapp"
+                db_table = "ondelete_drawer"
+
+        class Sock(models.Model):
+            drawer = models.ForeignKey(Drawer, models.DB_CASCADE)
+
+            class Meta:
+                app_label = "testapp"
+                db_table = "ondelete_sock"
+
+        created = [Shelf, Box, Jar, Label, Sticker, Tag, Node, Drawer, Sock]
         with connection.schema_editor() as editor:
             for model in created:
                 editor.create_model(model)
@@ -141,6 +157,15 @@ def test_a_relation_to_another_field_than_the_key_is_followed_by_that_field(app)
     kept = app["Tag"].objects.create(shelf=other)
     shelf.delete()
     assert list(app["Tag"].objects.all()) == [kept]
+
+
+def test_a_key_stored_as_another_type_than_django_reads_it_is_followed(app):
+    drawer, other = app["Drawer"].objects.create(), app["Drawer"].objects.create()
+    app["Sock"].objects.create(drawer=drawer)
+    kept = app["Sock"].objects.create(drawer=other)
+    assert drawer.delete()[0] == 1
+    assert list(app["Sock"].objects.all()) == [kept]
+    assert list(app["Drawer"].objects.all()) == [other]
 
 
 def test_a_tree_referring_to_itself_goes_whole(app):

@@ -42,13 +42,15 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
                         if field is not pk)]
         deleted = 0
         with db_on_delete.deletion_chain(self.connection) as pending:
-            # Converted: the referencing documents are found by Django lookups on these values.
-            rows = self._select(fields, converted=True)
-            for start in range(0, len(rows), db_on_delete.ROUND_SIZE):
-                chunk = rows[start:start + db_on_delete.ROUND_SIZE]
-                ids = [row[pk.attname] for row in chunk]
-                pending.add(model, ids)
+            stored, read = self._select(fields, with_read_values=True)
+            for start in range(0, len(stored), db_on_delete.ROUND_SIZE):
+                end = start + db_on_delete.ROUND_SIZE
+                # The referencing documents are found by Django lookups, on the values Django
+                # reads; the documents themselves are deleted by their stored _id.
+                chunk = read[start:end]
+                pending.add(model, [row[pk.attname] for row in chunk])
                 db_on_delete.apply(self.connection, chunk, relations, pending)
+                ids = [row[pk.attname] for row in stored[start:end]]
                 command = Command(model._meta.db_table, "delete_many", ({"_id": {"$in": ids}},),
                                   model=model)
                 command.concerns = query_concerns(self.query)
@@ -75,20 +77,22 @@ class SQLDeleteCompiler(compiler.SQLDeleteCompiler):
             return True
         return False
 
-    def _select(self, fields, converted=False):
-        """Return {attname: value} of `fields` for each document the delete matches: the stored
-        values, or, `converted`, the values Django reads (which it can filter by)."""
+    def _select(self, fields, with_read_values=False):
+        """Return {attname: stored value} of `fields` for each document the delete matches;
+        with_read_values, also the same rows as Django reads them (which it can filter by)."""
         query = self.query.clone()
         query.__class__ = Query
         query.clear_select_clause()
         alias = query.get_initial_alias()
         query.select = [field.get_col(alias) for field in fields]
         select = query.get_compiler(connection=self.connection)
-        if converted:
-            rows = select.results_iter()
-        else:
-            rows = (row for chunk in select.execute_sql(MULTI) for row in chunk)
-        return [{field.attname: value for field, value in zip(fields, row)} for row in rows]
+        rows = [row for chunk in select.execute_sql(MULTI) for row in chunk]
+        stored = [dict(zip((field.attname for field in fields), row)) for row in rows]
+        if not with_read_values:
+            return stored
+        converters = select.get_converters(query.select)
+        read = select.apply_converters(rows, converters) if converters else rows
+        return stored, [dict(zip((field.attname for field in fields), row)) for row in read]
 
     def _command(self):
         query = self.query
