@@ -16,8 +16,7 @@ from django.db import router
 from djongo_core import catalog, progress
 from djongo_core.command import Command
 from djongo_core.counters import raise_command
-
-INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
+from djongo_core.keys import INTEGER_AUTO_FIELDS
 
 
 @dataclass

@@ -24,6 +24,8 @@ class Executor:
 
     def __init__(self, connection):
         self.connection = connection
+        # The commands of the statement being logged as one query (logged_as_one), else None.
+        self._grouped = None
 
     def run(self, command, log=True):
         """Run the command and return pymongo's result (cursors are returned unread).
@@ -122,8 +124,31 @@ class Executor:
         if not isinstance(error, (DataError, IntegrityError)):
             self.connection.errors_occurred = True
 
+    @contextmanager
+    def logged_as_one(self):
+        """Log the commands run inside as one query, listing each of them: the work a SQL
+        database does inside one statement (a delete's database-level cascades) counts as one
+        query there too."""
+        if self._grouped is not None:
+            yield
+            return
+        self._grouped = grouped = []
+        try:
+            yield
+        finally:
+            self._grouped = None
+            if grouped:
+                duration = sum(part_duration for _, part_duration in grouped)
+                self._append(" ; ".join(mql for mql, _ in grouped), duration)
+
     def _log(self, command, duration):
         mql = command.as_mql()
+        if self._grouped is not None:
+            self._grouped.append((mql, duration))
+            return
+        self._append(mql, duration)
+
+    def _append(self, mql, duration):
         self.connection.queries_log.append({"sql": mql, "time": f"{duration:.3f}"})
         logger.debug("(%.3f) %s", duration, mql, extra={"duration": duration, "sql": mql,
                                                       "alias": self.connection.alias})

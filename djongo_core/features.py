@@ -107,11 +107,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     rounds_to_even = True
     # How many fractional digits do times keep? BSON dates hold milliseconds.
     time_cast_precision = 3
-    # Can the database itself cascade deletes (on_delete=DB_CASCADE...)? MongoDB has no
-    # foreign keys; Django's collector does the cascading.
-    supports_on_delete_db_cascade = False
-    supports_on_delete_db_default = False
-    supports_on_delete_db_null = False
+    # Can the database itself apply on_delete (Django 6.1's DB_CASCADE, DB_SET_NULL,
+    # DB_SET_DEFAULT)? MongoDB has no foreign keys, but every delete runs through the
+    # backend's delete compiler, which applies them (db_on_delete.py).
+    supports_on_delete_db_cascade = True
+    supports_on_delete_db_default = True
+    supports_on_delete_db_null = True
 
     # Can set operations combine ordered and sliced parts? Each part is its own pipeline, so
     # its ordering and slice apply inside it.

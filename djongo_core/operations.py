@@ -17,6 +17,7 @@ from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.flexible import converter_for
+from djongo_core.keys import convert_counted_key, is_counted_key
 
 # The most documents one write command may carry: hello's maxWriteBatchSize, 100,000 on every
 # MongoDB since 3.6. pymongo splits larger batches itself; Django's batches stay within it.
@@ -157,6 +158,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         if converter is not None:
             converters.append(converter)
         flexible = self.connection.flexible_schema
+        if isinstance(expression, Col) and is_counted_key(expression.target) and not (
+                flexible.enabled and flexible.covers(expression.target.model)):
+            converters.append(convert_counted_key)
         if flexible.enabled and isinstance(expression, Col) and flexible.covers(
                 expression.target.model):
             # A model in flexible-schema mode reads values of another type too (flexible.py).

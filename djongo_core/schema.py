@@ -42,6 +42,8 @@ from djongo_core.indexes import (
 logger = logging.getLogger("django.db.backends.schema")
 
 _ID_ONLY = (("_id", 1),)
+# The `__schema__` key marking a collection whose creating migration has not ended yet.
+CREATING = "creating"
 INDEX_NOT_FOUND = 27
 _OWN_DROP = re.compile(r'^db\.getCollection\("([^"]+)"\)\.drop\(\)$')
 
@@ -50,6 +52,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # The editor's own statement for dropping a collection; code written for Django's schema
     # editors runs `editor.execute(editor.sql_delete_table % {"table": name})`, which works.
     sql_delete_table = 'db.getCollection("%(table)s").drop()'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._creating = []  # the collections this editor created, marked CREATING until exit
 
     # -- running or collecting (sqlmigrate) -------------------------------------------------
 
@@ -99,6 +105,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     # -- collections --------------------------------------------------------------------------
 
+    def __exit__(self, exc_type, exc_value, traceback):
+        super().__exit__(exc_type, exc_value, traceback)
+        if exc_type is None and self._creating:
+            # The migration ran to its end (and Django recorded it inside this block): the
+            # collections it created are no longer an interrupted migrate's leftovers.
+            self.run(Command(SCHEMA_COLLECTION, "update_many", (
+                {"name": {"$in": self._creating}}, {"$unset": {CREATING: ""}})))
+        self._creating = []
+
     def create_model(self, model):
         table = model._meta.db_table
         options = self._wanted_options(model)
@@ -110,7 +125,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # before the indexes are built (a new collection has none).
             expression_backfill.fill_all_keys(self, model)
         else:
+            # Marked first, so that a migrate killed between here and its end leaves a
+            # collection that the next one recognizes as its own to finish (_finishing_existing).
+            self.run(Command(SCHEMA_COLLECTION, "update_one", (
+                {"name": table}, {"$set": {CREATING: True}}), {"upsert": True}))
             self.run(Command(None, "create_collection", (table,), options, model=model))
+        if not self.collect_sql:
+            self._creating.append(table)
         for spec in self._model_index_specs(model):
             self._create_index(table, spec)
         for index in model._meta.indexes:
@@ -134,10 +155,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         creating the model only finishes what is missing (its indexes, its catalog entry).
 
         A migrate interrupted between creating a collection and recording the migration
-        leaves the collection behind; the migration runs again on the next migrate. An
-        existing collection with the options the migration gives it is taken as it is; an
-        empty one with other options is replaced; one holding documents under other options
-        is refused with what to do, since dropping it would lose them.
+        leaves the collection behind, marked as being created in `__schema__`; the migration
+        runs again on the next migrate. Such a collection with the options the migration gives
+        it is taken as it is; an empty one with other options is replaced; one holding
+        documents under other options is refused with what to do, since dropping it would lose
+        them. An unmarked collection (a migrate that ran to its end created it, or something
+        else did) is refused as SQL refuses an existing table, which `migrate --fake-initial`
+        relies on.
         """
         if self.collect_sql:
             return False
@@ -146,6 +170,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             Command(None, "list_collections", (), {"filter": {"name": table}})))
         if not found:
             return False
+        if not self._left_by_interrupted_migrate(table):
+            raise ProgrammingError(
+                f"Cannot create the collection {table!r} of model {model._meta.label}: it "
+                "already exists, and no interrupted migrate left it. If it holds this model's "
+                "documents (a migration applied before, or rolled back with --fake), mark the "
+                "migration applied with `migrate --fake-initial` (or `migrate --fake APP "
+                "MIGRATION`); otherwise drop the collection or give the model another db_table."
+            )
         existing = found[0].get("options", {})
         if existing == options:
             return True
@@ -161,6 +193,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             "keep them, run `migrate --fake` for this migration and change the collection "
             "with collMod to match."
         )
+
+    def _left_by_interrupted_migrate(self, table):
+        entry = self.connection.executor.run(
+            Command(SCHEMA_COLLECTION, "find_one", ({"name": table}, {CREATING: 1})))
+        return bool(entry and entry.get(CREATING))
 
     def _renamed_already(self, old_db_table, new_db_table):
         """Whether a migrate interrupted after renaming the collection left it renamed: the

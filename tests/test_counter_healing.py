@@ -2,10 +2,11 @@
 or one at the field's largest value), and deletes over collections with any kind of _id."""
 
 import pytest
+from bson import ObjectId
 from django.db import DataError, connection
 
 from djongo_core.counters import SCHEMA_COLLECTION
-from tests.testapp.models import Author, Item
+from tests.testapp.models import Author, Book, Item
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -60,3 +61,29 @@ def test_fast_delete_works_over_ids_of_every_type():
     deleted, _ = Item.objects.all().delete()
     assert deleted == 3
     assert items.count_documents({}) == 0
+
+
+@pytest.mark.parametrize("imported_id", ["text", ObjectId("0123456789abcdef01234567"), 2.5])
+def test_a_cascading_delete_over_an_id_the_auto_field_cannot_hold_is_refused_naming_the_fix(
+        imported_id):
+    # Author has cascading relations (Book), so Django reads the authors and looks their books
+    # up by key: "text" used to crash in Django's field preparation, 2.5 was taken for 2.
+    collection().insert_many([{"_id": 2, "name": "kept"}, {"_id": imported_id, "name": "odd"}])
+    kept_book = Book.objects.create(title="of 2", author_id=2)
+    with pytest.raises(DataError) as refused:
+        Author.objects.filter(name="odd").delete()
+    message = str(refused.value)
+    assert "testapp.Author" in message and "'testapp_author'" in message
+    assert repr(imported_id) in message and "integer _ids" in message
+    assert collection().count_documents({}) == 2
+    assert Book.objects.filter(pk=kept_book.pk).exists()
+
+
+def test_a_float_id_holding_a_whole_number_is_read_as_the_integer():
+    collection().insert_one({"_id": 3.0, "name": "imported"})
+    author = Author.objects.get(name="imported")
+    assert type(author.pk) is int and author.pk == 3
+    Book.objects.create(title="of 3", author=author)
+    Author.objects.all().delete()
+    assert collection().count_documents({}) == 0
+    assert not Book.objects.exists()

@@ -313,9 +313,17 @@ def unique_indexes(table):
             if info.get("unique") and name != "_id_"]
 
 
+def left_by_interrupted_migrate(**options):
+    """What a migrate killed right after create_collection leaves: the collection (here with
+    `options`), no index, and the `__schema__` entry marking it as being created."""
+    database = connection.mongo_database
+    database[SCHEMA_COLLECTION].update_one({"name": "testapp_badge"},
+                                           {"$set": {"creating": True}}, upsert=True)
+    database.create_collection("testapp_badge", **options)
+
+
 def test_creating_a_model_whose_collection_an_interrupted_migrate_left_finishes_it(unique_model):
-    # What a migrate killed right after create_collection leaves: the collection, no index.
-    connection.mongo_database.create_collection("testapp_badge")
+    left_by_interrupted_migrate()
     with connection.schema_editor() as editor:
         editor.create_model(unique_model)
     assert unique_indexes("testapp_badge") == [[("code", 1)]]
@@ -324,10 +332,35 @@ def test_creating_a_model_whose_collection_an_interrupted_migrate_left_finishes_
         unique_model.objects.create(code="a")
 
 
-def test_creating_a_model_again_over_documents_it_can_hold_keeps_them(unique_model):
+def test_creating_a_model_over_a_collection_a_finished_migrate_made_is_refused(unique_model):
+    # As SQL refuses an existing table: `migrate --fake-initial` relies on it, and a collection
+    # a migration made and recorded is not a leftover to take over.
     with connection.schema_editor() as editor:
         editor.create_model(unique_model)
     unique_model.objects.create(code="kept")
+    with pytest.raises(ProgrammingError, match="testapp.Badge.*already exists.*--fake-initial"):
+        with connection.schema_editor() as editor:
+            editor.create_model(unique_model)
+    assert list(unique_model.objects.values_list("code", flat=True)) == ["kept"]
+    assert unique_indexes("testapp_badge") == [[("code", 1)]]
+
+
+def test_a_collection_made_outside_migrations_is_refused(unique_model):
+    connection.mongo_database.create_collection("testapp_badge")
+    with pytest.raises(ProgrammingError, match="testapp.Badge.*already exists"):
+        with connection.schema_editor() as editor:
+            editor.create_model(unique_model)
+
+
+def test_a_finished_creation_leaves_no_mark(unique_model):
+    with connection.schema_editor() as editor:
+        editor.create_model(unique_model)
+    assert "creating" not in entry("testapp_badge")
+
+
+def test_an_interrupted_creation_over_documents_it_can_hold_keeps_them(unique_model):
+    left_by_interrupted_migrate()
+    connection.mongo_database["testapp_badge"].insert_one({"_id": 1, "code": "kept"})
     with connection.schema_editor() as editor:
         editor.create_model(unique_model)
     assert list(unique_model.objects.values_list("code", flat=True)) == ["kept"]
@@ -335,7 +368,7 @@ def test_creating_a_model_again_over_documents_it_can_hold_keeps_them(unique_mod
 
 
 def test_an_empty_collection_with_other_options_is_replaced(unique_model):
-    connection.mongo_database.create_collection("testapp_badge", validator={"x": 1})
+    left_by_interrupted_migrate(validator={"x": 1})
     with connection.schema_editor() as editor:
         editor.create_model(unique_model)
     options = connection.mongo_database["testapp_badge"].options()
@@ -344,9 +377,9 @@ def test_an_empty_collection_with_other_options_is_replaced(unique_model):
 
 
 def test_a_collection_holding_documents_under_other_options_is_refused_with_the_fix(unique_model):
-    connection.mongo_database.create_collection("testapp_badge", validator={"code": {"$exists": True}})
+    left_by_interrupted_migrate(validator={"code": {"$exists": True}})
     connection.mongo_database["testapp_badge"].insert_one({"code": "x"})
-    with pytest.raises(ProgrammingError, match="testapp.Badge.*migrate --fake"):
+    with pytest.raises(ProgrammingError, match="testapp.Badge.*holds documents.*migrate --fake"):
         with connection.schema_editor() as editor:
             editor.create_model(unique_model)
     assert connection.mongo_database["testapp_badge"].count_documents({}) == 1

@@ -36,8 +36,7 @@ from djongo_core.compiler.upsert import Upsert
 from djongo_core.errors import (
     duplicate_index, duplicate_key_details, is_duplicate_key, translated_errors,
 )
-
-INTEGER_AUTO_FIELDS = {"AutoField", "BigAutoField", "SmallAutoField"}
+from djongo_core.keys import INTEGER_AUTO_FIELDS
 
 
 class SQLInsertCompiler(compiler.SQLInsertCompiler):

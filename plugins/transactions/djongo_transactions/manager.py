@@ -132,12 +132,16 @@ class SessionTransactionManager:
         index = self._savepoint_index(sid)
         savepoint = self.savepoints[index]
         undos = self.undo[savepoint.undo_position:]
-        if self.broken is None and all(undo.exact for undo in undos):
+        # Putting deleted documents back would move them to the end of natural order; a
+        # rebuild from the journal (when it holds every write) never deleted them.
+        restorable = all(undo.exact for undo in undos) and not (
+            self.journal.complete and any(undo.reinserts for undo in undos))
+        if self.broken is None and restorable:
             try:
                 restore(self.connection.mongo_database, self._session, undos)
             except PyMongoError as error:
                 self._mark_broken(f"restoring savepoint {sid} failed: {error}")
-        if self.broken is not None or not all(undo.exact for undo in undos):
+        if self.broken is not None or not restorable:
             self._rebuild(savepoint.journal_position)
         del self.undo[savepoint.undo_position:]
         self.journal.truncate(savepoint.journal_position)
@@ -304,7 +308,7 @@ class SessionTransactionManager:
 
     def _rebuild(self, position: int) -> None:
         """Start a new transaction holding the first `position` writes of the journal."""
-        reason = self.broken or "a savepoint was rolled back over writes it cannot undo"
+        reason = self.broken or "a savepoint was rolled back over writes it does not undo in place"
         if not self.journal.complete:
             raise DatabaseError(
                 f"The MongoDB transaction on database {self.connection.alias!r} must be "

@@ -22,6 +22,7 @@ FILTERED_WRITES = {
     "find_one_and_update", "find_one_and_replace", "find_one_and_delete",
 }
 INSERTS = {"insert_one", "insert_many"}
+DELETES = {"delete_one", "delete_many", "find_one_and_delete"}
 UPSERTING = {"update_one", "update_many", "replace_one", "find_one_and_update",
              "find_one_and_replace"}
 #: Options of a write that change which documents its filter matches.
@@ -44,6 +45,10 @@ class Undo:
     inserted: list = field(default_factory=list)
     before: list = field(default_factory=list)
     exact: bool = True
+    #: Whether taking the write back inserts documents it deleted: they would come back at
+    #: the end of the collection's natural order, where a rollback on SQL (and MongoDB's own
+    #: abort) leaves them where they were.
+    reinserts: bool = False
 
 
 def _filter(command: Command):
@@ -76,6 +81,7 @@ def undo_for(database, session, command: Command, before: list | None, result) -
         return undo
     undo.before = before
     operation = command.operation
+    undo.reinserts = bool(before) and operation in DELETES
     if operation == "insert_one":
         undo.inserted = [result.inserted_id]
     elif operation == "insert_many":
