@@ -11,6 +11,7 @@ translated into Django's.
 import functools
 import logging
 import time
+from contextlib import contextmanager
 
 from django.db import DatabaseError, DataError, IntegrityError, NotSupportedError
 
