@@ -21,15 +21,31 @@ def is_counted_key(field):
 def convert_counted_key(value, expression, connection):
     if type(value) is int or value is None:
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     field = expression.target
-    model = field.model
+    if _is_whole_number(value):
+        # bson reads every stored int64 as Int64 (an int subclass); an import may store 2.0.
+        number = int(value)
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if low <= number <= high:
+            return number
+        raise DataError(
+            f"The collection {field.model._meta.db_table!r} of model {field.model._meta.label} "
+            f"holds a document whose _id is {number}, beyond the range of its primary key "
+            f"{field.name!r} ({field.get_internal_type()}: {low} to {high}): Django would look it "
+            "up, save and delete it as no document. Declare the primary key as a "
+            "BigAutoField, or re-insert those documents with the next ids of the model."
+        )
     raise DataError(
-        f"The collection {model._meta.db_table!r} of model {model._meta.label} holds a document "
-        f"whose _id is {value!r} ({type(value).__name__}), which its integer primary key "
-        f"{field.name!r} ({field.get_internal_type()}) cannot hold: Django would save, delete "
+        f"The collection {field.model._meta.db_table!r} of model {field.model._meta.label} holds "
+        f"a document whose _id is {value!r} ({type(value).__name__}), which its integer primary "
+        f"key {field.name!r} ({field.get_internal_type()}) cannot hold: Django would save, delete "
         "and look up related rows of it as another (or no) document. Give those documents "
         "integer _ids (re-insert them with the next ids of the model), or declare the primary "
         "key with their type (CharField(primary_key=True), djongo_core.fields.ObjectIdAutoField)."
     )
+
+
+def _is_whole_number(value):
+    if isinstance(value, int):
+        return not isinstance(value, bool)
+    return isinstance(value, float) and value.is_integer()

@@ -2,7 +2,7 @@
 or one at the field's largest value), and deletes over collections with any kind of _id."""
 
 import pytest
-from bson import ObjectId
+from bson import Int64, ObjectId
 from django.db import DataError, connection
 
 from djongo_core.counters import SCHEMA_COLLECTION
@@ -87,3 +87,32 @@ def test_a_float_id_holding_a_whole_number_is_read_as_the_integer():
     Author.objects.all().delete()
     assert collection().count_documents({}) == 0
     assert not Book.objects.exists()
+
+
+
+
+@pytest.mark.parametrize("stored", [Int64(5), Int64(2**31 - 1)])
+def test_a_64_bit_integer_id_is_read_as_the_integer_it_is(stored):
+    # bson reads every stored int64 (another tool's NumberLong(5), any _id past 32 bits) as Int64.
+    collection().insert_one({"_id": stored, "name": "imported"})
+    author = Author.objects.get(name="imported")
+    assert type(author.pk) is int and author.pk == stored
+    Book.objects.create(title="by the imported author", author=author)
+    author.name = "renamed"
+    author.save()
+    assert collection().find_one({"_id": stored})["name"] == "renamed"
+    Author.objects.all().delete()
+    assert collection().count_documents({}) == 0
+    assert not Book.objects.exists()
+
+
+def test_a_big_auto_field_reads_ids_up_to_its_largest_value():
+    connection.mongo_database[Item._meta.db_table].insert_one({"_id": LARGEST_BIG, "name": "x"})
+    item = Item.objects.get(pk=LARGEST_BIG)
+    assert type(item.pk) is int and item.pk == LARGEST_BIG
+
+
+def test_an_id_beyond_the_auto_fields_range_is_refused_naming_the_fix():
+    collection().insert_one({"_id": LARGEST_BIG, "name": "imported"})
+    with pytest.raises(DataError, match="BigAutoField"):
+        Author.objects.get(name="imported")
