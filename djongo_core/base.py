@@ -213,10 +213,14 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def init_connection_state(self):
         try:
+            # Django's refusal of a server older than features.minimum_database_version,
+            # asked once per shared client.
+            clients.check_once(self.alias, self._connection_params,
+                               self.check_database_version_supported)
             self.plugin_host.hook.djongo_setup_connection(connection=self)
         except Exception:
-            # A plugin refused the server (one that cannot run transactions, say): the
-            # connection never became usable, and must not keep its client open.
+            # An old server, or a plugin refused it (one that cannot run transactions, say):
+            # the connection never became usable, and must not keep its client open.
             self._close()
             self.connection = None
             raise

@@ -14,7 +14,7 @@ from pymongo import MongoClient
 from pymongo.errors import ConfigurationError, InvalidURI
 
 _lock = threading.Lock()
-_clients = {}  # (alias, params key) -> [MongoClient, number of connections using it]
+_clients = {}  # (alias, params key) -> [MongoClient, number of connections using it, checked]
 
 
 def acquire(alias, params):
@@ -23,9 +23,23 @@ def acquire(alias, params):
     with _lock:
         entry = _clients.get(key)
         if entry is None:
-            entry = _clients[key] = [_new_client(alias, params), 0]
+            entry = _clients[key] = [_new_client(alias, params), 0, False]
         entry[1] += 1
         return entry[0]
+
+
+def check_once(alias, params, check):
+    """Run check() for the first connection that uses a shared client only: what it asks the
+    server (its version) holds while the client is open, and a connection per request must not
+    add a command to every request."""
+    key = (alias, params.cache_key())
+    with _lock:
+        entry = _clients.get(key)
+        if entry is None or entry[2]:
+            return
+    check()
+    with _lock:
+        entry[2] = True
 
 
 def release(alias, params):

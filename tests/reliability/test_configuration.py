@@ -13,7 +13,7 @@ import re
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import OperationalError, connections
+from django.db import NotSupportedError, OperationalError, connections
 from pymongo.errors import OperationFailure
 
 from djongo_core import clients
@@ -147,3 +147,29 @@ def test_embedded_hosts_fail_selection_fast_but_let_long_operations_finish():
     chosen = parse_connection_params("default", {"NAME": "x", "HOST": "embedded:", "OPTIONS": {
         "serverSelectionTimeoutMS": 100, "connectTimeoutMS": 1000}}).client_kwargs
     assert (chosen["serverSelectionTimeoutMS"], chosen["connectTimeoutMS"]) == (100, 1000)
+
+
+def test_a_server_older_than_mongodb_7_is_refused_once_per_client(monkeypatch):
+    asked = []
+
+    def old_server(wrapper):
+        asked.append(wrapper.alias)
+        return (6, 0, 14)
+
+    monkeypatch.setattr(DatabaseWrapper, "get_database_version", old_server)
+    settings = {**connections["default"].settings_dict, "NAME": "config_old_server"}
+    wrapper = DatabaseWrapper(settings, alias="old_server")
+    with pytest.raises(NotSupportedError, match=r"7\.0 or later is required \(found 6\.0\.14\)"):
+        wrapper.ensure_connection()
+    assert wrapper.connection is None  # the refused connection keeps no client open
+    asked.clear()
+    monkeypatch.setattr(DatabaseWrapper, "get_database_version", lambda wrapper: (7, 0, 2))
+    first, second = (DatabaseWrapper(settings, alias="old_server") for _ in range(2))
+    try:
+        first.ensure_connection()
+        monkeypatch.setattr(DatabaseWrapper, "get_database_version", old_server)
+        second.ensure_connection()  # shares first's client: the version is not asked again
+    finally:
+        first.close()
+        second.close()
+    assert asked == []
