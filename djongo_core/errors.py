@@ -45,6 +45,8 @@ def is_duplicate_key(error):
 
 def _where(command):
     if command.collection is None:
+        if command.operation == "command" and command.args and isinstance(command.args[0], str):
+            return f"{command.args[0]} on the database"  # db.command("buildInfo"): its name
         return f"{command.operation} on the database"
     return f"{command.operation} on collection {command.collection!r}"
 
