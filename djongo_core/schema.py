@@ -75,8 +75,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         model after it (_sync_options) once the documents are."""
         if command.collection and server_options(self.connection, command.collection).get(
                 "validator"):
-            command = command.replaced(
-                kwargs={**command.kwargs, "bypass_document_validation": True})
+            # pymongo's aggregate() passes its keywords to the server command as they are.
+            option = ("bypassDocumentValidation" if command.operation == "aggregate"
+                      else "bypass_document_validation")
+            command = command.replaced(kwargs={**command.kwargs, option: True})
         return self.run(command)
 
     def read(self, command):

@@ -468,3 +468,15 @@ def test_removing_a_composite_key_collects_the_commands_that_move_the_documents(
         '"whenNotMatched": "insert"}}]);',
         f'db.{PONIES}.delete_many({moving});',
     ]
+
+
+@pytest.mark.engine_deviation("merge-ignores-bypass-validation")
+def test_removing_a_composite_key_moves_documents_past_a_validator_of_the_old_model(pony_state):
+    # The validator still describes the model before the change (plugins bring it in line
+    # after the documents are), as for every rewrite a migration makes.
+    state = composite(pony_state)
+    state.apps.get_model("ck", "Pony").objects.create(id=4, pink=3)
+    connection.mongo_database.command(
+        {"collMod": PONIES, "validator": {"_id": {"$type": "objectId"}}})
+    migrate(state, removing_the_key())
+    assert list(connection.mongo_database[PONIES].find()) == [{"_id": 4, "id": 4, "pink": 3}]
