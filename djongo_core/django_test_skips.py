@@ -865,6 +865,10 @@ ENGINE_DEVIATION_FAILURES = {
     },
     # Every command the in-process server serves leaves reference cycles of its own objects;
     # the test asserts that gc.garbage stays empty around a select_related() query.
+    # StringAgg(Cast(<float>, CharField()), distinct=True) expects "3", not "3.0".
+    "tostring-whole-double": {
+        "aggregation.tests.AggregateTestCase.test_distinct_on_stringagg",
+    },
     "reference-cycles-per-command": {
         "select_related.tests.SelectRelatedTests.test_select_related_memory_leak",
     },

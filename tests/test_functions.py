@@ -9,7 +9,7 @@ from django.db.models import CharField, F, Func, IntegerField, Value
 from django.db.models import functions as f
 from django.utils import timezone
 
-from tests.testapp.models import Author, Book
+from tests.testapp.models import Author, Book, Sample
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -56,6 +56,13 @@ def values(queryset, name):
 ])
 def test_functions_follow_sql_including_null_arguments(books, expression, expected):
     assert values(Author.objects.annotate(x=expression), "x") == expected
+
+
+@pytest.mark.engine_deviation("tostring-whole-double")
+def test_cast_of_a_whole_float_to_text_has_no_fraction():
+    Sample.objects.bulk_create([Sample(ratio=3.0), Sample(ratio=4.5)])
+    cast = Sample.objects.annotate(x=f.Cast("ratio", output_field=CharField()))
+    assert values(cast, "x") == ["3", "4.5"]
 
 
 def test_upper_of_null_stays_null():
