@@ -508,6 +508,9 @@ DJANGO_TEST_SKIPS = {
         "extra_regress.tests.ExtraRegressTests.test_values_with_extra",
         # Model.objects.raw(<SQL>) on each database
         "multiple_database.tests.QueryTestCase.test_raw",
+        # cursor.execute("DELETE from delete_regress_book WHERE id = %s") on a second
+        # connection while the first holds a transaction
+        "delete_regress.tests.DeleteLockingTest.test_concurrent_delete",
         # User.objects.raw("SELECT ...") on a composite key's model
         "composite_pk.tests.CompositePKTests.test_raw",
         "composite_pk.tests.CompositePKTests.test_raw_missing_PK_fields",
