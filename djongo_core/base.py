@@ -20,7 +20,7 @@ from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.features import DatabaseFeatures
 from djongo_core.flexible import FlexibleSchema
 from djongo_core.introspection import DatabaseIntrospection
-from djongo_core.operations import DatabaseOperations
+from djongo_core.operations import DatabaseOperations, Statement
 from djongo_core.plugins import PluginHost
 from djongo_core.schema import DatabaseSchemaEditor
 from djongo_core.settings_keys import prepare_settings
@@ -57,6 +57,12 @@ class NoSQLCursor:
     def execute(self, sql, params=None):
         from djongo_core.raw import RawAggregate  # noqa: PLC0415 - raw imports Django's query
 
+        if isinstance(sql, Statement):
+            # The backend's own steps that Django's management code executes as SQL (flush,
+            # sequence resets): they return no rows.
+            self.close()
+            sql.run(self._connection)
+            return
         if not isinstance(sql, RawAggregate):
             raise NotSupportedError(
                 "MongoDB does not run SQL: cursor.execute() and RawSQL are not available. Use "

@@ -140,6 +140,13 @@ def declare_field(table, field, connection, old_column=None):
     return Command(SCHEMA_COLLECTION, "update_one", ({"name": table}, update), {"upsert": True})
 
 
+def declare_primary_key(table, columns):
+    """Return the update that records a composite key's columns (None: the key is gone)."""
+    update = {"$set": {"primary_key": list(columns)}} if columns else {
+        "$unset": {"primary_key": ""}}
+    return Command(SCHEMA_COLLECTION, "update_one", ({"name": table}, update), {"upsert": True})
+
+
 def forget_field(table, column):
     """Return the update that removes one field's declaration."""
     return Command(SCHEMA_COLLECTION, "update_one", (

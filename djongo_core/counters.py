@@ -187,6 +187,13 @@ class CounterAllocator:
         )))
         return documents[0]["_id"] if documents else 0
 
+    def restart(self, collections):
+        """Start the counters of collections again from 1 (a flush, a sequence reset by name):
+        the next value each hands out is 1, as a restarted SQL sequence's."""
+        for collection in collections:
+            self._ahead.pop(collection, None)
+        self.executor.run(restart_command(collections))
+
     def heal(self, collection, column, largest=LARGEST_ID, model=None):
         """Raise a stale counter past the highest id in the collection (after a duplicate key)."""
         # Values drawn ahead came from the stale counter: they may be taken too.
@@ -242,4 +249,14 @@ def raise_command(collection, column, value):
         ({"name": collection},
          {"$max": {"auto.seq": value}, "$set": {"auto.field_names": [column]}}),
         {"upsert": True},
+    )
+
+
+def restart_command(collections):
+    """The update that removes the counters of collections (the next insert starts each again
+    from 1); their entries keep the declared fields (catalog.py)."""
+    return Command(
+        SCHEMA_COLLECTION,
+        "update_many",
+        ({"name": {"$in": list(collections)}}, {"$unset": {"auto": ""}}),
     )

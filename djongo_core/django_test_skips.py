@@ -281,6 +281,15 @@ DJANGO_TEST_SKIPS = {
         # looks for "LEFT OUTER" / counts " JOIN " in str(qs.query)
         "select_related_regress.tests.SelectRelatedRegressTests.test_null_join_promotion",
         "select_related_regress.tests.SelectRelatedRegressTests.test_regression_7110",
+        # counts connection.ops.quote_name("id") in the captured update of a composite key's
+        # model, expecting it once (in WHERE): unquoted, "id" also occurs inside "tenant_id".
+        # The update sets only the changed field: update_many({"tenant_id": 1, "id": 1},
+        # {"$set": {"email": ...}})
+        "composite_pk.test_update.CompositePKUpdateTests.test_save_user",
+        # counts the captured queries that contain "select": validate_constraints() runs one
+        # query, an aggregate over $documents
+        "foreign_object.tests.ForeignObjectModelValidationTests."
+        "test_validate_constraints_success_case_single_query",
     },
     "Runs raw SQL (cursor.execute, RawSQL, extra(), raw()); MongoDB has no SQL.": {
         # cursor.execute() / RawSQL("price < %s") inside a CheckConstraint's condition
@@ -499,6 +508,19 @@ DJANGO_TEST_SKIPS = {
         "extra_regress.tests.ExtraRegressTests.test_values_with_extra",
         # Model.objects.raw(<SQL>) on each database
         "multiple_database.tests.QueryTestCase.test_raw",
+        # cursor.execute("DELETE from delete_regress_book WHERE id = %s") on a second
+        # connection while the first holds a transaction
+        "delete_regress.tests.DeleteLockingTest.test_concurrent_delete",
+        # User.objects.raw("SELECT ...") on a composite key's model
+        "composite_pk.tests.CompositePKTests.test_raw",
+        "composite_pk.tests.CompositePKTests.test_raw_missing_PK_fields",
+        # the join condition ActiveTranslationField.get_extra_restriction() returns is
+        # ColConstraint, whose one translation is as_sql()'s SQL text ("alias"."lang" = %s); the
+        # backend refuses it naming as_mongodb(), and with that method given (returning
+        # {"lang": value}) the three tests pass
+        "foreign_object.tests.MultiColumnFKTests.test_inheritance",
+        "foreign_object.tests.MultiColumnFKTests.test_translations",
+        "foreign_object.tests.TestExtraJoinFilterQ.test_extra_join_filter_q",
         # cursor.execute("SELECT 42") to open a connection and check it; the same health
         # checks over ORM queries: tests/reliability/test_faults.py (CONN_HEALTH_CHECKS)
         "backends.base.test_base.ConnectionHealthChecksTests.test_health_checks_disabled",
@@ -529,6 +551,13 @@ DJANGO_TEST_SKIPS = {
         # and COMMIT; BEGIN and COMMIT are logged (plugins/transactions/tests/test_atomic.py),
         # with the counter command between BEGIN and the insert
         "backends.base.test_base.DatabaseWrapperLoggingTests.test_commit_debug_log",
+        # assertNumQueries(4) around bulk_create of one object with an id and one without, in
+        # a transaction: the one without costs a counter command
+        "bulk_create.tests.BulkCreateTransactionTests.test_objs_with_and_without_pk",
+        # assertNumQueries(4, using="other") around create_permissions(): the new permissions'
+        # bulk_create costs a counter command
+        "auth_tests.test_management.CreatePermissionsMultipleDatabasesTests."
+        "test_set_permissions_fk_to_using_parameter",
     },
     "Counts the queries of an insert whose db_default is an expression (Now()): an insert cannot compute values, so the server computes them in a pipeline first.": {
         # assertNumQueries(1) around bulk_create with created_at = db_default Now(), also
@@ -540,11 +569,16 @@ DJANGO_TEST_SKIPS = {
         "delete.tests.FastDeleteTests.test_fast_delete_joined_qs",
         # assertNumQueries(1) around a delete filtered on Count("rels")
         "delete.tests.FastDeleteTests.test_fast_delete_aggregation",
+        # assertNumQueries(1) around a delete filtered on Exists() over a many-to-many relation
+        "delete_regress.tests.DeleteTests.test_self_reference_with_through_m2m_at_second_level",
     },
     "BSON dates have millisecond precision; MongoDB cannot store microseconds.": {
         # a DateTimeField primary key defaulting to datetime.now(): the object in memory keeps
         # its microseconds, the one read back through the relation does not, so they differ
         "queries.tests.Queries4Tests.test_filter_reverse_non_integer_pk",
+        # a composite key holding a DateTimeField defaulting to now(): the object in memory
+        # keeps its microseconds, the one get_previous_by_created() reads does not
+        "composite_pk.test_get.CompositePKGetTests.test_get_previous_by_field",
         # bulk_create with pub_date=datetime.now(), read back and compared
         "field_defaults.tests.DefaultTests.test_bulk_create_all_db_defaults_one_field",
         # compares refreshed pub_date with datetime.now()
@@ -771,6 +805,16 @@ DJANGO_TEST_SKIPS = {
         # inserts through the model state from before AddField, then reads height == db_default
         "migrations.test_operations.OperationTests.test_add_field_both_defaults",
     },
+    "Expects Cast() to a DecimalField to give 3.4 for 3.467 at one decimal place whenever features.rounds_to_even is set; djongo-core's Round() rounds halves to even, and its casts round as SQL databases do (3.5).": {
+        # Cast("f2", DecimalField(max_digits=8, decimal_places=1)) of 3.467 (SQLite skips the
+        # test; PostgreSQL's numeric(8, 1) cast gives 3.5): tests/test_functions.py
+        "db_functions.comparison.test_cast.CastTests.test_cast_to_decimal_field",
+    },
+    "Expects the database to refuse an insert without a key once the schema editor made the primary key a plain IntegerField, through a model class that still declares the AutoField; a collection holds no column definitions, so an insert follows the model it is given (its counter).": {
+        # alter_field(Author, AutoField, IntegerField(primary_key=True)), then
+        # Author.objects.create() with the unchanged Author expects DatabaseError
+        "schema.tests.SchemaTests.test_alter_auto_field_to_integer_field",
+    },
     "Makes another field the primary key of existing rows; a document's _id never changes in place.": {
         "schema.tests.SchemaTests.test_alter_int_pk_to_int_unique",
     },
@@ -826,5 +870,14 @@ ENGINE_DEVIATION_FAILURES = {
     # Collations of locales other than "en" (and "simple") are refused.
     "collation-locales": {
         "db_functions.comparison.test_collate.CollateTests.test_language_collation_order_by",
+    },
+    # Every command the in-process server serves leaves reference cycles of its own objects;
+    # the test asserts that gc.garbage stays empty around a select_related() query.
+    # StringAgg(Cast(<float>, CharField()), distinct=True) expects "3", not "3.0".
+    "tostring-whole-double": {
+        "aggregation.tests.AggregateTestCase.test_distinct_on_stringagg",
+    },
+    "reference-cycles-per-command": {
+        "select_related.tests.SelectRelatedTests.test_select_related_memory_leak",
     },
 }

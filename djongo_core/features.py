@@ -38,7 +38,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_select_for_update_with_limit = True
     has_select_for_update = False
     can_use_chunked_reads = True
-    supports_sequence_reset = False
+    # Can sequences be reset? The counters are: a flush or TransactionTestCase.reset_sequences
+    # starts them again from 1, loaddata raises them past the ids its fixtures gave
+    # (operations.py).
+    supports_sequence_reset = True
     # get_relations() reads what migrations recorded of each relation (catalog.py), so inspectdb
     # writes the ForeignKey again; but there is no foreign key constraint to introspect.
     can_introspect_foreign_keys = False

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from djongo_core import decimals
 from djongo_core.command import Command
-from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core.counters import raise_command, restart_command
 from djongo_core.flexible import converter_for
 from djongo_core.keys import convert_counted_key, is_counted_key
 
@@ -29,13 +29,54 @@ MAX_WRITE_BATCH_SIZE = 100_000
 DJANGO_CONVERTS_TRUNC_THROUGH_OPS = hasattr(BaseDatabaseOperations, "convert_trunc_expression")
 
 
-class FlushStatement(str):
-    """A flush step: prints as MQL (for `sqlflush`), carries the Command to run."""
+class Statement(str):
+    """A step that Django's management code hands to the cursor as SQL (flush, loaddata's and
+    the test runner's sequence resets): prints as MQL (`sqlflush`, `sqlsequencereset`), runs
+    through run(connection) when the cursor executes it."""
+
+    def run(self, connection):
+        raise NotImplementedError
+
+
+class FlushStatement(Statement):
+    """A flush step: carries the Command to run."""
 
     def __new__(cls, command):
         statement = super().__new__(cls, command.as_mql())
         statement.command = command
         return statement
+
+    def run(self, connection):
+        connection.executor.run(self.command)
+
+
+class CounterRestart(Statement):
+    """Start the counters of collections again from 1, as SQL restarts a sequence."""
+
+    def __new__(cls, collections):
+        statement = super().__new__(cls, restart_command(collections).as_mql())
+        statement.collections = list(collections)
+        return statement
+
+    def run(self, connection):
+        connection.counters.restart(self.collections)
+
+
+class CounterReset(Statement):
+    """Raise a model's counter past the largest id its collection holds (after loaddata wrote
+    ids of its own); a counter is never lowered. Prints as the update, the value it finds at
+    run time named in place of the number."""
+
+    def __new__(cls, model, field, largest):
+        table = model._meta.db_table
+        statement = super().__new__(cls, raise_command(
+            table, field.column, f"<the largest integer _id in {table}>").as_mql())
+        statement.model, statement.column, statement.largest = model, field.column, largest
+        return statement
+
+    def run(self, connection):
+        connection.counters.heal(self.model._meta.db_table, self.column, self.largest,
+                                 self.model)
 
 
 class DatabaseOperations(BaseDatabaseOperations):
@@ -326,22 +367,32 @@ class DatabaseOperations(BaseDatabaseOperations):
         """Return the commands that empty the collections (and reset their counters)."""
         statements = [FlushStatement(Command(table, "delete_many", ({},))) for table in tables]
         if reset_sequences and tables:
-            # Only the counters: the entries also hold the declared fields (catalog.py).
-            statements.append(FlushStatement(Command(
-                SCHEMA_COLLECTION, "update_many",
-                ({"name": {"$in": list(tables)}}, {"$unset": {"auto": ""}}),
-            )))
+            statements.append(CounterRestart(tables))
         return statements
 
     def execute_sql_flush(self, sql_list):
         for statement in sql_list:
-            self.connection.executor.run(statement.command)
+            statement.run(self.connection)
 
     def sequence_reset_by_name_sql(self, style, sequences):
-        return []
+        """Return the command that starts the counters of the sequences' collections again
+        from 1 (TransactionTestCase.reset_sequences)."""
+        tables = list(dict.fromkeys(sequence["table"] for sequence in sequences))
+        return [CounterRestart(tables)] if tables else []
 
     def sequence_reset_sql(self, style, model_list):
-        return []
+        """Return the steps that raise the models' counters past the ids their collections
+        hold (loaddata, sqlsequencereset)."""
+        statements, tables = [], set()
+        for model in model_list:
+            opts = model._meta.concrete_model._meta
+            auto = opts.auto_field
+            if auto is None or not is_counted_key(auto) or opts.db_table in tables:
+                continue
+            tables.add(opts.db_table)
+            largest = self.integer_field_range(auto.get_internal_type())[1]
+            statements.append(CounterReset(opts.concrete_model, auto, largest))
+        return statements
 
     # -- window frames --------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from django.db.transaction import TransactionManagementError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor, _related_non_m2m_objects
 from django.db.models import CheckConstraint, CompositePrimaryKey, UniqueConstraint
 
-from djongo_core import catalog
+from djongo_core import catalog, composite_keys
 from djongo_core.collection_options import (
     collmod_command, record_command, recorded_options, server_options,
 )
@@ -75,8 +75,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         model after it (_sync_options) once the documents are."""
         if command.collection and server_options(self.connection, command.collection).get(
                 "validator"):
-            command = command.replaced(
-                kwargs={**command.kwargs, "bypass_document_validation": True})
+            # pymongo's aggregate() passes its keywords to the server command as they are.
+            option = ("bypassDocumentValidation" if command.operation == "aggregate"
+                      else "bypass_document_validation")
+            command = command.replaced(kwargs={**command.kwargs, option: True})
         return self.run(command)
 
     def read(self, command):
@@ -246,6 +248,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.create_model(field.remote_field.through)
             return
+        if isinstance(field, CompositePrimaryKey):
+            return composite_keys.add_key(self, model, field)
         if field.column is None:
             return
         missing = {field.column: {"$exists": False}}
@@ -271,6 +275,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.delete_model(field.remote_field.through)
             return
+        if isinstance(field, CompositePrimaryKey):
+            return composite_keys.remove_key(self, model, field)
         if field.column is None:
             return
         table = model._meta.db_table
@@ -690,11 +696,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if isinstance(pk, CompositePrimaryKey):
             # The _id is the driver's ObjectId: a unique index keeps the key's columns unique,
             # as a primary key constraint does (introspection reports it as the primary key).
-            fields = list(pk.fields)
-            specs.append(IndexSpec(
-                f"{model._meta.db_table}_pkey",
-                tuple((stored_name(field), 1) for field in fields), unique=True,
-                collation=keys_collation(model, fields, f"The primary key of {model._meta.label}")))
+            specs.append(composite_keys.key_spec(model, pk))
         for field in model._meta.local_fields:
             specs.extend(field_index_specs(self, model, field))
         specs.extend(self._together_spec(model, fields) for fields in model._meta.unique_together)

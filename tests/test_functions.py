@@ -1,15 +1,16 @@
 """Database functions and date handling, with SQL's NULL rules."""
 
 import datetime
+from decimal import Decimal
 
 import django
 import pytest
 from django.db import NotSupportedError
-from django.db.models import CharField, F, Func, IntegerField, Value
+from django.db.models import CharField, DecimalField, F, Func, IntegerField, Value
 from django.db.models import functions as f
 from django.utils import timezone
 
-from tests.testapp.models import Author, Book
+from tests.testapp.models import Author, Book, Sample
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -56,6 +57,21 @@ def values(queryset, name):
 ])
 def test_functions_follow_sql_including_null_arguments(books, expression, expected):
     assert values(Author.objects.annotate(x=expression), "x") == expected
+
+
+@pytest.mark.engine_deviation("tostring-whole-double")
+def test_cast_of_a_whole_float_to_text_has_no_fraction():
+    Sample.objects.bulk_create([Sample(ratio=3.0), Sample(ratio=4.5)])
+    cast = Sample.objects.annotate(x=f.Cast("ratio", output_field=CharField()))
+    assert values(cast, "x") == ["3", "4.5"]
+
+
+def test_cast_of_a_float_to_a_decimal_field_rounds_to_its_places():
+    Sample.objects.bulk_create([Sample(ratio=3.467), Sample(ratio=-1.934)])
+    one = f.Cast("ratio", output_field=DecimalField(max_digits=8, decimal_places=1))
+    two = f.Cast("ratio", output_field=DecimalField(max_digits=8, decimal_places=2))
+    assert values(Sample.objects.annotate(x=one), "x") == [Decimal("3.5"), Decimal("-1.9")]
+    assert values(Sample.objects.annotate(x=two), "x") == [Decimal("3.47"), Decimal("-1.93")]
 
 
 def test_upper_of_null_stays_null():

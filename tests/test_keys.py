@@ -2,8 +2,8 @@
 
 import pytest
 from bson import ObjectId
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from djongo_core.counters import SCHEMA_COLLECTION
 from tests.testapp.models import Author, Item, Note
@@ -80,6 +80,29 @@ def test_stale_counter_heals_inside_a_bulk_create_batch():
     assert [item.pk for item in items] == [1, 2, 6, 7, 8]
     assert raw("testapp_item").find_one({"_id": 3})["name"] == "Existing"
     assert raw("testapp_item").count_documents({}) == 6
+
+
+@isolate_apps("tests.testapp")
+def test_bulk_create_through_a_proxy_model_counts_ids_as_its_concrete_model_does():
+    class AuthorProxy(Author):
+        class Meta:
+            app_label = "testapp"
+            proxy = True
+
+    class NoteProxy(Note):
+        class Meta:
+            app_label = "testapp"
+            proxy = True
+
+    authors = AuthorProxy.objects.bulk_create([AuthorProxy(name="Proxied"), Author(name="Plain")])
+    ids = [author.pk for author in authors]
+    assert all(type(pk) is int for pk in ids) and ids == [ids[0], ids[0] + 1]
+    assert counter("testapp_author")["auto"]["seq"] == ids[1]
+    assert sorted(AuthorProxy.objects.values_list("name", flat=True)) == ["Plain", "Proxied"]
+    # An ObjectId key through a proxy is still left to the driver.
+    (note,) = NoteProxy.objects.bulk_create([NoteProxy(text="proxied")])
+    assert isinstance(note.pk, ObjectId)
+    assert NoteProxy.objects.get(pk=note.pk).text == "proxied"
 
 
 def test_saving_an_existing_object_updates_it_in_place():

@@ -113,11 +113,11 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
 
     def _largest_id(self, opts):
         """The largest value the model's integer auto field holds."""
-        return self.connection.ops.integer_field_range(opts.auto_field.get_internal_type())[1]
+        return self.connection.ops.integer_field_range(_auto_field(opts).get_internal_type())[1]
 
     def _counter_column(self, opts):
         """Return the auto field's column when its values must come from the counter."""
-        auto = opts.auto_field
+        auto = _auto_field(opts)
         if auto is None or auto.get_internal_type() not in INTEGER_AUTO_FIELDS:
             return None
         if any(field is auto for field in self.query.fields):
@@ -302,10 +302,16 @@ def _driver_assigned_key(opts):
     does not (it is no integer), so its objects arrive with a key of None: left out of the
     document, it gets pymongo's ObjectId instead of failing as a null.
     """
-    auto = opts.auto_field
+    auto = _auto_field(opts)
     if auto is None or auto.get_internal_type() in INTEGER_AUTO_FIELDS:
         return None
     return auto
+
+
+def _auto_field(opts):
+    """Return the model's auto key, also for a proxy model (whose own options have none: the
+    field was set up on the concrete model only)."""
+    return opts.concrete_model._meta.auto_field
 
 
 def _taken_ids(error, documents):
