@@ -17,7 +17,8 @@ the shim only leaves out documents that cannot match. It must not leave out one 
   keys of each integer and double type, and stands aside (mongoeco scans, as before) while the
   collection holds an `_id` of any other kind that could equal a number (a Decimal128): that
   is checked once per version of the collection's key set (mongoeco's persistent key-order map
-  is replaced whenever a key is added or removed, and only then).
+  is replaced whenever a key is added or removed, and only then), block by block of its key
+  order (see _KeyKinds).
 - Only strings, ObjectIds and numbers are looked up; a list with anything else (null, a
   regular expression, a document, a date) is left to mongoeco.
 
@@ -33,10 +34,14 @@ from mongoeco.core.bson_ordering import bson_engine_key
 from mongoeco._types._bson_objectid import is_object_id_like
 from mongoeco.core.bson_scalars import BsonDouble, BsonInt32, BsonInt64, unwrap_bson_numeric
 from mongoeco.core.query_plan import AndCondition, InCondition
+from mongoeco.engines import _memory_collection
 from mongoeco.engines._memory_collection import MemoryCollection
 from mongoeco.engines.memory import MemoryEngine
 
 _ORIGINAL = getattr(MemoryEngine, "_candidate_items_for_plan_locked", None)
+# How mongoeco marks a deleted key's place in a block, and the end of the block chain.
+_DELETED = getattr(_memory_collection, "_DELETED", None)
+_NO_CHUNK = getattr(_memory_collection, "_NO_CHUNK", None)
 # Storage-key kinds of `_id`s that equal nothing stored under another kind's key, besides the
 # integer and double kinds the shim looks up together.
 _SINGLE_KINDS = frozenset({"none", "bool", "int", "float", "code", "str", "binary", "bytes",
@@ -46,28 +51,58 @@ _INT32 = range(-2**31, 2**31)
 _INT64 = range(-2**63, 2**63)
 # Key-order maps remembered at once: a few collections worked on side by side.
 _REMEMBERED = 64
+# Blocks of 128 keys remembered: collections of a million documents or so.
+_BLOCKS_REMEMBERED = 8_192
 
 
 class _KeyKinds:
-    """Whether a collection's `_id`s are all of _SINGLE_KINDS, per version of its key set."""
+    """Whether a collection's `_id`s are all of _SINGLE_KINDS.
+
+    Remembered per version of the collection's key set, and below that per block of its
+    key order: mongoeco keeps the keys in immutable blocks of 128, shared between versions and
+    replaced when one of their keys is added, removed or changed, so a batch of deletes
+    re-examines the few blocks it touched, not the collection.
+    """
 
     def __init__(self):
-        self._entries = OrderedDict()   # id(key-order map) -> (that map, verdict)
+        self._versions = OrderedDict()   # id(key-order map) -> (that map, verdict)
+        self._blocks = OrderedDict()     # id(block) -> (that block, verdict)
         self._lock = threading.Lock()
 
     def single(self, collection):
         version = collection._ordinals
         with self._lock:
-            entry = self._entries.get(id(version))
+            entry = self._versions.get(id(version))
             if entry is not None and entry[0] is version:
-                self._entries.move_to_end(id(version))
                 return entry[1]
-        verdict = all(key[0] in _SINGLE_KINDS for key in version.keys())
-        with self._lock:
-            self._entries[id(version)] = (version, verdict)   # kept alive: its id stays its own
-            while len(self._entries) > _REMEMBERED:
-                self._entries.popitem(last=False)
+            verdict = all(self._block_single(block) for block in _blocks(collection))
+            # The objects are kept alive with their verdicts: their ids stay their own.
+            _remember(self._versions, version, verdict, _REMEMBERED)
         return verdict
+
+    def _block_single(self, block):
+        entry = self._blocks.get(id(block))
+        if entry is not None and entry[0] is block:
+            return entry[1]
+        verdict = all(item is _DELETED or item[0][0] in _SINGLE_KINDS for item in block.items)
+        _remember(self._blocks, block, verdict, _BLOCKS_REMEMBERED)
+        return verdict
+
+
+def _remember(entries, thing, verdict, limit):
+    entries[id(thing)] = (thing, verdict)
+    entries.move_to_end(id(thing))
+    while len(entries) > limit:
+        entries.popitem(last=False)
+
+
+def _blocks(collection):
+    """The blocks of a collection's key order, first to last."""
+    block_id = collection._head_chunk
+    while block_id != _NO_CHUNK:
+        block = collection._chunks[block_id]
+        yield block
+        block_id = block.following
 
 
 _key_kinds = _KeyKinds()
@@ -133,7 +168,9 @@ def _candidate_items(self, coll, query_plan, *, dialect, indexes, index_data, co
 
 
 def _complete():
-    return _ORIGINAL is not None and hasattr(MemoryCollection(), "_ordinals")
+    empty = MemoryCollection()
+    return (_ORIGINAL is not None and _DELETED is not None and _NO_CHUNK is not None
+            and all(hasattr(empty, name) for name in ("_ordinals", "_head_chunk", "_chunks")))
 
 
 def install():
