@@ -164,7 +164,8 @@ def _candidate_items(self, coll, query_plan, *, dialect, indexes, index_data, co
         return _ORIGINAL(self, coll, query_plan, dialect=dialect, indexes=indexes,
                          index_data=index_data, collation=collation,
                          natural_order_limit=natural_order_limit)
-    return [(key, coll[key]) for key in coll.ordered_keys(keys, limit=natural_order_limit)]
+    # All of them, whatever natural_order_limit: a candidate may still fail the rest of the filter.
+    return [(key, coll[key]) for key in coll.ordered_keys(keys)]
 
 
 def _complete():
