@@ -143,7 +143,8 @@ def test_a_validator_rejection_far_into_a_batch_keeps_the_prefix(collection):
     with pytest.raises(pymongo.errors.BulkWriteError) as refused:
         checked.insert_many(documents)
     assert refused.value.details["nInserted"] == 1_700
-    assert [(e["index"], e["code"]) for e in refused.value.details["writeErrors"]] == [(1_700, 121)]
+    errors = refused.value.details["writeErrors"]
+    assert [(error["index"], error["code"]) for error in errors] == [(1_700, 121)]
     assert checked.count_documents({}) == 1_700
 
 

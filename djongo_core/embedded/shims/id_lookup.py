@@ -84,7 +84,9 @@ class _KeyKinds:
         entry = self._blocks.get(id(block))
         if entry is not None and entry[0] is block:
             return entry[1]
-        verdict = all(item is _DELETED or item[0][0] in _SINGLE_KINDS for item in block.items)
+        verdict = all(item is _DELETED
+                      or (isinstance(item[0], tuple) and item[0][0] in _SINGLE_KINDS)
+                      for item in block.items)
         _remember(self._blocks, block, verdict, _BLOCKS_REMEMBERED)
         return verdict
 

@@ -188,7 +188,7 @@ async def _command_insert(self, spec, *, session=None):
             errors += [_write_error(entry, start) for entry in error.details["writeErrors"]]
             if ordered and error.details["writeErrors"]:
                 break
-        except Exception:  # noqa: BLE001 - refused before writing anything (a failed batch is undone)
+        except Exception:  # noqa: BLE001 - refused before writing (a failed batch is undone)
             # The rest, document by document, as mongoeco runs it (its indexes from `start`).
             rest = await original(self, {**spec, "documents": documents[start:]},
                                   session=session)
