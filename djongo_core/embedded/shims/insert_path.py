@@ -16,9 +16,13 @@ Two changes, inside the embedded server only:
   such map is exact for it, whatever happened since (deletes, rollbacks, transactions' views).
   A collection met in any other state is indexed afresh, once. When the check finds a
   duplicate, the write goes through mongoeco's own path, which rejects it exactly as before.
-- The `insert` command hands all its documents to the engine in one batch write (mongoeco's
-  ``insert_many``), which keeps MongoDB's ordered/unordered semantics and per-document write
-  errors; anything the batch path refuses before writing goes through the per-document path.
+- The `insert` command hands its documents to the engine in batch writes (mongoeco's
+  ``insert_many``) of at most CHUNK documents, which keeps MongoDB's ordered/unordered
+  semantics and per-document write errors; anything the batch path refuses before writing
+  goes through the per-document path. CHUNK stays well below the 10,000 change events
+  mongoeco's change log holds: a write that commits more at once strands the engine's change
+  consumer (deviation "change-log-overflow": change streams fail from then on, and every later
+  write copies the whole log).
 
 The `_id` check runs under the collection's write lock (engine_lock.holding), together with
 the write it vouches for. The SQLite engine (``embedded:///dir``) keeps its own per-insert check;
@@ -54,6 +58,9 @@ _write_command_result = getattr(write_commands, "_write_command_result", None)
 _IDS_CHECKED = contextvars.ContextVar("djongo_insert_ids_checked", default=False)
 # Key-order maps remembered at once: a few collections being filled side by side.
 _REMEMBERED = 64
+# Documents per engine write of an insert command: each write commits its documents' change
+# events at once, and mongoeco's change log holds 10,000 of them (see the module's docstring).
+CHUNK = 1_000
 
 
 class _StoredIds:
@@ -142,11 +149,16 @@ def _id_contains_numeric_value(value):
     return _ORIGINALS[memory_engine, "id_contains_numeric_value"](value)
 
 
-def _write_error(entry):
+def _write_error(entry, offset):
     details = {key: value for key, value in entry.items()
                if key not in ("index", "errmsg", "code", "op")}
-    return WriteErrorEntry(index=entry["index"], errmsg=entry["errmsg"], code=entry.get("code"),
-                           details=details or None)
+    return WriteErrorEntry(index=entry["index"] + offset, errmsg=entry["errmsg"],
+                           code=entry.get("code"), details=details or None)
+
+
+def _shifted(entry, offset):
+    return WriteErrorEntry(index=entry.index + offset, errmsg=entry.errmsg, code=entry.code,
+                           details=entry.details)
 
 
 async def _command_insert(self, spec, *, session=None):
@@ -165,17 +177,27 @@ async def _command_insert(self, spec, *, session=None):
     acknowledged = write_commands.write_command_acknowledged(
         spec, dialect=admin._mongodb_dialect.key)
     collection = admin._database.get_collection(collection_name)
-    try:
-        result = await collection.insert_many(
-            documents, ordered=ordered, bypass_document_validation=bypass, session=session)
-    except BulkWriteError as error:
-        outcome = WriteCommandResult(
-            count=error.details["nInserted"],
-            write_errors=[_write_error(entry) for entry in error.details["writeErrors"]] or None)
-    except Exception:  # noqa: BLE001 - refused before writing anything (a failed batch is undone)
-        return await original(self, spec, session=session)
-    else:
-        outcome = WriteCommandResult(count=len(result.inserted_ids))
+    inserted, errors = 0, []
+    for start in range(0, len(documents), CHUNK):
+        try:
+            result = await collection.insert_many(
+                documents[start:start + CHUNK], ordered=ordered,
+                bypass_document_validation=bypass, session=session)
+        except BulkWriteError as error:
+            inserted += error.details["nInserted"]
+            errors += [_write_error(entry, start) for entry in error.details["writeErrors"]]
+            if ordered and error.details["writeErrors"]:
+                break
+        except Exception:  # noqa: BLE001 - refused before writing (a failed batch is undone)
+            # The rest, document by document, as mongoeco runs it (its indexes from `start`).
+            rest = await original(self, {**spec, "documents": documents[start:]},
+                                  session=session)
+            inserted += rest.count
+            errors += [_shifted(entry, start) for entry in rest.write_errors or ()]
+            break
+        else:
+            inserted += len(result.inserted_ids)
+    outcome = WriteCommandResult(count=inserted, write_errors=errors or None)
     return _write_command_result(outcome, acknowledged=acknowledged)
 
 
