@@ -37,7 +37,7 @@ from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.distinct import (
     distinct_on_expressions, distinct_on_stages, distinct_stages,
 )
-from djongo_core.compiler.generated import is_stored_column
+from djongo_core.compiler.generated import is_stored_column, is_virtual
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
@@ -508,7 +508,9 @@ class SQLCompiler(compiler.SQLCompiler):
                     raise
                 # An aggregate over nothing must still run to give its row (COUNT 0...).
                 return {"$expr": False}, {}
-            if len(translator.pre_stages) == stages_before and not joins.aliases_in(child) & joined:
+            # (No joins: no alias to look for, and the tree need not be walked.)
+            if len(translator.pre_stages) == stages_before and not (
+                    joined and joins.aliases_in(child) & joined):
                 early.append(compiled)
             else:
                 late.append(compiled)
@@ -557,13 +559,16 @@ class SQLCompiler(compiler.SQLCompiler):
         )
 
     def _can_use_find(self, joined, grouped, select, order, translator):
-        return (
-            not joined and not grouped and not self.query.distinct
-            and all(all(is_stored_column(c) for c in _columns_of(e)) or isinstance(e, Value)
-                    or _meta_value(e, translator) for e in select)
-            and all(is_stored_column(e) or descending and _meta_value(e, translator)
-                    for e, descending in order)
-        )
+        if joined or grouped or self.query.distinct:
+            return False
+        for e in select:
+            # A plain stored column, the usual case, first: it is checked once per column.
+            if not ((type(e) is Col and not is_virtual(e.target))
+                    or all(is_stored_column(c) for c in _columns_of(e))
+                    or isinstance(e, Value) or _meta_value(e, translator)):
+                return False
+        return all(is_stored_column(e) or descending and _meta_value(e, translator)
+                   for e, descending in order)
 
     def _find_plan(self, collection, match, select, order, translator, collated):
         columns = []

@@ -70,8 +70,8 @@ def select_key(compiler):
         if type(column) is not Col:
             return None
     names, defer = query.deferred_loading
-    return (query.model, alias, table.table_name, query.default_cols, columns, selected,
-            frozenset(names), defer, order_by, query.default_ordering, query.standard_ordering,
+    return (query.model, alias, table.table_name, query.default_cols, tuple(columns), selected,
+            frozenset(names), defer, tuple(order_by), query.default_ordering, query.standard_ordering,
             compiler.connection.flexible_schema)
 
 
