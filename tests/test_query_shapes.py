@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.core.exceptions import EmptyResultSet
 
 from djongo_core.compiler import shapes
+from djongo_core.flexible import FlexibleSchema
 from tests.testapp.models import Author, Book, Idea, Note, Rectangle, Sample
 
 
@@ -216,6 +217,19 @@ def test_changed_model_fields_are_resolved_again():
     Author._meta._expire_cache()
     assert not _hit(Author.objects.filter(age=2))
     assert _compiled(Author.objects.filter(age=2)) == _fresh(Author.objects.filter(age=2))
+
+
+def test_another_flexible_schema_setting_is_another_shape():
+    shapes.clear(connection)
+    plain = _compiled(Author.objects.filter(age=1))
+    assert {kind for kind, _ in plain["columns"]} == {"key"}
+    assert _hit(Author.objects.filter(age=2))
+    with mock.patch.object(connection, "flexible_schema", FlexibleSchema(connection.alias, True)):
+        assert not _hit(Author.objects.filter(age=2))
+        flexible = _compiled(Author.objects.filter(age=2))
+        assert {kind for kind, _ in flexible["columns"]} == {"field"}
+        assert _compiled(Author.objects.filter(age=3)) == _fresh(Author.objects.filter(age=3))
+    assert _compiled(Author.objects.filter(age=2))["columns"] == plain["columns"]
 
 
 def test_the_cache_is_bounded():
