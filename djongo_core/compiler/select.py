@@ -32,12 +32,12 @@ from django.db.models.sql.where import AND
 
 from djongo_core import row_locks, time_limits
 from djongo_core.command import Command
-from djongo_core.compiler import combinators, joins, through_first, where
+from djongo_core.compiler import combinators, joins, shapes, through_first, where
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.distinct import (
     distinct_on_expressions, distinct_on_stages, distinct_stages,
 )
-from djongo_core.compiler.generated import is_stored_column
+from djongo_core.compiler.generated import is_stored_column, is_virtual
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
@@ -236,6 +236,20 @@ class SQLCompiler(compiler.SQLCompiler):
             return chunks
         return list(chunks)
 
+    def get_converters(self, expressions):
+        # Plain columns' converters depend on their fields only: picked once per set of
+        # fields (compiler/shapes.py), called with this query's expressions.
+        key = shapes.converters_key(self, expressions)
+        if key is None:
+            return super().get_converters(expressions)
+        functions = shapes.cached_converters(self, key)
+        if functions is None:
+            converters = super().get_converters(expressions)
+            shapes.remember_converters(self, key, converters)
+            return converters
+        return {position: (convs, expressions[position])
+                for position, convs in functions.items()}
+
     def has_results(self):
         return self.execute_sql(SINGLE) is not None
 
@@ -296,7 +310,13 @@ class SQLCompiler(compiler.SQLCompiler):
     def _build_plan(self, outer):
         query = self.query
         self._check_supported()
-        if self.select is None:
+        # A query of a shape seen before takes its select list and ordering from then
+        # (compiler/shapes.py); the rest is compiled for every query.
+        shape_key = shapes.select_key(self) if outer is None else None
+        shape = shapes.cached(self, shape_key) if shape_key is not None else None
+        if shape is not None:
+            shapes.apply(self, shape)
+        elif self.select is None:
             self.setup_query()
         if query.combinator:
             return self._combined_plan(outer)
@@ -306,7 +326,12 @@ class SQLCompiler(compiler.SQLCompiler):
         collection = query.alias_map[base].table_name
         # Ordering first: ordering across a relation adds its joins to the query; so do the
         # fields of distinct(*fields).
-        order = self._ordering()
+        if shape is not None:
+            order = list(shape.order)
+        else:
+            order = self._ordering()
+            if shape_key is not None:
+                shapes.remember(self, shape_key, order)
         distinct_on = distinct_on_expressions(self)
         collated = collation_options([query], [e for e, _ in order] + distinct_on)
         select = [expression for expression, _, _ in self.select]
@@ -483,7 +508,9 @@ class SQLCompiler(compiler.SQLCompiler):
                     raise
                 # An aggregate over nothing must still run to give its row (COUNT 0...).
                 return {"$expr": False}, {}
-            if len(translator.pre_stages) == stages_before and not joins.aliases_in(child) & joined:
+            # (No joins: no alias to look for, and the tree need not be walked.)
+            if len(translator.pre_stages) == stages_before and not (
+                    joined and joins.aliases_in(child) & joined):
                 early.append(compiled)
             else:
                 late.append(compiled)
@@ -532,13 +559,16 @@ class SQLCompiler(compiler.SQLCompiler):
         )
 
     def _can_use_find(self, joined, grouped, select, order, translator):
-        return (
-            not joined and not grouped and not self.query.distinct
-            and all(all(is_stored_column(c) for c in _columns_of(e)) or isinstance(e, Value)
-                    or _meta_value(e, translator) for e in select)
-            and all(is_stored_column(e) or descending and _meta_value(e, translator)
-                    for e, descending in order)
-        )
+        if joined or grouped or self.query.distinct:
+            return False
+        for e in select:
+            # A plain stored column, the usual case, first: it is checked once per column.
+            if not ((type(e) is Col and not is_virtual(e.target))
+                    or all(is_stored_column(c) for c in _columns_of(e))
+                    or isinstance(e, Value) or _meta_value(e, translator)):
+                return False
+        return all(is_stored_column(e) or descending and _meta_value(e, translator)
+                   for e, descending in order)
 
     def _find_plan(self, collection, match, select, order, translator, collated):
         columns = []
