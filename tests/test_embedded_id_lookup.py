@@ -4,7 +4,6 @@ keys, it still selects exactly the documents MongoDB selects, whatever the types
 Every test but the probe runs against a real MongoDB too when MONGODB_URI is set.
 """
 
-import os
 import random
 
 import pymongo
@@ -12,18 +11,13 @@ import pytest
 from bson import Decimal128, Int64, ObjectId, Regex
 
 from djongo_core.embedded import embedded_server_uri, shims
-
-REAL_SERVER = bool(os.environ.get("MONGODB_URI"))
+from tests.engine_clients import REAL_SERVER, probes_the_engine, scratch_client
 
 
 @pytest.fixture
 def client():
-    client = pymongo.MongoClient(os.environ.get("MONGODB_URI")
-                                 or embedded_server_uri("embedded:"))
-    client.drop_database("id_lookup_tests")
-    yield client
-    client.drop_database("id_lookup_tests")
-    client.close()
+    with scratch_client("id_lookup_tests") as client:
+        yield client
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ def listed(*values):
     return sorted(values, key=repr)
 
 
-@pytest.mark.skipif(REAL_SERVER, reason="probes the embedded engine")
+@probes_the_engine
 def test_id_lookup_shim_is_still_needed():
     client = pymongo.MongoClient(embedded_server_uri("embedded:"))
     try:

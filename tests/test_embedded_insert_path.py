@@ -6,28 +6,21 @@ larger than mongoeco's change log leaves change streams working (shim "change-lo
 Every test but the probe runs against a real MongoDB too when MONGODB_URI is set.
 """
 
-import os
-
 import pymongo
 import pytest
 from bson import Decimal128, Int64
 
 from djongo_core.embedded import embedded_server_uri, shims
-
-REAL_SERVER = bool(os.environ.get("MONGODB_URI"))
+from tests.engine_clients import probes_the_engine, scratch_client
 
 
 @pytest.fixture
 def collection():
-    client = pymongo.MongoClient(os.environ.get("MONGODB_URI")
-                                 or embedded_server_uri("embedded:"))
-    client.drop_database("insert_path_tests")
-    yield client.insert_path_tests.things
-    client.drop_database("insert_path_tests")
-    client.close()
+    with scratch_client("insert_path_tests") as client:
+        yield client.insert_path_tests.things
 
 
-@pytest.mark.skipif(REAL_SERVER, reason="probes the embedded engine")
+@probes_the_engine
 def test_insert_path_shim_is_still_needed():
     client = pymongo.MongoClient(embedded_server_uri("embedded:"))
     try:
@@ -40,7 +33,7 @@ def test_insert_path_shim_is_still_needed():
         "in docs/engine-deviations.md.")
 
 
-@pytest.mark.skipif(REAL_SERVER, reason="probes the embedded engine")
+@probes_the_engine
 def test_change_log_shim_is_still_needed():
     assert shims.change_log_still_needed(), (
         "mongoeco's change streams now survive a write of more documents than its change log "

@@ -4,7 +4,6 @@ what MongoDB matches, across numeric types, strings, arrays, null and regular ex
 Every test but the probe runs against a real MongoDB too when MONGODB_URI is set.
 """
 
-import os
 import re
 
 import pymongo
@@ -12,32 +11,27 @@ import pytest
 from bson import Decimal128, Int64, Regex
 
 from djongo_core.embedded import embedded_server_uri, shims
-
-REAL_SERVER = bool(os.environ.get("MONGODB_URI"))
+from tests.engine_clients import probes_the_engine, scratch_client
 
 
 @pytest.fixture
 def collection():
-    client = pymongo.MongoClient(os.environ.get("MONGODB_URI")
-                                 or embedded_server_uri("embedded:"))
-    client.drop_database("membership_tests")
-    collection = client.membership_tests.values
-    collection.insert_many([
-        {"_id": 1, "v": 1}, {"_id": 2, "v": 2.5}, {"_id": 3, "v": Int64(3)},
-        {"_id": 4, "v": Decimal128("4.0")}, {"_id": 5, "v": "five"}, {"_id": 6, "v": True},
-        {"_id": 7, "v": [7, "seven"]}, {"_id": 8, "v": None}, {"_id": 9},
-        {"_id": 10, "v": "Five"}, {"_id": 11, "v": 0}, {"_id": 12, "v": -0.0},
-    ])
-    yield collection
-    client.drop_database("membership_tests")
-    client.close()
+    with scratch_client("membership_tests") as client:
+        collection = client.membership_tests.values
+        collection.insert_many([
+            {"_id": 1, "v": 1}, {"_id": 2, "v": 2.5}, {"_id": 3, "v": Int64(3)},
+            {"_id": 4, "v": Decimal128("4.0")}, {"_id": 5, "v": "five"}, {"_id": 6, "v": True},
+            {"_id": 7, "v": [7, "seven"]}, {"_id": 8, "v": None}, {"_id": 9},
+            {"_id": 10, "v": "Five"}, {"_id": 11, "v": 0}, {"_id": 12, "v": -0.0},
+        ])
+        yield collection
 
 
 def matched(collection, values):
     return sorted(d["_id"] for d in collection.find({"v": {"$in": values}}, {"_id": 1}))
 
 
-@pytest.mark.skipif(REAL_SERVER, reason="probes the embedded engine")
+@probes_the_engine
 def test_membership_shim_is_still_needed():
     client = pymongo.MongoClient(embedded_server_uri("embedded:"))
     try:

@@ -4,25 +4,18 @@ compiled once per command still selects exactly what MongoDB selects, command af
 Every test but the probe runs against a real MongoDB too when MONGODB_URI is set.
 """
 
-import os
-
 import pymongo
 import pytest
 from bson import Decimal128, Int64
 
 from djongo_core.embedded import embedded_server_uri, shims
-
-REAL_SERVER = bool(os.environ.get("MONGODB_URI"))
+from tests.engine_clients import probes_the_engine, scratch_client
 
 
 @pytest.fixture
 def client():
-    client = pymongo.MongoClient(os.environ.get("MONGODB_URI")
-                                 or embedded_server_uri("embedded:"))
-    client.drop_database("update_selector_tests")
-    yield client
-    client.drop_database("update_selector_tests")
-    client.close()
+    with scratch_client("update_selector_tests") as client:
+        yield client
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ def marked(collection, field="x"):
     return sorted(d["_id"] for d in collection.find({field: {"$exists": True}}, {"_id": 1}))
 
 
-@pytest.mark.skipif(REAL_SERVER, reason="probes the embedded engine")
+@probes_the_engine
 def test_update_selector_shim_is_still_needed():
     client = pymongo.MongoClient(embedded_server_uri("embedded:"))
     try:

@@ -446,24 +446,18 @@ def insert_path_still_needed(client):
 
     collection = client.insert_path_probe.filled
     collection.insert_many([{"_id": number} for number in range(200)])
-    counted = {"_borrow_storage_document": 0, "_insert_documents_impl": 0}
     insert_path.uninstall()
-    originals = {name: getattr(MemoryEngine, name) for name in counted}
-
-    def counting(name):
-        def method(*args, **kwargs):
-            counted[name] += 1
-            return originals[name](*args, **kwargs)
-        return method
-
+    originals = {name: getattr(MemoryEngine, name)
+                 for name in ("_borrow_storage_document", "_insert_documents_impl")}
+    counted = {name: _counted(original) for name, original in originals.items()}
     try:
-        for name in counted:
-            setattr(MemoryEngine, name, counting(name))
+        for name, method in counted.items():
+            setattr(MemoryEngine, name, method)
         collection.insert_one({"_id": "one more"})
-        scans = counted["_borrow_storage_document"] >= 200
-        counted["_insert_documents_impl"] = 0
+        scans = counted["_borrow_storage_document"].calls >= 200
+        counted["_insert_documents_impl"].calls = 0
         collection.insert_many([{"_id": "a"}, {"_id": "b"}, {"_id": "c"}])
-        return scans, counted["_insert_documents_impl"] > 1
+        return scans, counted["_insert_documents_impl"].calls > 1
     finally:
         for name, original in originals.items():
             setattr(MemoryEngine, name, original)
@@ -502,19 +496,13 @@ def id_lookup_still_needed(client):
 
     collection = client.id_lookup_probe.numbers
     collection.insert_many([{"_id": number} for number in range(200)])
-    read = 0
     original = MemoryEngine._borrow_storage_document
-
-    def counting(*args, **kwargs):
-        nonlocal read
-        read += 1
-        return original(*args, **kwargs)
-
+    counting = _counted(original)
     id_lookup.uninstall()
     MemoryEngine._borrow_storage_document = counting
     try:
         assert len(list(collection.find({"_id": {"$in": [3, 4]}}))) == 2
-        return read >= 200
+        return counting.calls >= 200
     finally:
         MemoryEngine._borrow_storage_document = original
         id_lookup.install()
@@ -532,26 +520,28 @@ def membership_still_needed(client):
     collection = client.membership_probe.numbers
     # On a field other than _id, which id_lookup.py answers without comparing anything.
     collection.insert_many([{"_id": number, "n": number} for number in range(20)])
-    compared = 0
     # Inherited from a mixin: counted on QueryEngine itself, then removed again.
     if "_query_equality_matches" in QueryEngine.__dict__:
         return True   # mongoeco reorganised its matching: keep the shim until re-examined
-    original = QueryEngine._query_equality_matches
-
-    def counting(*args, **kwargs):
-        nonlocal compared
-        compared += 1
-        return original(*args, **kwargs)
-
+    counting = _counted(QueryEngine._query_equality_matches)
     membership.uninstall()
     QueryEngine._query_equality_matches = staticmethod(counting)
     try:
         list(collection.find({"n": {"$in": list(range(100, 150))}}))
-        return compared >= 20 * 50
+        return counting.calls >= 20 * 50
     finally:
         del QueryEngine._query_equality_matches
         membership.install()
         client.drop_database("membership_probe")
+
+
+def _counted(function):
+    """Return a stand-in for function (a method, too) that counts its calls in `.calls`."""
+    def counting(*args, **kwargs):
+        counting.calls += 1
+        return function(*args, **kwargs)
+    counting.calls = 0
+    return counting
 
 
 def update_selector_still_needed(client):
