@@ -129,7 +129,7 @@ def converter_for(field, backend_converters):
         try:
             for backend_converter in backend_converters:
                 value = backend_converter(value, expression, connection)
-            return _as_field_type(field, value) if converts else value
+            return _as_field_type(field, value, connection) if converts else value
         except (ValidationError, ValueError, TypeError, ArithmeticError) as error:
             meta = field.model._meta
             raise DataError(
@@ -141,11 +141,12 @@ def converter_for(field, backend_converters):
     return convert
 
 
-def _as_field_type(field, value):
+def _as_field_type(field, value, connection):
     value = field.to_python(value)
     if settings.USE_TZ and isinstance(value, datetime.datetime) and timezone.is_naive(value):
-        # Stored datetimes are UTC (a string read from a document is taken as UTC too).
-        value = value.replace(tzinfo=datetime.UTC)
+        # A string read from a document is taken as stored datetimes are: UTC, or the
+        # wall-clock time of the database's TIME_ZONE (compiler/wall_clock.py).
+        value = value.replace(tzinfo=connection.timezone)
     return value
 
 

@@ -129,7 +129,8 @@ class DatabaseOperations(BaseDatabaseOperations):
         return datetime.datetime(value.year, value.month, value.day)
 
     def adapt_datetimefield_value(self, value):
-        """Return a datetime as naive UTC, which is how BSON stores it."""
+        """Return a datetime as naive UTC, which is how BSON stores it, or as the wall-clock
+        time of the database's TIME_ZONE when it has one (compiler/wall_clock.py)."""
         if value is None or hasattr(value, "resolve_expression"):
             return value
         if timezone.is_aware(value):
@@ -137,7 +138,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                 raise ValueError(
                     "MongoDB backend does not support timezone-aware datetimes when USE_TZ is False."
                 )
-            value = timezone.make_naive(value, datetime.UTC)
+            value = timezone.make_naive(value, self.connection.timezone)
         # BSON datetimes have millisecond precision; keep what Python gave so equality against
         # stored values matches what the server rounds to.
         return value
@@ -242,7 +243,8 @@ class DatabaseOperations(BaseDatabaseOperations):
     @staticmethod
     def convert_datetime(value, expression, connection):
         if isinstance(value, datetime.datetime) and settings.USE_TZ and value.tzinfo is None:
-            return value.replace(tzinfo=datetime.UTC)
+            # UTC, or the wall-clock time of the database's TIME_ZONE (compiler/wall_clock.py).
+            return value.replace(tzinfo=connection.timezone)
         return value
 
     @staticmethod
@@ -310,7 +312,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         return self.convert_trunc_expression(value, expression)
 
     def convert_trunc_expression(self, value, expression):
-        """Return a $dateTrunc result (a UTC instant) in the expression's time zone and type."""
+        """Return a $dateTrunc result in the expression's time zone and type: the truncation of
+        a datetime is stored datetimes' kind of value (a UTC instant, or the wall-clock time of
+        the database's TIME_ZONE), of a date an instant."""
         if isinstance(value, str):
             return datetime.time.fromisoformat(value)
         if not isinstance(value, datetime.datetime):
@@ -322,10 +326,12 @@ class DatabaseOperations(BaseDatabaseOperations):
             # Already the local day, at midnight UTC as dates are stored.
             return value.date()
         if settings.USE_TZ:
-            value = value.replace(tzinfo=datetime.UTC)
             source = expression.get_source_expressions()[0].output_field
             if isinstance(source, models.DateTimeField):
-                value = value.astimezone(expression.tzinfo or timezone.get_current_timezone())
+                value = value.replace(tzinfo=self.connection.timezone).astimezone(
+                    expression.tzinfo or timezone.get_current_timezone())
+            else:
+                value = value.replace(tzinfo=datetime.UTC)
         if isinstance(output, models.DateTimeField):
             return value
         if isinstance(output, models.TimeField):

@@ -13,6 +13,7 @@ from django.db.models.sql.where import WhereNode
 from djongo_core.collations import collation_document
 from djongo_core.compiler.lookups import TEXT_FIELDS, is_computed, literal, not_null
 from djongo_core.compiler.tree import internal_type
+from djongo_core.compiler.wall_clock import as_wall_clock, date_argument, stored_zone
 
 EXTRACT_OPERATORS = {
     "year": "$year",
@@ -173,8 +174,9 @@ class FunctionTranslations:
         internal = field.get_internal_type()
         source = node.get_source_expressions()[0]
         if internal == "TimeField" and internal_type(source) == "DateTimeField":
-            # Times are stored as "HH:MM:SS.fff" text; a datetime's time of day (in UTC, the
-            # connection's time zone as in Django's SQL backends) becomes that text.
+            # Times are stored as "HH:MM:SS.fff" text; a datetime's time of day in the
+            # connection's time zone (UTC, or its TIME_ZONE option: compiler/wall_clock.py),
+            # as in Django's SQL backends, becomes that text.
             return _guarded([value], {"$dateToString": {"date": value,
                                                         "format": "%H:%M:%S.%L"}})
         if internal == "JSONField":
@@ -311,16 +313,14 @@ class FunctionTranslations:
     # -- dates and times --------------------------------------------------------------------
 
     def _Now(self, node):
-        return "$$NOW"
+        zone = stored_zone(self.connection)
+        return "$$NOW" if zone is None else as_wall_clock("$$NOW", zone)
 
     def _date_argument(self, node, value):
         """Return {"date": value} with the timezone Django would use for this expression."""
-        argument = {"date": value}
-        if internal_type(node.lhs) == "DateTimeField":
-            timezone_name = node.get_tzname()
-            if timezone_name:
-                argument["timezone"] = _mongodb_timezone(timezone_name)
-        return argument
+        if internal_type(node.lhs) != "DateTimeField":
+            return {"date": value}
+        return date_argument(value, node.get_tzname() or None, stored_zone(self.connection))
 
     def _Extract(self, node):
         _check_tzinfo(node)
@@ -368,7 +368,7 @@ class FunctionTranslations:
             # A date is stored as midnight UTC of that day, so a local date must become the
             # same (midnight UTC of the local day) to compare equal to stored dates.
             # (A day's date needs no truncation first: its parts are the date.)
-            local = value if kind == "date" else truncated
+            local = argument["date"] if kind == "date" else truncated
             return _guarded([value], _local_date(local, argument["timezone"]))
         if isinstance(node.output_field, models.TimeField):
             # TruncHour(timestamp, output_field=TimeField()): the local time of day, in the
@@ -378,6 +378,11 @@ class FunctionTranslations:
             if "timezone" in argument:
                 text["timezone"] = argument["timezone"]
             return {"$dateToString": text}
+        zone = stored_zone(self.connection)
+        if zone is not None and "timezone" in argument:
+            # Truncated in another zone, the result is an instant: written as the database's
+            # datetimes are, it compares with them (compiler/wall_clock.py).
+            return as_wall_clock(truncated, zone)
         return truncated
 
     @staticmethod
@@ -398,14 +403,6 @@ def _local_date(value, timezone_name):
     local = {"date": value, "timezone": timezone_name}
     return {"$dateFromParts": {"year": {"$year": local}, "month": {"$month": local},
                                "day": {"$dayOfMonth": local}}}
-
-
-def _mongodb_timezone(name):
-    """Return a time zone as MongoDB names it: a fixed offset's "UTC+05:00" (Python's name for
-    datetime.timezone(timedelta(hours=5))) is "+05:00"; Olson names stay."""
-    if name.startswith("UTC") and name[3:4] in ("+", "-"):
-        return name[3:]
-    return name
 
 
 def _check_tzinfo(node):
