@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.core import checks
+from django.core.cache import caches
+from django.db import router
 
 from djongo_core.embedded import is_embedded_host
 
@@ -23,3 +25,24 @@ def check_embedded_hosts(app_configs=None, **kwargs):
         for alias, entry in settings.DATABASES.items()
         if entry.get("ENGINE") == ENGINE and is_embedded_host(entry.get("HOST") or "")
     ]
+
+
+@checks.register(checks.Tags.caches)
+def check_database_caches(app_configs=None, **kwargs):
+    """Django's DatabaseCache runs SQL: on a MongoDB database it fails at its first use (and
+    createcachetable fails), so say which backend works instead."""
+    errors = []
+    for name, entry in settings.CACHES.items():
+        if entry.get("BACKEND") != "django.core.cache.backends.db.DatabaseCache":
+            continue
+        model = caches[name].cache_model_class
+        for alias in sorted({router.db_for_read(model), router.db_for_write(model)}):
+            if settings.DATABASES.get(alias, {}).get("ENGINE") == ENGINE:
+                errors.append(checks.Error(
+                    f"CACHES[{name!r}] is Django's DatabaseCache on database {alias!r}, a "
+                    "MongoDB database: DatabaseCache runs SQL, which MongoDB does not.",
+                    hint='Use "BACKEND": "djongo_core.cache.MongoDBCache" with the same '
+                         "LOCATION (the collection; no createcachetable is needed).",
+                    id="djongo_core.E170",
+                ))
+    return errors
