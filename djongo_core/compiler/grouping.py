@@ -11,6 +11,7 @@ from django.db.models.expressions import ColPairs, Func, OrderBy, Ref, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
+from djongo_core.sub_milliseconds import reads_microseconds
 from djongo_core.compiler import vendor
 from djongo_core.compiler.lookups import not_null
 from djongo_core.django_compat import django_class
@@ -101,10 +102,11 @@ class GroupStage:
             {"$replaceWith": {"$ifNull": [{"$arrayElemAt": ["$groups", 0]}, literal_document(empty)]}},
         ]
 
-    def _argument(self, aggregate):
-        """Return the aggregated value, null where the aggregate's filter= excludes the row."""
+    def _argument(self, aggregate, precise=False):
+        """Return the aggregated value, null where the aggregate's filter= excludes the row
+        (precise: a datetime as microseconds since the epoch, sub_milliseconds.py)."""
         source = aggregate.get_source_expressions()[0]
-        value = self.translator.expression(source)
+        value = (self.translator.precise if precise else self.translator.expression)(source)
         if aggregate.filter is not None:
             condition = aggregate.filter
             if isinstance(condition, AggregateFilter):
@@ -146,6 +148,10 @@ class GroupStage:
         simple = {Avg: "$avg", Min: "$min", Max: "$max"}
         for klass, operator in simple.items():
             if isinstance(aggregate, klass):
+                if reads_microseconds(aggregate):
+                    # A datetime column's extreme to the microsecond: accumulated as
+                    # microseconds since the epoch (sub_milliseconds.py).
+                    value = self._argument(aggregate, precise=True)
                 self.accumulators[name] = {operator: value}
                 return f"${name}"
         if isinstance(aggregate, (StdDev, Variance)):
