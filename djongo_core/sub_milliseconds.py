@@ -14,10 +14,12 @@ same millisecond, the key, in a form indexes serve; sorts order by the key after
 index or unique constraint on the column includes the key. Date functions (Extract, Trunc)
 read the date alone, which holds every part they return.
 
-What the server computes from datetimes (an update's `F("start") + duration`, `Now()`,
-`Trunc`, an aggregate other than Min/Max) has whole milliseconds, as BSON dates do; an update
-that stores such a value removes the key. A primary key (`_id`), part of a composite key, and a
-datetime inside an embedded document or an array keep milliseconds only.
+The server computes exactly, as microseconds since the epoch, what is made of such values:
+Min()/Max(), Greatest()/Least()/Coalesce(), a datetime plus or minus a duration (stored as
+microseconds), the difference of two datetimes, a subquery's column. Whatever else it computes
+has whole milliseconds, as BSON dates do (`Now()`, window functions, group keys), and an
+update that stores such a value removes the key. A primary key (`_id`), part of a composite
+key, and a datetime inside an embedded document or an array keep milliseconds only.
 """
 
 import datetime
