@@ -240,3 +240,16 @@ def test_times_of_day_greatest_and_raw_pipelines_keep_the_microseconds(samples):
         samples[MIDDLE]}
     (raw,) = raw_aggregate(Sample, [{"$match": {"_id": samples[LATE]}}])
     assert raw.moment == LATE
+
+
+def test_update_conflicts_match_and_write_the_microseconds(stamp_model):
+    stamp_model.objects.create(at=EARLY, seen=MS)
+    stamp_model.objects.bulk_create(
+        [stamp_model(at=EARLY, seen=LATE), stamp_model(at=LATE, seen=MIDDLE)],
+        update_conflicts=True, unique_fields=["at"], update_fields=["seen"])
+
+    assert sorted(stamp_model.objects.values_list("at", "seen")) == [(EARLY, LATE), (LATE, MIDDLE)]
+    stamp_model.objects.bulk_create([stamp_model(at=LATE, seen=MS)], update_conflicts=True,
+                                    unique_fields=["at"], update_fields=["seen"])
+    stored = connection.mongo_database.testapp_stamp.find_one({hidden_key("at"): 999})
+    assert stored["seen"] == MS.replace(tzinfo=None) and hidden_key("seen") not in stored
