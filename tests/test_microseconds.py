@@ -253,3 +253,14 @@ def test_update_conflicts_match_and_write_the_microseconds(stamp_model):
                                     unique_fields=["at"], update_fields=["seen"])
     stored = connection.mongo_database.testapp_stamp.find_one({hidden_key("at"): 999})
     assert stored["seen"] == MS.replace(tzinfo=None) and hidden_key("seen") not in stored
+
+
+def test_a_range_between_columns_compares_to_the_microsecond():
+    author = Author.objects.create(name="Ann", age=30)
+    book = Book.objects.create(title="A", author=author, pages=1)
+    Book.objects.filter(pk=book.pk).update(created=MIDDLE)
+    Sample.objects.create(moment=EARLY, book=book)
+    inside = Sample.objects.create(moment=MIDDLE, book=book)
+
+    assert pks(Sample.objects.filter(
+        moment__range=[F("book__created"), F("book__created")])) == {inside.pk}

@@ -334,6 +334,9 @@ def _expression_rhs(lookup, translator, precise=False):
     if lookup_name(lookup) == "in" and isinstance(rhs, Query):
         # A correlated subquery: all of its rows' values, not the first one.
         return translator.subquery_column(rhs, precise)
+    if isinstance(rhs, expressions.ExpressionList):
+        # range's two bounds given as expressions.
+        return [translate(bound) for bound in rhs.get_source_expressions()]
     if not isinstance(rhs, (list, tuple)):
         return translate(rhs)
     items = []
@@ -353,6 +356,8 @@ def _compares_precisely(lookup):
     if lookup_name(lookup) not in _PRECISE_LOOKUPS or internal_type(lookup.lhs) != "DateTimeField":
         return False
     rhs = lookup.rhs
+    if isinstance(rhs, expressions.ExpressionList):
+        rhs = rhs.get_source_expressions()
     sides = [lookup.lhs, *(rhs if isinstance(rhs, (list, tuple)) else [rhs])]
     return any(sub_milliseconds.carries_microseconds(side) for side in sides)
 
