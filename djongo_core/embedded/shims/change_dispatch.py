@@ -42,13 +42,14 @@ import time
 from mongoeco.api._async import _database_admin_write_commands as write_commands
 from mongoeco.api._async._collection_runtime import CollectionRuntimeCoordinator
 
+from djongo_core.embedded.shims import layers
+
 _Commands = write_commands.DatabaseAdminWriteCommandService
-_ORIGINALS = {
-    (_Commands, "command_update"): getattr(_Commands, "command_update", None),
-    (_Commands, "command_delete"): getattr(_Commands, "command_delete", None),
-    (CollectionRuntimeCoordinator, "_dispatch_engine_changes"):
-        getattr(CollectionRuntimeCoordinator, "_dispatch_engine_changes", None),
-}
+_ORIGINALS = layers.originals(
+    (_Commands, "command_update"),
+    (_Commands, "command_delete"),
+    (CollectionRuntimeCoordinator, "_dispatch_engine_changes"),
+)
 # Writes whose events may wait for one hand-over, at most (17 us of fixed cost per document).
 CHUNK = 100
 # At the start of a command; doubled after each hand-over within BLOCKING_SECONDS.
@@ -132,13 +133,8 @@ _SHIMMED = {
 
 def install():
     """Hand an update or delete command's change events over by the batch (idempotent)."""
-    if any(original is None for original in _ORIGINALS.values()):
-        return
-    for (owner, name), replacement in _SHIMMED.items():
-        setattr(owner, name, replacement)
+    layers.replace(_ORIGINALS, _SHIMMED)
 
 
 def uninstall():
-    for (owner, name), original in _ORIGINALS.items():
-        if original is not None:
-            setattr(owner, name, original)
+    layers.restore(_ORIGINALS)
