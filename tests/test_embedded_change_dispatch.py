@@ -28,8 +28,7 @@ AWAIT_MS = 200
 @pytest.fixture
 def server(tmp_path):
     """A client of a persistent embedded server of its own (of MongoDB when MONGODB_URI is
-    set). Of its own: once a persistent server's change history holds 10,000 events, each
-    write rewrites all of it (deviation "change-history-rewritten-per-write")."""
+    set): each test's history starts empty."""
     if REAL_SERVER:
         client = pymongo.MongoClient(os.environ["MONGODB_URI"])
         yield client

@@ -25,9 +25,10 @@ A hand-over runs on the server's event loop, so the batch is kept small: CHUNK b
 events waiting (and the pre-images the change streams shim keeps for them), and the number of
 documents per hand-over starts at FIRST_CHUNK and doubles while a hand-over takes less than
 BLOCKING_SECONDS, and shrinks (to one document, mongoeco's own pace) when one takes longer:
-once a persistent server's change history is full, mongoeco rewrites the whole history journal
-for every event it records (deviation "change-history-rewritten-per-write"), and a hundred such
-events at once would keep the server from answering pymongo's heartbeats until pymongo gives
+once a persistent server's change history is full, the hub rewrites the whole history journal,
+about half a second, at every event mongoeco records, or every 5,000 with the
+change_journal shim (deviation "change-history-rewritten-per-write"), and many such rewrites
+in one hand-over would keep the server from answering pymongo's heartbeats until pymongo gives
 the connection up.
 
 The in-memory engine (``embedded:``), whose hand-over costs little and whose change log is
