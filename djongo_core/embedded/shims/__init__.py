@@ -25,10 +25,10 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, capped, change_dispatch, change_journal, change_streams, collmod, conversions, date_arithmetic,
-    documents_stage, geo, group_missing, id_lookup, index_signature, insert_path, logic,
-    math_operators, membership, range_windows, rename, search, stddev_decimal, text_search,
-    timezones, update_selector, write_conflicts,
+    bitwise, capped, change_dispatch, change_journal, change_streams, collmod, conversions,
+    date_arithmetic, documents_stage, geo, group_missing, id_lookup, index_signature,
+    insert_path, logic, math_operators, membership, range_windows, rename, search,
+    stddev_decimal, text_search, timezones, unique_arrays, update_selector, write_conflicts,
 )
 
 
@@ -624,6 +624,33 @@ def change_journal_still_needed(directory):
         change_journal.install()
 
 
+def unique_arrays_still_needed(directory):
+    """Return whether mongoeco's SQLite engine itself still asks the whole collection, at each
+    update under a unique index, whether the index's path holds an array (the shim set aside
+    meanwhile, and those queries counted).
+
+    directory: an empty directory for an in-process SQLite engine's files.
+    """
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    unique_arrays.uninstall()
+    try:
+        engine = SQLiteEngine(str(Path(directory) / "probe.sqlite3"))
+        with MongoClient(engine) as client:
+            collection = client.unique_arrays_probe.codes
+            collection.create_index("code", unique=True)
+            collection.insert_many([{"_id": number, "code": f"c{number}"}
+                                    for number in range(20)])
+            statements = []
+            engine._require_connection().set_trace_callback(statements.append)
+            for number in range(5):
+                collection.update_one({"_id": number}, {"$set": {"code": f"new{number}"}})
+            engine._require_connection().set_trace_callback(None)
+        return sum("json_type(document" in sql and "'array'" in sql for sql in statements) >= 5
+    finally:
+        unique_arrays.install()
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -700,6 +727,11 @@ def install():
     # rewrites a persistent server's whole change history (10,000 events) at every write once
     # it is full, which held the server for half a second a write.
     change_journal.install()
+    # Deviation "unique-check-scans-the-collection": mongoeco 4.11's SQLite engine asks the
+    # whole collection whether a unique index's path holds an array at every updated document
+    # (each write clears its cached answer), which made updates under a unique index grow
+    # with the collection.
+    unique_arrays.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
