@@ -28,7 +28,8 @@ from djongo_core.embedded.shims import (
     bitwise, capped, change_dispatch, change_journal, change_streams, collmod, conversions,
     date_arithmetic, documents_stage, geo, group_missing, id_lookup, index_signature,
     insert_path, logic, math_operators, membership, range_windows, rename, search,
-    stddev_decimal, text_search, timezones, unique_arrays, update_selector, write_conflicts,
+    stddev_decimal, text_search, timezones, unique_arrays, unique_numbers, update_selector,
+    write_conflicts,
 )
 
 
@@ -651,6 +652,32 @@ def unique_arrays_still_needed(directory):
         unique_arrays.install()
 
 
+def unique_numbers_still_needed(directory):
+    """Return whether mongoeco's SQLite engine itself still decodes every stored document to
+    check a number written under a unique index (the shim set aside meanwhile, and the
+    decodings counted).
+
+    directory: an empty directory for an in-process SQLite engine's files.
+    """
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    original = SQLiteEngine._deserialize_document
+    counting = _counted(original)
+    unique_numbers.uninstall()
+    try:
+        with MongoClient(SQLiteEngine(str(Path(directory) / "probe.sqlite3"))) as client:
+            collection = client.unique_numbers_probe.codes
+            collection.create_index("code", unique=True)
+            collection.insert_many([{"_id": number, "code": number} for number in range(50)])
+            SQLiteEngine._deserialize_document = counting
+            collection.update_one({"_id": 0}, {"$set": {"code": 100}})
+            SQLiteEngine._deserialize_document = original
+        return counting.calls >= 50
+    finally:
+        SQLiteEngine._deserialize_document = original
+        unique_numbers.install()
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -732,6 +759,9 @@ def install():
     # (each write clears its cached answer), which made updates under a unique index grow
     # with the collection.
     unique_arrays.install()
+    # The same deviation: for a number, that engine decodes and compares every stored document
+    # at each write under a unique index (inserts there were quadratic).
+    unique_numbers.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)
