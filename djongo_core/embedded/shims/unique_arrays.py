@@ -16,8 +16,11 @@ A write can only add an array to the collection through the document it writes: 
 deleting a document takes arrays away, never adds one. So the answer "no stored document has
 an array on this path", true before an update, is still true after it when the updated
 document (mongoeco's ``after_document``: the new version, the upserted or the replacement
-document) has no array on the path. The shim keeps those "no array" answers through the
-cache clearing of such an update, under the engine's lock (held by the update itself), and
+document) has no array on the path (mongoeco derives that document's index entries from it
+too, also where it writes the stored JSON by SQL). The shim notes the "no array" answers the
+cache holds when the update clears it (those of the state before the write, some computed by
+the update's own unique check) and puts them back after the update, under the engine's lock
+(held by the update itself), and
 lets the clearing happen as before otherwise: an update that writes an array on the path, an
 update that fails (its rollback clears every cache, as mongoeco does), any other kind of write
 or a path it cannot follow for certain (a value other than a sub-document or a plain JSON
@@ -25,7 +28,8 @@ scalar on the way, e.g. a DBRef). A "yes" is never kept: mongoeco asks again, as
 transaction's abort, a disconnect, index, rename and drop operations clear the cache as before.
 
 mongoeco has no hook for this, so the shim wraps ``SQLiteEngine._update_with_operation_sync``
-and stands down if it, or the engine's feature cache, is gone.
+and ``_invalidate_collection_features_cache``, and stands down if one of them, or the engine's
+feature cache, is gone.
 """
 
 import threading

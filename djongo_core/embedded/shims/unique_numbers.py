@@ -25,9 +25,9 @@ one where mongoeco looks the scalar entries up (single field, no collation, no a
 path in the collection or the document: mongoeco checks those before), the value is a finite
 number, and the field is a top-level plain name (a column of a Django model: no dots, digits,
 quotes or other characters that SQLite's JSON path would read otherwise, and no sub-document
-on the way whose stored form, a DBRef's for one, the JSON path would not follow). Anything else goes to mongoeco as before. It wraps
-``SQLiteEngine._unique_index_conflict_via_scalar_entries`` (whose None means "scan") and stands
-down if mongoeco renames it.
+on the way whose stored form the JSON path might not follow, such as a DBRef's). Anything else
+goes to mongoeco as before. It wraps ``SQLiteEngine._unique_index_conflict_via_scalar_entries``
+(whose None means "scan") and stands down if mongoeco renames it.
 """
 
 import math
