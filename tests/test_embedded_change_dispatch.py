@@ -28,8 +28,7 @@ AWAIT_MS = 200
 @pytest.fixture
 def server(tmp_path):
     """A client of a persistent embedded server of its own (of MongoDB when MONGODB_URI is
-    set). Of its own: once a persistent server's change history holds 10,000 events, each
-    write rewrites all of it (deviation "change-history-rewritten-per-write")."""
+    set): each test's history starts empty."""
     if REAL_SERVER:
         client = pymongo.MongoClient(os.environ["MONGODB_URI"])
         yield client
@@ -104,8 +103,9 @@ def test_update_many_that_changes_nothing_streams_nothing(database):
 @pytest.mark.parametrize("ordered", [True, False])
 def test_bulk_update_stops_or_goes_on_at_a_duplicate_key(database, ordered):
     # bulk_update()'s shape: one updateOne per _id; the one at `clash` collides with a unique
-    # value another document still has. (Fewer documents than a batch of the shim: mongoeco's
-    # SQLite engine reads the whole collection to check a unique index at each update.)
+    # value another document still has. (Fewer documents than a batch of the shim: each update
+    # under a unique index of numbers still reads the collection, deviation
+    # "unique-check-scans-the-collection".)
     collection = database.codes
     collection.create_index("code", unique=True)
     count, clash = 300, 250

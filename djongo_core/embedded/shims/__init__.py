@@ -25,10 +25,11 @@ from mongoeco.core.aggregation import (
 )
 
 from djongo_core.embedded.shims import (
-    bitwise, capped, change_dispatch, change_streams, collmod, conversions, date_arithmetic,
-    documents_stage, geo, group_missing, id_lookup, index_signature, insert_path, logic,
-    math_operators, membership, range_windows, rename, search, stddev_decimal, text_search,
-    timezones, update_selector, write_conflicts,
+    bitwise, capped, change_dispatch, change_journal, change_streams, collmod, conversions,
+    date_arithmetic, documents_stage, geo, group_missing, id_lookup, index_signature,
+    insert_path, logic, math_operators, membership, range_windows, rename, search,
+    stddev_decimal, text_search, timezones, unique_arrays, unique_numbers, update_selector,
+    write_conflicts,
 )
 
 
@@ -603,6 +604,80 @@ def change_dispatch_still_needed(directory):
         change_dispatch.install()
 
 
+def change_journal_still_needed(directory):
+    """Return whether mongoeco's change stream hub itself still rewrites its whole journal for
+    each event it records once its history is full (a hub of ten events, the shim set aside
+    meanwhile, and the rewrites counted).
+
+    directory: an empty directory for the hub's journal.
+    """
+    from mongoeco._change_streams.hub import ChangeStreamHub
+
+    change_journal.uninstall()
+    try:
+        hub = ChangeStreamHub(max_retained_events=10, journal_max_log_bytes=None,
+                              journal_path=str(Path(directory) / "probe.journal"))
+        for number in range(40):
+            hub.publish(operation_type="insert", db_name="probe", coll_name="events",
+                        document_key={"_id": number}, full_document={"_id": number})
+        return hub.state.journal_compaction_count >= 30
+    finally:
+        change_journal.install()
+
+
+def unique_arrays_still_needed(directory):
+    """Return whether mongoeco's SQLite engine itself still asks the whole collection, at each
+    update under a unique index, whether the index's path holds an array (the shim set aside
+    meanwhile, and those queries counted).
+
+    directory: an empty directory for an in-process SQLite engine's files.
+    """
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    unique_arrays.uninstall()
+    try:
+        engine = SQLiteEngine(str(Path(directory) / "probe.sqlite3"))
+        with MongoClient(engine) as client:
+            collection = client.unique_arrays_probe.codes
+            collection.create_index("code", unique=True)
+            collection.insert_many([{"_id": number, "code": f"c{number}"}
+                                    for number in range(20)])
+            statements = []
+            engine._require_connection().set_trace_callback(statements.append)
+            for number in range(5):
+                collection.update_one({"_id": number}, {"$set": {"code": f"new{number}"}})
+            engine._require_connection().set_trace_callback(None)
+        return sum("json_type(document" in sql and "'array'" in sql for sql in statements) >= 5
+    finally:
+        unique_arrays.install()
+
+
+def unique_numbers_still_needed(directory):
+    """Return whether mongoeco's SQLite engine itself still decodes every stored document to
+    check a number written under a unique index (the shim set aside meanwhile, and the
+    decodings counted).
+
+    directory: an empty directory for an in-process SQLite engine's files.
+    """
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    original = SQLiteEngine._deserialize_document
+    counting = _counted(original)
+    unique_numbers.uninstall()
+    try:
+        with MongoClient(SQLiteEngine(str(Path(directory) / "probe.sqlite3"))) as client:
+            collection = client.unique_numbers_probe.codes
+            collection.create_index("code", unique=True)
+            collection.insert_many([{"_id": number, "code": number} for number in range(50)])
+            SQLiteEngine._deserialize_document = counting
+            collection.update_one({"_id": 0}, {"$set": {"code": 100}})
+            SQLiteEngine._deserialize_document = original
+        return counting.calls >= 50
+    finally:
+        SQLiteEngine._deserialize_document = original
+        unique_numbers.install()
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -675,6 +750,18 @@ def install():
     # events to its hub after every document an update or delete command writes, at ~1.7 ms a
     # hand-over, which made a backfill or bulk_update on "embedded:///dir" ten times slower.
     change_dispatch.install()
+    # Deviation "change-history-rewritten-per-write": mongoeco 4.11's change stream hub
+    # rewrites a persistent server's whole change history (10,000 events) at every write once
+    # it is full, which held the server for half a second a write.
+    change_journal.install()
+    # Deviation "unique-check-scans-the-collection": mongoeco 4.11's SQLite engine asks the
+    # whole collection whether a unique index's path holds an array at every updated document
+    # (each write clears its cached answer), which made updates under a unique index grow
+    # with the collection.
+    unique_arrays.install()
+    # The same deviation: for a number, that engine decodes and compares every stored document
+    # at each write under a unique index (inserts there were quadratic).
+    unique_numbers.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

@@ -25,9 +25,10 @@ A hand-over runs on the server's event loop, so the batch is kept small: CHUNK b
 events waiting (and the pre-images the change streams shim keeps for them), and the number of
 documents per hand-over starts at FIRST_CHUNK and doubles while a hand-over takes less than
 BLOCKING_SECONDS, and shrinks (to one document, mongoeco's own pace) when one takes longer:
-once a persistent server's change history is full, mongoeco rewrites the whole history journal
-for every event it records (deviation "change-history-rewritten-per-write"), and a hundred such
-events at once would keep the server from answering pymongo's heartbeats until pymongo gives
+once a persistent server's change history is full, the hub rewrites the whole history journal,
+about half a second, at every event mongoeco records, or every 5,000 with the
+change_journal shim (deviation "change-history-rewritten-per-write"), and many such rewrites
+in one hand-over would keep the server from answering pymongo's heartbeats until pymongo gives
 the connection up.
 
 The in-memory engine (``embedded:``), whose hand-over costs little and whose change log is
@@ -42,13 +43,14 @@ import time
 from mongoeco.api._async import _database_admin_write_commands as write_commands
 from mongoeco.api._async._collection_runtime import CollectionRuntimeCoordinator
 
+from djongo_core.embedded.shims import layers
+
 _Commands = write_commands.DatabaseAdminWriteCommandService
-_ORIGINALS = {
-    (_Commands, "command_update"): getattr(_Commands, "command_update", None),
-    (_Commands, "command_delete"): getattr(_Commands, "command_delete", None),
-    (CollectionRuntimeCoordinator, "_dispatch_engine_changes"):
-        getattr(CollectionRuntimeCoordinator, "_dispatch_engine_changes", None),
-}
+_ORIGINALS = layers.originals(
+    (_Commands, "command_update"),
+    (_Commands, "command_delete"),
+    (CollectionRuntimeCoordinator, "_dispatch_engine_changes"),
+)
 # Writes whose events may wait for one hand-over, at most (17 us of fixed cost per document).
 CHUNK = 100
 # At the start of a command; doubled after each hand-over within BLOCKING_SECONDS.
@@ -132,13 +134,8 @@ _SHIMMED = {
 
 def install():
     """Hand an update or delete command's change events over by the batch (idempotent)."""
-    if any(original is None for original in _ORIGINALS.values()):
-        return
-    for (owner, name), replacement in _SHIMMED.items():
-        setattr(owner, name, replacement)
+    layers.replace(_ORIGINALS, _SHIMMED)
 
 
 def uninstall():
-    for (owner, name), original in _ORIGINALS.items():
-        if original is not None:
-            setattr(owner, name, original)
+    layers.restore(_ORIGINALS)

@@ -26,13 +26,13 @@ from mongoeco.engines.memory import MemoryEngine
 from mongoeco.engines.sqlite import SQLiteEngine
 from mongoeco.engines.virtual_indexes import normalize_partial_filter_expression
 
-from djongo_core.embedded.shims import engine_lock
+from djongo_core.embedded.shims import engine_lock, layers
 
-_ORIGINALS = {
-    (MemoryEngine, "create_index"): getattr(MemoryEngine, "create_index", None),
-    (SQLiteEngine, "_create_index_sync"): getattr(SQLiteEngine, "_create_index_sync", None),
-    (SQLiteEngine, "_load_indexes"): getattr(SQLiteEngine, "_load_indexes", None),
-}
+_ORIGINALS = layers.originals(
+    (MemoryEngine, "create_index"),
+    (SQLiteEngine, "_create_index_sync"),
+    (SQLiteEngine, "_load_indexes"),
+)
 # The SQLite engine's per-thread view: (engine, db, collection, names to leave out).
 _sqlite_hidden = threading.local()
 
@@ -120,11 +120,8 @@ def install():
     if not engine_lock.available or any(original is None for original in _ORIGINALS.values()):
         return
     engine_lock.install()
-    for (engine, method), replacement in _SHIMMED.items():
-        setattr(engine, method, replacement)
+    layers.replace(_ORIGINALS, _SHIMMED)
 
 
 def uninstall():
-    for (engine, method), original in _ORIGINALS.items():
-        if original is not None:
-            setattr(engine, method, original)
+    layers.restore(_ORIGINALS)

@@ -42,17 +42,16 @@ from mongoeco.engines._memory_collection import MemoryCollection
 from mongoeco.errors import BulkWriteError
 from mongoeco.types import WriteCommandResult, WriteErrorEntry
 
-from djongo_core.embedded.shims import engine_lock
+from djongo_core.embedded.shims import engine_lock, layers
 
 _Commands = write_commands.DatabaseAdminWriteCommandService
 _Engine = memory_engine.MemoryEngine
-_ORIGINALS = {
-    (_Engine, "_insert_documents_impl"): getattr(_Engine, "_insert_documents_impl", None),
-    (_Engine, "_ensure_unique_indexes"): getattr(_Engine, "_ensure_unique_indexes", None),
-    (memory_engine, "id_contains_numeric_value"):
-        getattr(memory_engine, "id_contains_numeric_value", None),
-    (_Commands, "command_insert"): getattr(_Commands, "command_insert", None),
-}
+_ORIGINALS = layers.originals(
+    (_Engine, "_insert_documents_impl"),
+    (_Engine, "_ensure_unique_indexes"),
+    (memory_engine, "id_contains_numeric_value"),
+    (_Commands, "command_insert"),
+)
 _write_command_result = getattr(write_commands, "_write_command_result", None)
 # Set while mongoeco writes a batch whose `_id`s this shim has already found unique.
 _IDS_CHECKED = contextvars.ContextVar("djongo_insert_ids_checked", default=False)
@@ -220,11 +219,8 @@ def install():
     if not _complete():
         return
     engine_lock.install()
-    for (owner, name), replacement in _SHIMMED.items():
-        setattr(owner, name, replacement)
+    layers.replace(_ORIGINALS, _SHIMMED)
 
 
 def uninstall():
-    for (owner, name), original in _ORIGINALS.items():
-        if original is not None:
-            setattr(owner, name, original)
+    layers.restore(_ORIGINALS)

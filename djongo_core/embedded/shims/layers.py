@@ -1,8 +1,13 @@
-"""mongoeco methods that more than one shim wraps, each shim a layer.
+"""How shims put their code in mongoeco's place: replaced attributes and stacked layers.
 
-A shim adds its layer here instead of replacing the method, so that the shims stack in any
-order and any one of them can be set aside on its own (an obsolescence probe removes its shim
-while the others stay). A layer has the method's signature and passes a call on with
+A mongoeco method (or module function) only one shim wraps is replaced outright:
+``originals(...)`` reads mongoeco's own attributes once, at import, ``replace`` sets the
+shim's replacements (all of them or, when this mongoeco lacks one, none) and ``restore`` puts
+mongoeco's back (an obsolescence probe sets a shim aside that way).
+
+A method more than one shim wraps is a ``Layers``: a shim adds its layer instead of replacing
+the method, so that the shims stack in any order and any one of them can be set aside on its
+own while the others stay. A layer has the method's signature and passes a call on with
 ``forward(layer, ...)``; ``original`` is mongoeco's own method, for a shim's internal calls.
 """
 
@@ -11,6 +16,29 @@ import inspect
 from mongoeco.api._async.client import AsyncDatabase
 from mongoeco.wire._executor_handlers import WireSpecialCommandHandlers
 from mongoeco.wire.surface import WireSurface
+
+
+def originals(*targets):
+    """{(owner, name): mongoeco's attribute, or None where this mongoeco lacks it}."""
+    return {(owner, name): getattr(owner, name, None) for owner, name in targets}
+
+
+def replace(originals, replacements):
+    """Set each of replacements ({(owner, name): stand-in}) in mongoeco's place, unless one of
+    originals is missing (a renamed method: the shim stands down whole). Idempotent; returns
+    whether the replacements are in place."""
+    if any(original is None for original in originals.values()):
+        return False
+    for (owner, name), replacement in replacements.items():
+        setattr(owner, name, replacement)
+    return True
+
+
+def restore(originals):
+    """Put mongoeco's own attributes back (those this mongoeco has)."""
+    for (owner, name), original in originals.items():
+        if original is not None:
+            setattr(owner, name, original)
 
 
 class Layers:
