@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, models
-from django.db.models import F, Max, Min, OuterRef, Subquery, TimeField, Value
+from django.db.models import (
+    DateTimeField, F, Max, Min, OuterRef, Subquery, TimeField, Value,
+)
 from django.db.models.functions import (
-    Cast, ExtractSecond, Greatest, Now, TruncSecond, TruncTime,
+    Cast, ExtractSecond, Greatest, Now, TruncSecond, TruncTime, TruncYear,
 )
 from django.test.utils import isolate_apps
 
@@ -264,3 +266,14 @@ def test_a_range_between_columns_compares_to_the_microsecond():
 
     assert pks(Sample.objects.filter(
         moment__range=[F("book__created"), F("book__created")])) == {inside.pk}
+
+
+def test_date_functions_of_min_max_read_their_date_and_a_cast_value_is_whole(samples):
+    newest = Sample.objects.filter(pk=OuterRef("pk")).values("pk").annotate(
+        last=Max("moment")).values("last")
+    row = Sample.objects.annotate(
+        year=TruncYear(Subquery(newest, output_field=DateTimeField())),
+        given=Cast(Value(MIDDLE), DateTimeField()),
+    ).get(pk=samples[LATE])
+    assert row.year == datetime.datetime(2024, 1, 1, tzinfo=ZoneInfo("America/Chicago"))
+    assert row.given == MIDDLE

@@ -10,7 +10,7 @@ import datetime
 
 from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import NotSupportedError
-from django.db.models import Aggregate, Lookup, Q, Subquery
+from django.db.models import Lookup, Q, Subquery
 from django.db.models.expressions import (
     Col, CombinedExpression, ExpressionWrapper, Ref, Value,
 )
@@ -72,6 +72,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         self.query = compiler.query
         self.prefixes = prefixes  # alias -> "" (top level) or "alias." (a joined document)
         self.replacements = {}  # expression -> MQL that already holds its value (after $group)
+        # Min()/Max() of a datetime -> their value as microseconds (sub_milliseconds.py).
+        self.precise_values = {}
         self.refs = {}  # annotation name -> MQL, where a Ref must read an inner query's column
         # A correlated subquery reads the outer query's columns through $lookup variables.
         self.outer = outer
@@ -118,14 +120,12 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         microseconds are kept reads its hidden key (an outer query's column too), so do Min()
         and Max() of one and a subquery selecting one; a value is exact; anything else the
         server computes has whole milliseconds (sub_milliseconds.py)."""
+        source = node.source if isinstance(node, Ref) else node
+        if self.precise_values and source in self.precise_values:
+            return self.precise_values[source]  # Min()/Max() of a datetime
         if self.replacements and node in self.replacements:
-            # A grouped value: Min()/Max() accumulated as microseconds, a group key holds the
-            # date (sub_milliseconds.py).
-            value = self.replacements[node]
-            source = node.source if isinstance(node, Ref) else node
-            if isinstance(source, Aggregate) and reads_microseconds(source):
-                return value
-            return _milliseconds_as_microseconds(value)
+            # A grouped value: a group key holds the date (sub_milliseconds.py).
+            return _milliseconds_as_microseconds(self.replacements[node])
         if isinstance(node, Ref) and node.refs in self.refs:
             # An inner query's column (compiler/aggregate.py), which it reads exactly.
             value = self.expression(node)
@@ -142,8 +142,6 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
                 return "$$" + name
         if isinstance(node, (Subquery, Query)) and reads_microseconds(node):
             return self._Subquery(node, precise=True)
-        if isinstance(node, Aggregate) and reads_microseconds(node):
-            return self.expression(node)  # accumulated as microseconds (compiler/grouping.py)
         if isinstance(node, ExpressionWrapper):
             return self.precise(node.expression)
         if isinstance(node, sub_milliseconds.CHOOSING_FUNCTIONS) and carries_microseconds(node):

@@ -4,6 +4,7 @@ SQL functions return NULL when an argument is NULL, where many MQL operators ret
 translations keep SQL's answer with a null test around the operator (`_guarded`).
 """
 
+import datetime
 import math
 
 from django.db import DataError, NotSupportedError, models
@@ -184,6 +185,10 @@ class FunctionTranslations:
             return self._cast_to_json(value, source)
         if internal == "UUIDField" and internal_type(source) == "UUIDField":
             return value  # a UUID is already stored as one (binary subtype 4)
+        if internal == "DateTimeField" and isinstance(value, datetime.datetime):
+            # A datetime value is one already: left whole, with its microseconds, which
+            # $toDate would cut (sub_milliseconds.py).
+            return value
         operator = CAST_OPERATORS.get(internal)
         if operator is None:
             raise NotSupportedError(

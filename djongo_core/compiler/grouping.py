@@ -11,7 +11,7 @@ from django.db.models.expressions import ColPairs, Func, OrderBy, Ref, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
-from djongo_core.sub_milliseconds import reads_microseconds
+from djongo_core.sub_milliseconds import reads_microseconds, split
 from djongo_core.compiler import vendor
 from djongo_core.compiler.lookups import not_null
 from djongo_core.django_compat import django_class
@@ -149,9 +149,13 @@ class GroupStage:
         for klass, operator in simple.items():
             if isinstance(aggregate, klass):
                 if reads_microseconds(aggregate):
-                    # A datetime column's extreme to the microsecond: accumulated as
-                    # microseconds since the epoch (sub_milliseconds.py).
-                    value = self._argument(aggregate, precise=True)
+                    # A datetime column's extreme to the microsecond, accumulated as
+                    # microseconds since the epoch: what reads it exactly takes that, anything
+                    # else (TruncYear(Max(...))) its date (sub_milliseconds.py).
+                    self.accumulators[name] = {operator: self._argument(aggregate,
+                                                                        precise=True)}
+                    self.translator.precise_values[aggregate] = f"${name}"
+                    return split(f"${name}")[0]
                 self.accumulators[name] = {operator: value}
                 return f"${name}"
         if isinstance(aggregate, (StdDev, Variance)):
