@@ -22,6 +22,7 @@ from djongo_core.compiler import (
     conditions, generated, json_containment, lookups, nested, times_of_day, vendor, where,
 )
 from djongo_core import sub_milliseconds
+from djongo_core.django_compat import with_resolved_subquery
 from djongo_core.documents import stored_name
 from djongo_core.sub_milliseconds import (
     carries_microseconds, hidden_key, keeps_microseconds, reads_microseconds,
@@ -203,6 +204,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         if vendor.defines_translation(node):
             # Django's as_<vendor> convention: the node's own translation comes first.
             return vendor.own_translation(node, self, "expression")
+        if isinstance(node, Lookup):
+            node = with_resolved_subquery(node)
         method = _handler(type(node))
         if method is None:
             return self.plugin_node(node, "expression")

@@ -337,6 +337,10 @@ def _expression_rhs(lookup, translator, precise=False):
     if isinstance(rhs, expressions.ExpressionList):
         # range's two bounds given as expressions.
         return [translate(bound) for bound in rhs.get_source_expressions()]
+    if lookup_name(lookup) == "in" and not isinstance(rhs, (list, tuple)):
+        # One expression (notes__in=OuterRef("pk")): SQL's `IN (expression)` is a list of
+        # that one value.
+        return [translate(rhs)]
     if not isinstance(rhs, (list, tuple)):
         return translate(rhs)
     items = []
