@@ -15,6 +15,7 @@ from django.db.models.sql import InsertQuery
 
 from djongo_core import decimals, progress
 from djongo_core.command import Command
+from djongo_core.sub_milliseconds import keeps_microseconds, write_values
 
 BATCH_SIZE = 1_000
 
@@ -45,7 +46,10 @@ def fill_command(editor, model, field, selector):
         value = editor.effective_default(field)
         if value is None:
             return None  # a document without the key already reads as None
-    return Command(model._meta.db_table, "update_many", (selector, {"$set": {column: value}}))
+    assignments = {column: value}
+    if keeps_microseconds(field):
+        assignments.update(write_values(field, value)[0])  # sub_milliseconds.py
+    return Command(model._meta.db_table, "update_many", (selector, {"$set": assignments}))
 
 
 def _server_expression(editor, model, field):

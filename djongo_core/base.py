@@ -17,6 +17,7 @@ from djongo_core.counters import CounterAllocator
 from djongo_core.creation import DatabaseCreation
 from djongo_core.execution import Executor
 from djongo_core.expression_indexes import is_hidden_key
+from djongo_core.sub_milliseconds import hidden_key, with_microseconds
 from djongo_core.features import DatabaseFeatures
 from djongo_core.flexible import FlexibleSchema
 from djongo_core.introspection import DatabaseIntrospection
@@ -86,7 +87,9 @@ class NoSQLCursor:
             columns += [key for key in first if key not in columns and not is_hidden_key(key)]
         self.description = [(name, None, None, None, None, None, None) for name in columns]
         documents = self._documents if first is None else _chain(first, self._documents)
-        self._rows = (tuple(document.get(name) for name in columns) for document in documents)
+        # A datetime with its microseconds' hidden key (sub_milliseconds.py) is read whole.
+        self._rows = (tuple(with_microseconds(document.get(name), document.get(hidden_key(name)))
+                            for name in columns) for document in documents)
 
     def executemany(self, sql, param_list):
         raise NotSupportedError("MongoDB does not run SQL: executemany() is not available.")

@@ -26,6 +26,7 @@ from django.db.models.functions import Collate, Now, Random
 from django.db.models.indexes import IndexExpression
 from django.db.models.sql.query import Query
 
+from djongo_core import sub_milliseconds
 from djongo_core.documents import stored_name
 
 HIDDEN_PREFIX = "__djongo_expr__"
@@ -35,8 +36,9 @@ _NONDETERMINISTIC = (Now, Random)
 
 
 def is_hidden_key(key):
-    """Return whether a document key is one the backend keeps for an expression index."""
-    return isinstance(key, str) and key.startswith(HIDDEN_PREFIX)
+    """Return whether a document key is one the backend keeps: for an expression index, or
+    for a datetime's microseconds (sub_milliseconds.py)."""
+    return isinstance(key, str) and key.startswith((HIDDEN_PREFIX, sub_milliseconds.PREFIX))
 
 
 def hidden_key(index_name, position):
@@ -131,9 +133,12 @@ def expression_keys(opts):
 
 
 def hidden_keys(model):
-    """Return the names of the hidden keys a model's documents hold for its indexes on
-    expressions (public to plugins: a validator must let them through)."""
-    return [key.column for key in expression_keys(model._meta)]
+    """Return the names of the hidden keys a model's documents may hold: for its indexes on
+    expressions, and for the microseconds of its datetimes (sub_milliseconds.py). Public to
+    plugins: a validator must let them through."""
+    return [*(key.column for key in expression_keys(model._meta)),
+            *(sub_milliseconds.hidden_key(field.column) for field in model._meta.concrete_fields
+              if sub_milliseconds.keeps_microseconds(field))]
 
 
 def _built(declaration):

@@ -108,8 +108,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_any_value = True
     # Does Round() round halves to even? $round does (banker's rounding).
     rounds_to_even = True
-    # How many fractional digits do times keep? BSON dates hold milliseconds.
-    time_cast_precision = 3
+    # How many fractional digits do times keep? All six: a time of day is text, and a datetime
+    # keeps its microseconds beside its BSON date (sub_milliseconds.py).
+    time_cast_precision = 6
     # Can the database itself apply on_delete (Django 6.1's DB_CASCADE, DB_SET_NULL,
     # DB_SET_DEFAULT)? MongoDB has no foreign keys, but every delete runs through the
     # backend's delete compiler, which applies them (db_on_delete.py).

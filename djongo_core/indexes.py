@@ -10,6 +10,7 @@ from djongo_core.command import Command
 from djongo_core.partial_filters import stored_type_condition
 from djongo_core.documents import stored_name
 from djongo_core.expression_indexes import index_parts
+from djongo_core.sub_milliseconds import hidden_key, keeps_microseconds
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,19 @@ def _spec(name, keys, unique=False, partial=None, collation=None):
     return IndexSpec(name, tuple(keys), unique, partial or None, collation)
 
 
+def index_keys(fields_and_directions):
+    """Return an index's keys on (field, direction) pairs: each field's stored name and, after
+    a datetime whose microseconds are kept, the hidden key holding them (sub_milliseconds.py),
+    so that a unique index tells apart values of one millisecond and a sort by the field uses
+    the index."""
+    keys = []
+    for field, direction in fields_and_directions:
+        keys.append((stored_name(field), direction))
+        if keeps_microseconds(field) and direction in (1, -1):
+            keys.append((hidden_key(field.column), direction))
+    return keys
+
+
 def field_index_specs(editor, model, field):
     """Return the indexes a field's own flags ask for (unique, db_index, ForeignKey)."""
     if field.column is None or field.primary_key or field.db_type(editor.connection) is None:
@@ -80,7 +94,8 @@ def field_index_specs(editor, model, field):
     if field.unique:
         partial = _non_null_filter(editor.connection, [field]) if field.null else None
         name = editor._create_index_name(table, [column], suffix="_uniq")
-        return [_spec(name, [(column, 1)], unique=True, partial=partial, collation=collation)]
+        return [_spec(name, index_keys([(field, 1)]), unique=True, partial=partial,
+                      collation=collation)]
     kind = getattr(field, "mongo_index_kind", None)
     if field.db_index and kind is not None:
         # A plugin's field naming its index kind ("2dsphere" for a GeoJSON field) gets that
@@ -89,7 +104,7 @@ def field_index_specs(editor, model, field):
     if field.db_index:
         # Django's own name for a field's index (no suffix), so its tests and tools find it.
         name = editor._create_index_name(table, [column])
-        return [_spec(name, [(column, 1)], collation=collation)]
+        return [_spec(name, index_keys([(field, 1)]), collation=collation)]
     return []
 
 
@@ -110,9 +125,9 @@ def _keys_for(model, field_names, what):
         descending = name.startswith("-")
         model_field = model._meta.get_field(name.removeprefix("-"))
         _refuse_virtual(model, model_field, what)
-        keys.append((stored_name(model_field), -1 if descending else 1))
+        keys.append((model_field, -1 if descending else 1))
         fields.append(model_field)
-    return keys, keys_collation(model, fields, what)
+    return index_keys(keys), keys_collation(model, fields, what)
 
 
 def _condition_filter(editor, model, condition, what):

@@ -23,6 +23,7 @@ from djongo_core import progress
 from djongo_core.catalog import declared_entry
 from djongo_core.command import Command
 from djongo_core.counters import SCHEMA_COLLECTION
+from djongo_core import sub_milliseconds
 from djongo_core.expression_indexes import is_hidden_key
 from djongo_core.indexes import declared_keys
 from djongo_core.sampling import DEFAULT_SAMPLE_SIZE, sample_fields
@@ -154,7 +155,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         composite = entry.get("primary_key")
         constraints = {}
         for info in self.connection.executor.documents(Command(table_name, "list_indexes")):
-            keys = declared_keys(info)
+            # A datetime's microseconds key is part of its column (sub_milliseconds.py).
+            keys = [(field, direction) for field, direction in declared_keys(info)
+                    if not field.startswith(sub_milliseconds.PREFIX)]
             # An expression's hidden key is no column: None, as SQL databases report an
             # expression in an index (expression_indexes.py).
             columns = [None if is_hidden_key(field) else pk_column if field == "_id" else field

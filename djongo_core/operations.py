@@ -18,6 +18,7 @@ from djongo_core.command import Command
 from djongo_core.counters import raise_command, restart_command
 from djongo_core.flexible import converter_for
 from djongo_core.keys import convert_counted_key, is_counted_key
+from djongo_core.sub_milliseconds import as_datetime
 
 # The most documents one write command may carry: hello's maxWriteBatchSize, 100,000 on every
 # MongoDB since 3.6. pymongo splits larger batches itself; Django's batches stay within it.
@@ -242,6 +243,8 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     @staticmethod
     def convert_datetime(value, expression, connection):
+        # A stored datetime read with its microseconds may be a number (sub_milliseconds.py).
+        value = as_datetime(value)
         if isinstance(value, datetime.datetime) and settings.USE_TZ and value.tzinfo is None:
             # UTC, or the wall-clock time of the database's TIME_ZONE (compiler/wall_clock.py).
             return value.replace(tzinfo=connection.timezone)

@@ -25,6 +25,7 @@ from djongo_core.compiler import generated
 from djongo_core.compiler.model_expressions import fits_partial_index
 from djongo_core.counters import SCHEMA_COLLECTION, raise_command
 from djongo_core.documents import stored_name
+from djongo_core.sub_milliseconds import hidden_key, keeps_microseconds
 from djongo_core import expression_backfill
 from djongo_core.expression_indexes import declares_expressions
 from djongo_core.indexes import (
@@ -36,6 +37,7 @@ from djongo_core.indexes import (
     index_spec,
     own_index_command,
     unique_constraint_spec,
+    index_keys,
 )
 
 # Django's schema logger: every command a migration runs is logged there, as SQL editors do.
@@ -282,8 +284,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         if not generated.is_virtual(field):  # a virtual one was never stored
             self._drop_indexes_on(table, field.column)
-            self.rewrite(Command(table, "update_many", ({}, {"$unset": {field.column: ""}}),
-                                 model=model))
+            removed = {field.column: ""}
+            if keeps_microseconds(field):
+                removed[hidden_key(field.column)] = ""  # sub_milliseconds.py
+            self.rewrite(Command(table, "update_many", ({}, {"$unset": removed}), model=model))
         self.run(catalog.forget_field(table, field.column))
         self._sync_options(model, remove=[field])
 
@@ -343,10 +347,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     {}, [{"$set": {new_name: "$_id"}}],
                 )))
             else:
+                renamed = {old_name: new_name}
+                if keeps_microseconds(old_field) and keeps_microseconds(new_field):
+                    # The microseconds go with their date (sub_milliseconds.py).
+                    renamed[hidden_key(old_name)] = hidden_key(new_name)
                 self.rewrite(Command(table, "update_many", (
-                    {old_name: {"$exists": True}}, {"$rename": {old_name: new_name}},
+                    {old_name: {"$exists": True}}, {"$rename": renamed},
                 )))
             self._move_indexes(table, old_name, new_name)
+            if keeps_microseconds(old_field) and keeps_microseconds(new_field):
+                self._move_indexes(table, hidden_key(old_name), hidden_key(new_name))
+        if keeps_microseconds(old_field) and not keeps_microseconds(new_field):
+            # No longer a datetime of the document's own: its microseconds key goes.
+            self.rewrite(Command(table, "update_many", (
+                {hidden_key(old_field.column): {"$exists": True}},
+                {"$unset": {hidden_key(old_field.column): ""}},
+            )))
         if fill is not None:
             run_fill(self, fill)
         if recompute is not None:
@@ -687,8 +703,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                                        suffix="_uniq" if unique else "_idx")
         what = f"{'unique' if unique else 'index'}_together {field_names!r} on {model._meta.label}"
         collation = keys_collation(model, fields, what)
-        return IndexSpec(name, tuple((column, 1) for column in columns), unique=unique,
-                         collation=collation)
+        keys = index_keys([(field, 1) for field in fields])
+        return IndexSpec(name, tuple(keys), unique=unique, collation=collation)
 
     def _model_index_specs(self, model):
         specs = []

@@ -12,6 +12,7 @@ from django.db.models import UniqueConstraint
 from djongo_core import sharding
 from djongo_core.collations import collation_document, field_collation
 from djongo_core.compiler.model_expressions import fits_partial_index
+from djongo_core import sub_milliseconds
 from djongo_core.expression_indexes import (
     HIDDEN_PREFIX, check_translatable, declares_expressions, is_hidden_key,
 )
@@ -141,13 +142,15 @@ class DatabaseValidation(BaseDatabaseValidation):
     def check_field_type(self, field, field_type):
         """A db_collation must name a MongoDB collation: refused when the model is checked
         rather than at the first query or index that needs it. A column must not take the
-        names kept for indexes on expressions (expression_indexes.py)."""
+        names kept for indexes on expressions (expression_indexes.py) and for the microseconds
+        of datetimes (sub_milliseconds.py)."""
         # getattr: a GeneratedField checks a clone of its output field, which has no column.
         if is_hidden_key(getattr(field, "column", None)):
             return [checks.Error(
                 f"{field.model._meta.label}.{field.name} is stored under {field.column!r}; "
-                f"names starting with {HIDDEN_PREFIX!r} are the keys djongo-core keeps for "
-                "indexes on expressions.", obj=field, id="djongo_core.E160",
+                f"names starting with {HIDDEN_PREFIX!r} or {sub_milliseconds.PREFIX!r} are the "
+                "keys djongo-core keeps for indexes on expressions and for the microseconds of "
+                "datetimes.", obj=field, id="djongo_core.E160",
                 hint="Give the field another db_column.")]
         name = field_collation(field)
         if not name:

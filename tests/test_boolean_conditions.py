@@ -18,8 +18,10 @@ from django.test import RequestFactory
 from djongo_core.command import Command
 from tests.testapp.models import Book, Sample
 
+# "moment" is read with the key of its microseconds (djongo_core/sub_milliseconds.py).
 SAMPLE_FIELDS = {"_id": 1, "flag": 1, "number": 1, "ratio": 1, "amount": 1, "label": 1,
-                 "day": 1, "moment": 1, "clock": 1, "span": 1, "token": 1, "book_id": 1}
+                 "day": 1, "moment": 1, "__djongo_us__moment": 1, "clock": 1, "span": 1,
+                 "token": 1, "book_id": 1}
 
 
 def flag():

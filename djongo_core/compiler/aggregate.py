@@ -13,6 +13,8 @@ from djongo_core.compiler.select import QueryPlan, SQLCompiler
 class SQLAggregateCompiler(SQLCompiler):
     def build_plan(self, outer=None):
         inner_compiler = self.query.inner_query.get_compiler(self.using, elide_empty=self.elide_empty)
+        # Its datetimes as microseconds, which Min()/Max() over them keep (sub_milliseconds.py).
+        inner_compiler.precise_columns = True
         inner = inner_compiler.build_plan()
         collection = inner.command.collection
         pipeline = inner.pipeline()

@@ -26,6 +26,7 @@ from djongo_core.compiler.generated import regenerated_fields
 from djongo_core.compiler.json_null import stored_absent
 from djongo_core.django_compat import django_class
 from djongo_core.documents import stored_name
+from djongo_core.sub_milliseconds import keeps_microseconds, write_values
 
 # JSONNull() (Django 6.1): the JSON scalar null, which bulk_update() passes through as it is.
 JSONNull = django_class(expressions, "JSONNull")
@@ -68,6 +69,10 @@ def per_object_command(compiler):
                 removed[stored_name(field)] = ""
             else:
                 assignments[stored_name(field)] = stored
+            if keeps_microseconds(field):
+                kept, dropped = write_values(field, stored)
+                assignments.update(kept)
+                removed.update(dict.fromkeys(dropped, ""))
         update = {"$set": assignments} if assignments else {}
         if removed:
             update["$unset"] = removed

@@ -41,6 +41,8 @@ def combined_pipeline(compiler, sort_columns=(), outer=None):
         for index, expression in enumerate(sort_columns):
             part_query.add_annotation(expression, f"{SORT_COLUMN}{index}")
         part = part_query.get_compiler(compiler.using, compiler.connection, compiler.elide_empty)
+        # Datetimes as the combined query reads them (sub_milliseconds.py), in a pipeline.
+        part.precise_columns = compiler._precise
         try:
             plan = part.build_plan(outer)
         except EmptyResultSet:

@@ -6,16 +6,27 @@ under its own key) and, after a `$group`, which grouped values and accumulators 
 expressions.
 """
 
+import datetime
+
 from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import NotSupportedError
-from django.db.models import Lookup, Q
+from django.db.models import Lookup, Q, Subquery
+from django.db.models.expressions import (
+    Col, CombinedExpression, ExpressionWrapper, Ref, Value,
+)
+from django.db.models.sql.query import Query
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.where import WhereNode
 
 from djongo_core.compiler import (
     conditions, generated, json_containment, lookups, nested, times_of_day, vendor, where,
 )
+from djongo_core import sub_milliseconds
+from djongo_core.django_compat import with_resolved_subquery
 from djongo_core.documents import stored_name
+from djongo_core.sub_milliseconds import (
+    carries_microseconds, hidden_key, keeps_microseconds, reads_microseconds,
+)
 from djongo_core.compiler.functions import FunctionTranslations
 from djongo_core.compiler.json import KeyTranslations
 from djongo_core.compiler.lookups import literal
@@ -62,6 +73,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         self.query = compiler.query
         self.prefixes = prefixes  # alias -> "" (top level) or "alias." (a joined document)
         self.replacements = {}  # expression -> MQL that already holds its value (after $group)
+        # Min()/Max() of a datetime -> their value as microseconds (sub_milliseconds.py).
+        self.precise_values = {}
         self.refs = {}  # annotation name -> MQL, where a Ref must read an inner query's column
         # A correlated subquery reads the outer query's columns through $lookup variables.
         self.outer = outer
@@ -97,6 +110,56 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
             ) from None
         return prefix + stored_name(col.target)
 
+    def hidden_path(self, col):
+        """Return the path of the key holding a datetime column's microseconds below the
+        millisecond (sub_milliseconds.py)."""
+        self.field_path(col)  # refuses a table the query does not join
+        return self.prefixes[col.alias] + hidden_key(col.target.column)
+
+    def precise(self, node):
+        """Return a datetime expression as microseconds since the epoch: a column whose
+        microseconds are kept reads its hidden key (an outer query's column too), so do Min()
+        and Max() of one and a subquery selecting one; a value is exact; anything else the
+        server computes has whole milliseconds (sub_milliseconds.py)."""
+        source = node.source if isinstance(node, Ref) else node
+        if self.precise_values and source in self.precise_values:
+            return self.precise_values[source]  # Min()/Max() of a datetime
+        if self.replacements and node in self.replacements:
+            # A grouped value: a group key holds the date (sub_milliseconds.py).
+            return _milliseconds_as_microseconds(self.replacements[node])
+        if isinstance(node, Ref) and node.refs in self.refs:
+            # An inner query's column (compiler/aggregate.py), which it reads exactly.
+            value = self.expression(node)
+            return (value if carries_microseconds(node.source)
+                    else _milliseconds_as_microseconds(value))
+        if isinstance(node, Col) and keeps_microseconds(node.target):
+            if node.alias in self.prefixes:
+                return sub_milliseconds.precise("$" + self.field_path(node),
+                                                "$" + self.hidden_path(node))
+            if self.outer is not None:
+                outer_value = self.outer.precise(node)
+                name = self.outer.variable_for(outer_value)
+                self.let[name] = outer_value
+                return "$$" + name
+        if isinstance(node, (Subquery, Query)) and reads_microseconds(node):
+            return self._Subquery(node, precise=True)
+        if isinstance(node, ExpressionWrapper):
+            return self.precise(node.expression)
+        if isinstance(node, sub_milliseconds.CHOOSING_FUNCTIONS) and carries_microseconds(node):
+            operator = sub_milliseconds.choosing_operator(node)
+            return {operator: [self.precise(source) for source in node.get_source_expressions()]}
+        if isinstance(node, CombinedExpression) and carries_microseconds(node):
+            # A datetime plus or minus a duration, which is stored as microseconds.
+            datetime_side, duration_side = (
+                (node.lhs, node.rhs) if internal_type(node.lhs) == "DateTimeField"
+                else (node.rhs, node.lhs))
+            operator = "$add" if node.connector == "+" else "$subtract"
+            return {operator: [self.precise(datetime_side), self.expression(duration_side)]}
+        if isinstance(node, Value) and isinstance(node.value, datetime.datetime):
+            value = node.output_field.get_db_prep_value(node.value, connection=self.connection)
+            return sub_milliseconds.as_microseconds(value)
+        return _milliseconds_as_microseconds(self.expression(node))
+
     # -- query documents ----------------------------------------------------------------------
 
     def match(self, node):
@@ -126,7 +189,11 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         """Run an uncorrelated subquery and return its single column's stored values."""
         compiler = query.get_compiler(connection=self.connection)
         rows = compiler.execute_sql(MULTI)
-        return [row[0] for chunk in rows for row in chunk]
+        values = [row[0] for chunk in rows for row in chunk]
+        if reads_microseconds(query):
+            # Datetimes read with their microseconds (as a number when a pipeline read them).
+            return [sub_milliseconds.as_datetime(value) for value in values]
+        return values
 
     # -- expressions ------------------------------------------------------------------------
 
@@ -137,6 +204,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         if vendor.defines_translation(node):
             # Django's as_<vendor> convention: the node's own translation comes first.
             return vendor.own_translation(node, self, "expression")
+        if isinstance(node, Lookup):
+            node = with_resolved_subquery(node)
         method = _handler(type(node))
         if method is None:
             return self.plugin_node(node, "expression")
@@ -208,9 +277,9 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
             "subquery."
         )
 
-    def _Subquery(self, node):
+    def _Subquery(self, node, precise=False):
         query = getattr(node, "query", node)
-        field, columns = self.join_subquery(query)
+        field, columns = self.join_subquery(query, precise)
         kind, ref = columns[0]
         if kind == "value":
             return {"$cond": [{"$gt": [{"$size": "$" + field}, 0]}, literal(ref), None]}
@@ -221,9 +290,10 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         # A query on the right of a lookup (filter(pk=queryset[:1])): a scalar subquery.
         return self._Subquery(node)
 
-    def subquery_column(self, query):
-        """Return an array expression of a (correlated) subquery's first column."""
-        field, columns = self.join_subquery(query)
+    def subquery_column(self, query, precise=False):
+        """Return an array expression of a (correlated) subquery's first column (precise: its
+        datetimes as microseconds, sub_milliseconds.py)."""
+        field, columns = self.join_subquery(query, precise)
         kind, ref = columns[0]
         if kind == "value":
             return {"$map": {"input": "$" + field, "in": literal(ref)}}
@@ -238,9 +308,11 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
             return False
         return {"$gt": [{"$size": "$" + field}, 0]}
 
-    def join_subquery(self, query):
-        """Add a $lookup running query for each row; return the field holding its rows."""
+    def join_subquery(self, query, precise=False):
+        """Add a $lookup running query for each row; return the field holding its rows.
+        precise: its datetime columns as microseconds (sub_milliseconds.py)."""
         inner = query.get_compiler(connection=self.connection)
+        inner.precise_columns = precise
         plan = inner.build_plan(outer=self)
         field = f"__subquery{self.compiler.next_subquery_number()}"
         lookup = {"from": plan.command.collection, "pipeline": plan.pipeline(), "as": field}
@@ -328,6 +400,9 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
     def _TemporalSubtraction(self, node):
         if internal_type(node.lhs) == "TimeField":
             return times_of_day.difference(self.expression(node.lhs), self.expression(node.rhs))
+        if carries_microseconds(node.lhs) or carries_microseconds(node.rhs):
+            # To the microsecond (sub_milliseconds.py): a duration is stored in microseconds.
+            return {"$subtract": [self.precise(node.lhs), self.precise(node.rhs)]}
         # Dates subtract to milliseconds; a duration is stored in microseconds.
         return {"$multiply": [{"$subtract": [self.expression(node.lhs),
                                              self.expression(node.rhs)]}, 1000]}
@@ -389,3 +464,11 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         except FullResultSet:
             return True
 
+
+def _milliseconds_as_microseconds(value):
+    """Return a date expression (whole milliseconds) as microseconds since the epoch."""
+    if isinstance(value, datetime.datetime):
+        return sub_milliseconds.as_microseconds(value)
+    if not lookups.is_computed(value):
+        return value  # null
+    return {"$multiply": [{"$toLong": value}, sub_milliseconds.PER_MILLISECOND]}

@@ -4,16 +4,19 @@ SQL functions return NULL when an argument is NULL, where many MQL operators ret
 translations keep SQL's answer with a null test around the operator (`_guarded`).
 """
 
+import datetime
 import math
 
 from django.db import DataError, NotSupportedError, models
 from django.db.models import Lookup, functions
+from django.db.models.expressions import Col
 from django.db.models.sql.where import WhereNode
 
 from djongo_core.collations import collation_document
 from djongo_core.compiler.lookups import TEXT_FIELDS, is_computed, literal, not_null
 from djongo_core.compiler.tree import internal_type
 from djongo_core.compiler.wall_clock import as_wall_clock, date_argument, stored_zone
+from djongo_core.sub_milliseconds import keeps_microseconds
 
 EXTRACT_OPERATORS = {
     "year": "$year",
@@ -174,15 +177,18 @@ class FunctionTranslations:
         internal = field.get_internal_type()
         source = node.get_source_expressions()[0]
         if internal == "TimeField" and internal_type(source) == "DateTimeField":
-            # Times are stored as "HH:MM:SS.fff" text; a datetime's time of day in the
-            # connection's time zone (UTC, or its TIME_ZONE option: compiler/wall_clock.py),
-            # as in Django's SQL backends, becomes that text.
-            return _guarded([value], {"$dateToString": {"date": value,
-                                                        "format": "%H:%M:%S.%L"}})
+            # A datetime's time of day in the connection's time zone (UTC, or its TIME_ZONE
+            # option: compiler/wall_clock.py), as in Django's SQL backends, as TimeField stores
+            # times.
+            return self._time_of_day(source, {"date": value})
         if internal == "JSONField":
             return self._cast_to_json(value, source)
         if internal == "UUIDField" and internal_type(source) == "UUIDField":
             return value  # a UUID is already stored as one (binary subtype 4)
+        if internal == "DateTimeField" and isinstance(value, datetime.datetime):
+            # A datetime value is one already: left whole, with its microseconds, which
+            # $toDate would cut (sub_milliseconds.py).
+            return value
         operator = CAST_OPERATORS.get(internal)
         if operator is None:
             raise NotSupportedError(
@@ -358,8 +364,7 @@ class FunctionTranslations:
         argument = self._date_argument(node, value)
         if kind == "time":
             # The local time of day as TimeField stores it; the converter parses it.
-            argument["format"] = "%H:%M:%S.%L"
-            return {"$dateToString": argument}
+            return self._time_of_day(node.lhs, argument)
         argument["unit"] = "day" if kind == "date" else kind
         if kind == "week":
             argument["startOfWeek"] = "monday"
@@ -384,6 +389,20 @@ class FunctionTranslations:
             # datetimes are, it compares with them (compiler/wall_clock.py).
             return as_wall_clock(truncated, zone)
         return truncated
+
+    def _time_of_day(self, source, argument):
+        """Return the time of day of a datetime (argument: its date operators' {"date",
+        "timezone"}) as TimeField stores times, time.isoformat()'s text: "HH:MM:SS", and
+        ".ffffff" when it has microseconds (a stored datetime's from its hidden key,
+        sub_milliseconds.py)."""
+        clock = {"$dateToString": {**argument, "format": "%H:%M:%S"}}
+        microseconds = {"$multiply": [{"$millisecond": argument}, 1000]}
+        if isinstance(source, Col) and keeps_microseconds(source.target) and self.is_path(source):
+            microseconds = {"$add": [microseconds,
+                                     {"$ifNull": ["$" + self.hidden_path(source), 0]}]}
+        fraction = {"$substrCP": [{"$toString": {"$add": [1_000_000, microseconds]}}, 1, 6]}
+        return {"$cond": [{"$eq": [microseconds, 0]}, clock,
+                          {"$concat": [clock, ".", fraction]}]}
 
     @staticmethod
     def _truncate_time_text(value, kind):

@@ -11,6 +11,7 @@ from django.db.models.expressions import ColPairs, Func, OrderBy, Ref, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
+from djongo_core.sub_milliseconds import reads_microseconds, split
 from djongo_core.compiler import vendor
 from djongo_core.compiler.lookups import not_null
 from djongo_core.django_compat import django_class
@@ -101,10 +102,11 @@ class GroupStage:
             {"$replaceWith": {"$ifNull": [{"$arrayElemAt": ["$groups", 0]}, literal_document(empty)]}},
         ]
 
-    def _argument(self, aggregate):
-        """Return the aggregated value, null where the aggregate's filter= excludes the row."""
+    def _argument(self, aggregate, precise=False):
+        """Return the aggregated value, null where the aggregate's filter= excludes the row
+        (precise: a datetime as microseconds since the epoch, sub_milliseconds.py)."""
         source = aggregate.get_source_expressions()[0]
-        value = self.translator.expression(source)
+        value = (self.translator.precise if precise else self.translator.expression)(source)
         if aggregate.filter is not None:
             condition = aggregate.filter
             if isinstance(condition, AggregateFilter):
@@ -146,6 +148,14 @@ class GroupStage:
         simple = {Avg: "$avg", Min: "$min", Max: "$max"}
         for klass, operator in simple.items():
             if isinstance(aggregate, klass):
+                if reads_microseconds(aggregate):
+                    # A datetime column's extreme to the microsecond, accumulated as
+                    # microseconds since the epoch: what reads it exactly takes that, anything
+                    # else (TruncYear(Max(...))) its date (sub_milliseconds.py).
+                    self.accumulators[name] = {operator: self._argument(aggregate,
+                                                                        precise=True)}
+                    self.translator.precise_values[aggregate] = f"${name}"
+                    return split(f"${name}")[0]
                 self.accumulators[name] = {operator: value}
                 return f"${name}"
         if isinstance(aggregate, (StdDev, Variance)):

@@ -31,6 +31,7 @@ from djongo_core.compiler.generated import (
 from djongo_core.compiler.json_null import stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.expression_indexes import is_hidden_key
+from djongo_core.sub_milliseconds import hidden_key, keeps_microseconds, remainder
 from djongo_core.compiler.lookups import literal
 from djongo_core.compiler.upsert import Upsert
 from djongo_core.errors import (
@@ -154,6 +155,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     check_value(field, value)
                     if not stored_absent(field, value):
                         document[stored_name(field)] = value
+                    if keeps_microseconds(field) and remainder(value):
+                        # The microseconds a BSON date cannot hold (sub_milliseconds.py).
+                        document[hidden_key(field.column)] = remainder(value)
             documents.append(document)
             computed.append(expressions)
         return documents, computed

@@ -6,6 +6,7 @@ to an aggregation expression under `$expr`. Both keep SQL's NULL semantics: a co
 matches NULL unless the lookup asks for NULL.
 """
 
+import datetime
 import functools
 
 from django.core.exceptions import EmptyResultSet
@@ -17,7 +18,9 @@ from django.db.models.sql.query import Query
 
 from djongo_core.compiler import conditions, date_ranges, json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
+from djongo_core import sub_milliseconds
 from djongo_core.django_compat import django_class
+from djongo_core.sub_milliseconds import keeps_microseconds
 
 # JSONNull() (Django 6.1) is JSON null; before it, Value(None, JSONField()) said it.
 JSONNull = django_class(expressions, "JSONNull")
@@ -196,7 +199,28 @@ def lookup_match(lookup, translator, lenient=False):
         lookup, "bilateral_transforms", None
     ):
         return {"$expr": lookup_expression(lookup, translator)}
+    if isinstance(lhs, Col) and keeps_microseconds(lhs.target) and name in _PRECISE_LOOKUPS:
+        return _precise_match(lookup, lhs, translator)
     return path_match(lookup, translator.field_path(lhs), translator)
+
+
+# Lookups of a datetime column that compare its value, to the microsecond (sub_milliseconds.py).
+_PRECISE_LOOKUPS = {"exact", "in", "range", *RANGE_OPERATORS}
+
+
+def _precise_match(lookup, column, translator):
+    name = lookup_name(lookup)
+    value = _db_values(lookup, translator)
+    path, hidden = translator.field_path(column), translator.hidden_path(column)
+    if name == "exact":
+        return {path: None} if value is None else sub_milliseconds.match(
+            path, hidden, "$eq", value)
+    if name == "in":
+        return sub_milliseconds.match_in(path, hidden, list(value))
+    if name == "range":
+        return {"$and": [sub_milliseconds.match(path, hidden, "$gte", value[0]),
+                         sub_milliseconds.match(path, hidden, "$lte", value[1])]}
+    return sub_milliseconds.match(path, hidden, RANGE_OPERATORS[name], value)
 
 
 def path_match(lookup, path, translator):
@@ -258,18 +282,22 @@ def lookup_expression(lookup, translator, lenient=False):
         return translator.plugin_node(lookup, "expression")
     if is_condition_test(lookup):
         return conditions.condition_expression(lookup.lhs, lookup.rhs, translator, lenient)
-    lhs = translator.expression(lookup.lhs)
+    # Datetimes compared to the microsecond when a side reads them (sub_milliseconds.py).
+    precise = _compares_precisely(lookup)
+    lhs = (translator.precise if precise else translator.expression)(lookup.lhs)
     if getattr(lookup, "bilateral_transforms", None):
         rhs = _bilateral_rhs(lookup, translator)
     elif is_direct(lookup):
         value = _db_values(lookup, translator)
+        if precise:
+            value = _as_microseconds(value)
         if name in JSON_NULL_AWARE and internal_type(lookup.lhs) == "JSONField":
             constant = value if name == "isnull" else (
                 [literal(v) for v in value] if name == "in" else literal(value))
             return _json_expression(name, lookup, lhs, constant, translator)
         return _direct_expression(name, lhs, value, lookup, translator)
     else:
-        rhs = _expression_rhs(lookup, translator)
+        rhs = _expression_rhs(lookup, translator, precise)
     if name in ("exact", "in") and internal_type(lookup.lhs) == "JSONField":
         return _json_expression(name, lookup, lhs, rhs, translator)
     if name == "in":
@@ -298,24 +326,53 @@ def lookup_expression(lookup, translator, lenient=False):
     raise NotSupportedError(f"The {name!r} lookup with an expression on its right is not supported.")
 
 
-def _expression_rhs(lookup, translator):
+def _expression_rhs(lookup, translator, precise=False):
     """Translate a right side holding expressions: one expression, or a list mixing
-    expressions and values (in, range)."""
+    expressions and values (in, range); precise: datetimes as microseconds."""
     rhs = lookup.rhs
+    translate = translator.precise if precise else translator.expression
     if lookup_name(lookup) == "in" and isinstance(rhs, Query):
         # A correlated subquery: all of its rows' values, not the first one.
-        return translator.subquery_column(rhs)
+        return translator.subquery_column(rhs, precise)
+    if isinstance(rhs, expressions.ExpressionList):
+        # range's two bounds given as expressions.
+        return [translate(bound) for bound in rhs.get_source_expressions()]
+    if lookup_name(lookup) == "in" and not isinstance(rhs, (list, tuple)):
+        # One expression (notes__in=OuterRef("pk")): SQL's `IN (expression)` is a list of
+        # that one value.
+        return [translate(rhs)]
     if not isinstance(rhs, (list, tuple)):
-        return translator.expression(rhs)
+        return translate(rhs)
     items = []
     for item in rhs:
         if hasattr(item, "resolve_expression"):
-            items.append(translator.expression(item))
+            items.append(translate(item))
         else:
             prepared = lookup.lhs.output_field.get_db_prep_value(
                 item, translator.connection, prepared=True)
-            items.append(literal(prepared))
+            items.append(_as_microseconds(prepared) if precise else literal(prepared))
     return items
+
+
+def _compares_precisely(lookup):
+    """Return whether a lookup compares datetimes where a side reads a stored datetime with
+    its microseconds (sub_milliseconds.py)."""
+    if lookup_name(lookup) not in _PRECISE_LOOKUPS or internal_type(lookup.lhs) != "DateTimeField":
+        return False
+    rhs = lookup.rhs
+    if isinstance(rhs, expressions.ExpressionList):
+        rhs = rhs.get_source_expressions()
+    sides = [lookup.lhs, *(rhs if isinstance(rhs, (list, tuple)) else [rhs])]
+    return any(sub_milliseconds.carries_microseconds(side) for side in sides)
+
+
+def _as_microseconds(value):
+    """Return datetime values (one, a list, or None) as microseconds since the epoch."""
+    if isinstance(value, (list, tuple)):
+        return [_as_microseconds(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        return sub_milliseconds.as_microseconds(value)
+    return value
 
 
 def _bilateral_rhs(lookup, translator):

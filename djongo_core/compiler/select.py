@@ -42,6 +42,9 @@ from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
 from djongo_core.compiler.grouping import GroupStage
 from djongo_core.compiler.tree import outermost
+from djongo_core.sub_milliseconds import (
+    carries_microseconds, reads_microseconds, with_microseconds,
+)
 from djongo_core.compiler.windows import WindowStages
 from djongo_core.concerns import query_concerns
 from djongo_core.flexible import flexible_rows
@@ -129,19 +132,35 @@ class QueryPlan:
 
     def rows(self, documents):
         columns = self.columns
-        if any(kind == "field" for kind, _ in columns):
-            # A model in flexible-schema mode: missing keys read as defaults (flexible.py).
-            yield from flexible_rows(columns, documents)
-            return
-        if all(kind == "key" for kind, _ in columns):
-            # The usual case, every column read from the document: no test per value.
-            keys = [ref for _, ref in columns]
+        # A datetime's ("precise", (column, hidden key)): its date, then the microseconds the
+        # hidden key holds (sub_milliseconds.py), added to the row afterwards.
+        hidden = [(index, ref[1]) for index, (kind, ref) in enumerate(columns)
+                  if kind == "precise"]
+        if hidden:
+            columns = [ref[0] if kind == "precise" else (kind, ref) for kind, ref in columns]
             for document in documents:
-                get = document.get
-                yield [get(key) for key in keys]
+                (row,) = _plain_rows(columns, (document,))
+                for index, key in hidden:
+                    row[index] = with_microseconds(row[index], document.get(key))
+                yield row
             return
+        yield from _plain_rows(columns, documents)
+
+
+def _plain_rows(columns, documents):
+    if any(kind == "field" for kind, _ in columns):
+        # A model in flexible-schema mode: missing keys read as defaults (flexible.py).
+        yield from flexible_rows(columns, documents)
+        return
+    if all(kind == "key" for kind, _ in columns):
+        # The usual case, every column read from the document: no test per value.
+        keys = [ref for _, ref in columns]
         for document in documents:
-            yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
+            get = document.get
+            yield [get(key) for key in keys]
+        return
+    for document in documents:
+        yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
 
 
 class _RowCursor:
@@ -310,6 +329,9 @@ class SQLCompiler(compiler.SQLCompiler):
     def _build_plan(self, outer):
         query = self.query
         self._check_supported()
+        # The rows the client reads carry datetimes with their microseconds; a subquery's do
+        # when its reader compares them so (sub_milliseconds.py).
+        self._precise = outer is None or getattr(self, "precise_columns", False)
         # A query of a shape seen before takes its select list and ordering from then
         # (compiler/shapes.py); the rest is compiled for every query.
         shape_key = shapes.select_key(self) if outer is None else None
@@ -399,10 +421,14 @@ class SQLCompiler(compiler.SQLCompiler):
         sort_keys = {}
         if not early_window:
             for index, (expression, descending) in enumerate(order):
-                key = self._select_key(expression, select)
+                precise = carries_microseconds(expression)
+                # A datetime sorts to the microsecond, also where the rows carry milliseconds.
+                key = (self._select_key(expression, select)
+                       if self._precise or not precise else None)
                 if key is None:
                     key = f"s{index}"
-                    value = translator.expression(expression)
+                    value = (translator.precise if precise else translator.expression)(
+                        expression)
                     # A constant is quoted: a bare 0 or 1 in $project excludes or includes.
                     projection[key] = value if _is_computed(value) else {"$literal": value}
                 sort_keys[key] = -1 if descending else 1
@@ -561,6 +587,10 @@ class SQLCompiler(compiler.SQLCompiler):
     def _can_use_find(self, joined, grouped, select, order, translator):
         if joined or grouped or self.query.distinct:
             return False
+        if getattr(self, "precise_columns", False) and any(map(reads_microseconds, select)):
+            # A subquery's datetimes as numbers of microseconds: a pipeline computes them
+            # (a find's rows put the date and its key together on the client).
+            return False
         for e in select:
             # A plain stored column, the usual case, first: it is checked once per column.
             if not ((type(e) is Col and not is_virtual(e.target))
@@ -581,6 +611,12 @@ class SQLCompiler(compiler.SQLCompiler):
                     path = translator.field_path(column)
                     columns.append(self._stored_column(column, path))
                     projection[path] = 1
+                    if self._precise and reads_microseconds(column):
+                        # The date and the microseconds below it, put together by rows()
+                        # (sub_milliseconds.py; a find projects stored keys only).
+                        hidden = translator.hidden_path(column)
+                        projection[hidden] = 1
+                        columns[-1] = ("precise", (columns[-1], hidden))
             else:
                 projection[f"c{index}"] = _meta_value(expression, translator)
                 columns.append(("key", f"c{index}"))
@@ -589,6 +625,8 @@ class SQLCompiler(compiler.SQLCompiler):
         options = dict(collated)
         if order:
             options["sort"] = [
+                (path, -1 if d else 1) for e, d in order for path in _sort_paths(e, translator)
+            ] if all(isinstance(e, Col) for e, _ in order) else [
                 (translator.field_path(e), -1 if d else 1) if isinstance(e, Col)
                 # A find sorts by metadata (a text score) under any name, highest first.
                 else (self._select_key(e, select) or f"s{index}", _meta_value(e, translator))
@@ -618,7 +656,8 @@ class SQLCompiler(compiler.SQLCompiler):
     def _sort_stages(self, order, translator):
         if not order:
             return []
-        return [{"$sort": {translator.field_path(e): -1 if d else 1 for e, d in order}}]
+        return [{"$sort": {path: -1 if d else 1
+                           for e, d in order for path in _sort_paths(e, translator)}}]
 
     def _group_stages(self, select, having, qualify, order, translator):
         group = GroupStage(translator)
@@ -689,7 +728,9 @@ class SQLCompiler(compiler.SQLCompiler):
                     columns.append(self._stored_column(column, f"{key}_{position}"))
                 continue
             try:
-                value = translator.expression(expression)
+                value = (translator.precise(expression)
+                         if self._precise and carries_microseconds(expression)
+                         else translator.expression(expression))
             except EmptyResultSet:
                 value = getattr(expression, "empty_result_set_value", None)
                 value = None if value is NotImplemented else value
@@ -738,6 +779,15 @@ class SQLCompiler(compiler.SQLCompiler):
         if hasattr(expression, "refs") and expression.refs in (self.annotation_col_map or {}):
             return f"c{self.annotation_col_map[expression.refs]}"
         return None
+
+
+def _sort_paths(column, translator):
+    """Return the paths a stored column sorts by: a datetime's hidden key after its date
+    (sub_milliseconds.py)."""
+    path = translator.field_path(column)
+    if reads_microseconds(column):
+        return [path, translator.hidden_path(column)]
+    return [path]
 
 
 def _columns_of(expression):

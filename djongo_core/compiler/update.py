@@ -19,6 +19,9 @@ from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
 from djongo_core.concerns import query_concerns
+from djongo_core.sub_milliseconds import (
+    carries_microseconds, hidden_key, keeps_microseconds, split, write_values,
+)
 
 
 class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
@@ -83,6 +86,10 @@ class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
                 value = value.prepare_database_save(field)
             if hasattr(value, "resolve_expression") and holds_json(field):
                 computed[stored_name(field)] = stored_expression(value, translator)
+            elif hasattr(value, "resolve_expression") and keeps_microseconds(field):
+                # The date and the microseconds below it (sub_milliseconds.py).
+                (computed[stored_name(field)],
+                 computed[hidden_key(field.column)]) = _computed_datetime(value, translator)
             elif hasattr(value, "resolve_expression"):
                 computed[stored_name(field)] = decimals.round_expression(
                     field, translator.expression(value))
@@ -94,6 +101,10 @@ class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
                     removed.append(stored_name(field))
                 else:
                     constants[stored_name(field)] = stored
+                if keeps_microseconds(field):
+                    kept, dropped = write_values(field, stored)
+                    constants.update(kept)
+                    removed.extend(dropped)
         opts = self.query.get_meta()
         # Stored generated fields that read a written field are computed again by the server,
         # in the same update, after the written values.
@@ -111,6 +122,15 @@ class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
                 update["$unset"] = dict.fromkeys(removed, "")
         return Command(opts.db_table, "update_many", (match, update),
                        collation_options([self.query]), model=opts.model)
+
+
+def _computed_datetime(value, translator):
+    """Return the (date, hidden key) expressions of a datetime the server computes: exact
+    when the value carries microseconds (a column, update(start=F("start") + duration)),
+    else whole milliseconds with no key (Now(), Trunc...)."""
+    if carries_microseconds(value):
+        return split(translator.precise(value))
+    return translator.expression(value), "$$REMOVE"
 
 
 def _check_allowed(field, value):

@@ -25,6 +25,7 @@ from pymongo.errors import BulkWriteError
 from djongo_core.command import Command
 from djongo_core.compiler.lookups import literal
 from djongo_core.documents import stored_name
+from djongo_core.sub_milliseconds import hidden_key, keeps_microseconds
 from djongo_core.errors import DUPLICATE_KEY, duplicate_index, translated_errors
 from djongo_core.indexes import keys_collation
 
@@ -42,7 +43,15 @@ class Upsert:
         self.table = self.opts.db_table
         self.documents = documents
         self.target, self.nulls_distinct = conflict_target(self.opts, compiler.query.unique_fields)
+        self.indexed = list(self.target)
+        # A datetime's microseconds below the millisecond are part of its value
+        # (sub_milliseconds.py): compared in the filter, written and removed with it.
+        self.target += [hidden_key(field.column) for field in compiler.query.unique_fields
+                        if keeps_microseconds(field)]
         self.updated = [stored_name(field) for field in compiler.query.update_fields]
+        self.hidden_updated = [hidden_key(field.column)
+                               for field in compiler.query.update_fields
+                               if keeps_microseconds(field)]
         # The filter compares as the unique index does: under its fields' collation.
         collation = None if self.target == ["_id"] else keys_collation(
             self.opts.model, compiler.query.unique_fields,
@@ -66,20 +75,25 @@ class Upsert:
             # An ObjectId key pymongo fills in: a new key that nothing can conflict with.
             return InsertOne(document)
         key = self.key(document)
-        if self.nulls_distinct and None in key.values():
+        if self.nulls_distinct and any(key[name] is None for name in self.indexed):
             # The unique index leaves nulls out (a nullable unique field), so a null never
             # conflicts: the object is a plain insert, as with SQL's ON CONFLICT.
             return InsertOne(document)
         # With values to compute again, a stored document is updated afterwards, in one
         # pipeline with them (_update_stored): the upsert only inserts.
         assignments = {} if self.regenerate else {
-            name: document[name] for name in self.updated if name in document}
+            name: document[name] for name in [*self.updated, *self.hidden_updated]
+            if name in document}
+        removed = [] if self.regenerate else [
+            name for name in self.hidden_updated if name not in document]
         # A new document starts from the filter's values; $setOnInsert adds the rest.
         on_insert = {name: value for name, value in document.items()
                      if name not in assignments and name not in key}
         update = {}
         if assignments:
             update["$set"] = assignments
+        if removed:
+            update["$unset"] = dict.fromkeys(removed, "")
         if on_insert:
             update["$setOnInsert"] = on_insert
         return UpdateOne(key, update, upsert=True, collation=self.collation)
@@ -135,6 +149,8 @@ class Upsert:
         for document in documents:
             assignments = {name: literal(document[name]) for name in self.updated
                            if name in document}
+            assignments.update({name: literal(document[name]) if name in document else "$$REMOVE"
+                                for name in self.hidden_updated})
             pipeline = [{"$set": assignments}] if assignments else []
             requests.append(UpdateOne(self.key(document), [*pipeline, *self.regenerate],
                                       collation=self.collation))

@@ -13,6 +13,7 @@ from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereN
 
 from djongo_core.compiler import conditions, json, json_paths, lookups, nested, vendor
 from djongo_core.compiler.tree import internal_type
+from djongo_core.django_compat import with_resolved_subquery
 
 
 def _compile_children(node, compile_child):
@@ -76,6 +77,7 @@ def compile_match(node, translator, lenient=False):
         # Django's as_<vendor> convention: the node's own translation comes first.
         return vendor.own_translation(node, translator, "match")
     if isinstance(node, Lookup):
+        node = with_resolved_subquery(node)
         matched = json.json_match(node, translator, lenient)
         if matched is None:
             matched = nested.nested_match(node, translator)
@@ -196,7 +198,7 @@ def three_valued(node, translator):
     if isinstance(node, NothingNode):
         raise EmptyResultSet
     if isinstance(node, Lookup):
-        return _three_valued_lookup(node, translator)
+        return _three_valued_lookup(with_resolved_subquery(node), translator)
     if not isinstance(node, WhereNode) or node.connector == XOR:
         return compile_expression(node, translator)
     parts = _compile_children(node, lambda child: three_valued(child, translator))

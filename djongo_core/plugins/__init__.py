@@ -16,6 +16,7 @@ from djongo_core.plugins.hookspecs import hookimpl
 from djongo_core.plugins.manager import PluginHost
 from djongo_core.plugins.settings import plugin_setting, setting_path
 from djongo_core.query_options import query_options, with_query_options
+from djongo_core.sub_milliseconds import stored_value
 
 __all__ = [
     "Command",
@@ -31,5 +32,6 @@ __all__ = [
     "query_options",
     "setting_path",
     "stored_name",
+    "stored_value",
     "with_query_options",
 ]

@@ -7,6 +7,9 @@ aliases use that server instead.
 
 import os
 
+# Django's own settings for its suite (runtests.py runs from Django's tests/ folder).
+import test_sqlite
+
 MONGODB_URI = os.environ.get("MONGODB_URI")
 COMMON = {
     "ENGINE": "djongo_core",
@@ -28,5 +31,10 @@ DATABASES = {
 SECRET_KEY = "django_tests_secret_key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 USE_TZ = False
+# The primary key type Django's own settings choose: Django 5.2's name AutoField, which also
+# silences models.W042 (its system-check tests expect no such warning); from 6.0 on they name
+# none and Django's default, BigAutoField, applies.
+if hasattr(test_sqlite, "DEFAULT_AUTO_FIELD"):
+    DEFAULT_AUTO_FIELD = test_sqlite.DEFAULT_AUTO_FIELD
 # Django's runner, which also writes the list of tests it found when the suite runner asks for it.
 TEST_RUNNER = "tests.django_suite.listing.ListingRunner"

@@ -54,6 +54,8 @@ PRODUCT = {"$jsonSchema": {
                  "maxItems": 3},
         "addresses": {"bsonType": "array", "items": {"bsonType": "object", **ADDRESS}},
         "alternatives": {"bsonType": "array", "items": {"bsonType": ["int", "long"], **INT32}},
+        # The microseconds of "updated" below the millisecond, kept by the core.
+        "__djongo_us__updated": {},
     },
 }}
 

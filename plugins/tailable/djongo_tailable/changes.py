@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connections
 
-from djongo_core.plugins import Command, hidden_keys, stored_name
+from djongo_core.plugins import Command, hidden_keys, stored_name, stored_value
 
 OPERATIONS = ("insert", "update", "replace", "delete")
 FULL_DOCUMENT_CHOICES = ("default", "updateLookup", "whenAvailable", "required")
@@ -208,7 +208,7 @@ def instance_from_document(connection, model, document):
     fields = model._meta.concrete_fields
     values = []
     for model_field in fields:
-        value = document.get(stored_name(model_field))
+        value = stored_value(document, model_field)
         column = model_field.get_col(model._meta.db_table)
         converters = (connection.ops.get_db_converters(column)
                       + model_field.get_db_converters(connection))
