@@ -8,6 +8,7 @@ import pymongo
 import pytest
 
 from djongo_core.embedded import embedded_server_uri
+from djongo_core.plugin_testing import stop_embedded_server
 
 REAL_SERVER = bool(os.environ.get("MONGODB_URI"))
 
@@ -26,3 +27,22 @@ def scratch_client(database):
     finally:
         client.drop_database(database)
         client.close()
+
+
+@contextmanager
+def persistent_client(directory):
+    """A client of a persistent embedded server of its own, keeping its data in directory (of
+    MongoDB when MONGODB_URI is set); the server stops afterwards."""
+    if REAL_SERVER:
+        client = pymongo.MongoClient(os.environ["MONGODB_URI"])
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    client = pymongo.MongoClient(embedded_server_uri(f"embedded://{directory}"))
+    try:
+        yield client
+    finally:
+        client.close()
+        stop_embedded_server(directory)

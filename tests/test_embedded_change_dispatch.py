@@ -18,7 +18,7 @@ from pymongo.errors import BulkWriteError
 from djongo_core.embedded import embedded_server_uri, shims
 from djongo_core.embedded.directory import read_advertisement
 from djongo_core.plugin_testing import stop_embedded_server
-from tests.engine_clients import REAL_SERVER, probes_the_engine
+from tests.engine_clients import REAL_SERVER, persistent_client, probes_the_engine
 
 # More than two of the shim's batches (CHUNK, 1,000 writes) and a part of one.
 MANY = 2_500
@@ -29,15 +29,8 @@ AWAIT_MS = 200
 def server(tmp_path):
     """A client of a persistent embedded server of its own (of MongoDB when MONGODB_URI is
     set): each test's history starts empty."""
-    if REAL_SERVER:
-        client = pymongo.MongoClient(os.environ["MONGODB_URI"])
+    with persistent_client(tmp_path) as client:
         yield client
-        client.close()
-        return
-    client = pymongo.MongoClient(embedded_server_uri(f"embedded://{tmp_path}"))
-    yield client
-    client.close()
-    stop_embedded_server(tmp_path)
 
 
 @pytest.fixture

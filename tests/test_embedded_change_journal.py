@@ -8,7 +8,6 @@ count its rewrites exactly; the server tests write more documents than the histo
 stream test runs against a real MongoDB too when MONGODB_URI is set.
 """
 
-import os
 import threading
 
 import pymongo
@@ -19,7 +18,7 @@ from pymongo import UpdateOne
 from djongo_core.embedded import embedded_server_uri, shims
 from djongo_core.embedded.shims import change_journal
 from djongo_core.plugin_testing import stop_embedded_server
-from tests.engine_clients import REAL_SERVER, probes_the_engine
+from tests.engine_clients import REAL_SERVER, persistent_client, probes_the_engine
 
 # More than the 10,000 events a persistent server's history holds.
 MANY = 11_000
@@ -111,15 +110,8 @@ def test_a_hub_without_a_journal_keeps_exactly_its_limit(tmp_path):
 def server(tmp_path):
     """A client of a persistent embedded server of its own (of MongoDB when MONGODB_URI is
     set)."""
-    if REAL_SERVER:
-        client = pymongo.MongoClient(os.environ["MONGODB_URI"])
+    with persistent_client(tmp_path) as client:
         yield client
-        client.close()
-        return
-    client = pymongo.MongoClient(embedded_server_uri(f"embedded://{tmp_path}"))
-    yield client
-    client.close()
-    stop_embedded_server(tmp_path)
 
 
 @pytest.fixture

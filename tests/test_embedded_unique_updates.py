@@ -10,7 +10,6 @@ work done for each such update.
 """
 
 import itertools
-import os
 from pathlib import Path
 
 import bson
@@ -20,9 +19,8 @@ from mongoeco import MongoClient
 from mongoeco.engines.sqlite import SQLiteEngine
 from pymongo.errors import DuplicateKeyError
 
-from djongo_core.embedded import embedded_server_uri, shims
-from djongo_core.plugin_testing import stop_embedded_server
-from tests.engine_clients import REAL_SERVER, probes_the_engine
+from djongo_core.embedded import shims
+from tests.engine_clients import persistent_client, probes_the_engine
 
 STORED = 300
 
@@ -30,16 +28,8 @@ STORED = 300
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A client of a persistent embedded server (of MongoDB when MONGODB_URI is set)."""
-    if REAL_SERVER:
-        client = pymongo.MongoClient(os.environ["MONGODB_URI"])
+    with persistent_client(tmp_path_factory.mktemp("unique_updates")) as client:
         yield client
-        client.close()
-        return
-    directory = tmp_path_factory.mktemp("unique_updates")
-    client = pymongo.MongoClient(embedded_server_uri(f"embedded://{directory}"))
-    yield client
-    client.close()
-    stop_embedded_server(directory)
 
 
 @pytest.fixture
