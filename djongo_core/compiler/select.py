@@ -624,14 +624,15 @@ class SQLCompiler(compiler.SQLCompiler):
             projection["_id"] = 0
         options = dict(collated)
         if order:
-            options["sort"] = [
-                (path, -1 if d else 1) for e, d in order for path in _sort_paths(e, translator)
-            ] if all(isinstance(e, Col) for e, _ in order) else [
-                (translator.field_path(e), -1 if d else 1) if isinstance(e, Col)
-                # A find sorts by metadata (a text score) under any name, highest first.
-                else (self._select_key(e, select) or f"s{index}", _meta_value(e, translator))
-                for index, (e, d) in enumerate(order)
-            ]
+            options["sort"] = []
+            for index, (e, d) in enumerate(order):
+                if isinstance(e, Col):
+                    options["sort"].extend((path, -1 if d else 1)
+                                           for path in _sort_paths(e, translator))
+                else:
+                    # A find sorts by metadata (a text score) under any name, highest first.
+                    options["sort"].append((self._select_key(e, select) or f"s{index}",
+                                            _meta_value(e, translator)))
         low, high = self.query.low_mark, self.query.high_mark
         if low:
             options["skip"] = low
