@@ -101,20 +101,19 @@ def missing_value(field):
         f"or migrate to backfill collection {field.model._meta.db_table!r}.")
 
 
-def flexible_rows(columns, documents):
-    """Read rows as QueryPlan.rows() does, with ("field", (key, field)) columns whose missing
-    keys read as the field's default."""
-    for document in documents:
-        row = []
-        for kind, ref in columns:
-            if kind == "key":
-                row.append(document.get(ref))
-            elif kind == "value":
-                row.append(ref)
-            else:
-                key, field = ref
-                row.append(document[key] if key in document else missing_value(field))
-        yield row
+def flexible_row(columns, document):
+    """Read a document's row as QueryPlan.rows() does, with ("field", (key, field)) columns
+    whose missing keys read as the field's default."""
+    row = []
+    for kind, ref in columns:
+        if kind == "key":
+            row.append(document.get(ref))
+        elif kind == "value":
+            row.append(ref)
+        else:
+            key, field = ref
+            row.append(document[key] if key in document else missing_value(field))
+    return row
 
 
 def converter_for(field, backend_converters):

@@ -12,6 +12,7 @@ Stage order of a pipeline:
     $sort, $skip, $limit
 """
 
+from functools import partial
 from itertools import islice
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
@@ -47,7 +48,7 @@ from djongo_core.sub_milliseconds import (
 )
 from djongo_core.compiler.windows import WindowStages
 from djongo_core.concerns import query_concerns
-from djongo_core.flexible import flexible_rows
+from djongo_core.flexible import flexible_row
 
 
 # A find's options that become stages when it turns into a pipeline (QueryPlan.pipeline()).
@@ -131,36 +132,41 @@ class QueryPlan:
         return stages
 
     def rows(self, documents):
-        columns = self.columns
-        # A datetime's ("precise", (column, hidden key)): its date, then the microseconds the
-        # hidden key holds (sub_milliseconds.py), added to the row afterwards.
-        hidden = [(index, ref[1]) for index, (kind, ref) in enumerate(columns)
-                  if kind == "precise"]
-        if hidden:
-            columns = [ref[0] if kind == "precise" else (kind, ref) for kind, ref in columns]
-            for document in documents:
-                (row,) = _plain_rows(columns, (document,))
-                for index, key in hidden:
-                    row[index] = with_microseconds(row[index], document.get(key))
-                yield row
-            return
-        yield from _plain_rows(columns, documents)
+        """Return the documents' rows, one list of column values per document."""
+        return map(row_reader(self.columns), documents)
 
 
-def _plain_rows(columns, documents):
+def row_reader(columns):
+    """Return the function reading one document's row for the columns, built once per query so
+    the per-document work is only the reads."""
+    # A datetime's ("precise", (column, hidden key)): its date, then the microseconds the
+    # hidden key holds (sub_milliseconds.py), added to the row afterwards.
+    hidden = [(index, ref[1]) for index, (kind, ref) in enumerate(columns) if kind == "precise"]
+    if not hidden:
+        return _plain_row_reader(columns)
+    read_plain = _plain_row_reader(
+        [ref[0] if kind == "precise" else (kind, ref) for kind, ref in columns])
+
+    def read(document):
+        row = read_plain(document)
+        for index, key in hidden:
+            rest = document.get(key)
+            if rest:
+                row[index] = with_microseconds(row[index], rest)
+        return row
+    return read
+
+
+def _plain_row_reader(columns):
     if any(kind == "field" for kind, _ in columns):
         # A model in flexible-schema mode: missing keys read as defaults (flexible.py).
-        yield from flexible_rows(columns, documents)
-        return
+        return partial(flexible_row, columns)
     if all(kind == "key" for kind, _ in columns):
         # The usual case, every column read from the document: no test per value.
         keys = [ref for _, ref in columns]
-        for document in documents:
-            get = document.get
-            yield [get(key) for key in keys]
-        return
-    for document in documents:
-        yield [document.get(ref) if kind == "key" else ref for kind, ref in columns]
+        return lambda document: [document.get(key) for key in keys]
+    return lambda document: [document.get(ref) if kind == "key" else ref
+                             for kind, ref in columns]
 
 
 class _RowCursor:
