@@ -9,6 +9,7 @@ translated into Django's.
 """
 
 import functools
+import inspect
 import logging
 import time
 from contextlib import contextmanager
@@ -18,6 +19,22 @@ from django.db import DatabaseError, DataError, IntegrityError, NotSupportedErro
 from djongo_core.errors import DRIVER_ERRORS, django_error
 
 logger = logging.getLogger("django.db.backends")
+
+
+def refuse_if_test_forbids_queries(connection):
+    """Raise Django's DatabaseOperationForbidden when the running test may not query this
+    database (a SimpleTestCase, or a TestCase whose `databases` leaves the alias out).
+
+    Django guards such tests by replacing the connection's cursor() with a callable that raises;
+    commands here do not go through cursor(), so without this check a test could query a
+    connection that is already open."""
+    replaced = connection.__dict__.get("cursor")
+    if replaced is None or inspect.ismethod(replaced):
+        return  # not replaced, or put back after the test (the bound method itself)
+    from django.test.testcases import _DatabaseFailure  # only reached inside Django's tests
+
+    if isinstance(replaced, _DatabaseFailure):
+        replaced()
 
 
 class Executor:
@@ -34,6 +51,7 @@ class Executor:
         log=False leaves connection.queries to the caller (Django's debug cursor wrapper
         logs what a DB-API cursor runs)."""
         connection = self.connection
+        refuse_if_test_forbids_queries(connection)
         # As Django's cursors do: a connection belongs to the thread that opened it unless
         # inc_thread_sharing() allowed others (DatabaseError otherwise); checked before
         # anything is sent, so another thread never runs a command on it.

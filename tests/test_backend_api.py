@@ -139,3 +139,52 @@ def test_an_execute_wrapper_cannot_rewrite_the_command():
     with connection.execute_wrapper(commenting), \
             pytest.raises(NotSupportedError, match="cannot rewrite it"):
         Author.objects.count()
+
+
+def run_django_test_case(case):
+    """Run a Django test class with unittest; return its result."""
+    import unittest
+
+    result = unittest.TestResult()
+    unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+    return result
+
+
+def test_a_simple_test_case_cannot_query_an_open_connection():
+    from django.test import SimpleTestCase
+    from django.test.testcases import DatabaseOperationForbidden
+
+    Author.objects.create(name="Ann")  # the connection is open before the test class runs
+    refused = []
+
+    class QueriesInSimpleTestCase(SimpleTestCase):
+        def test_query(self):
+            for query in (Author.objects.count, lambda: next(Author.objects.iterator()),
+                          lambda: Author.objects.create(name="Bea")):
+                with self.assertRaises(DatabaseOperationForbidden) as caught:
+                    query()
+                refused.append(str(caught.exception))
+
+    result = run_django_test_case(QueriesInSimpleTestCase)
+    assert result.wasSuccessful(), result.failures + result.errors
+    assert len(refused) == 3
+    assert all(message.startswith("Database queries to 'default' are not allowed")
+               for message in refused)
+    # Put back afterwards: nothing was written, and queries run again.
+    assert list(Author.objects.values_list("name", flat=True)) == ["Ann"]
+
+
+def test_a_test_case_listing_the_database_may_query_it():
+    from django.test import SimpleTestCase
+
+    counted = []
+
+    class QueriesAllowed(SimpleTestCase):
+        databases = {"default"}
+
+        def test_query(self):
+            counted.append(Author.objects.count())
+
+    result = run_django_test_case(QueriesAllowed)
+    assert result.wasSuccessful(), result.failures + result.errors
+    assert counted == [0]
