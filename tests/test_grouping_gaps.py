@@ -16,7 +16,7 @@ COUNT_TAGS = {"$sum": {"$cond": [
     {"$ne": [{"$ifNull": ["$testapp_book_tags.tag_id", None]}, None]}, 1, 0]}}
 BOOK_KEYS = {"g0": "$_id", "g1": "$title", "g2": "$author_id", "g3": "$editor_id",
              "g4": "$pages", "g5": "$price", "g6": "$published", "g7": "$created",
-             "g8": "$in_print"}
+             "g7_us": "$__djongo_us__created", "g8": "$in_print"}
 
 
 def _stages(queryset):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, connection, models
 from django.db.models import (
-    DateTimeField, F, Max, Min, OuterRef, Subquery, TimeField, Value,
+    Count, DateTimeField, F, Max, Min, OuterRef, Subquery, TimeField, Value,
 )
 from django.db.models.functions import (
     Cast, ExtractSecond, Greatest, Now, TruncSecond, TruncTime, TruncYear,
@@ -110,6 +110,20 @@ def test_min_max_and_filtering_on_them(samples):
     assert extremes == {"first": MS, "last": LATE}
     assert Sample.objects.get(moment=extremes["last"]).pk == samples[LATE]
     assert pks(Sample.objects.annotate(last=Max("moment")).filter(last=LATE)) == {samples[LATE]}
+
+
+def test_grouping_and_distinct_counts_tell_microseconds_apart(samples):
+    # As SQL: four datetimes of one millisecond are four groups and four distinct values.
+    groups = Sample.objects.values("moment").annotate(n=Count("pk")).order_by("moment")
+    assert [(row["moment"], row["n"]) for row in groups] == [
+        (MS, 1), (EARLY, 1), (MIDDLE, 1), (LATE, 1)]
+    assert Sample.objects.aggregate(n=Count("moment", distinct=True)) == {"n": 4}
+    Sample.objects.create(moment=MIDDLE)
+    grouped = Sample.objects.values("moment").annotate(n=Count("pk"))
+    assert {row["moment"]: row["n"] for row in grouped} == {MS: 1, EARLY: 1, MIDDLE: 2, LATE: 1}
+    assert [row["moment"] for row in grouped.filter(n=2)] == [MIDDLE]
+    assert [row["moment"] for row in grouped.filter(moment__gt=MIDDLE)] == [LATE]
+    assert Sample.objects.aggregate(n=Count("moment", distinct=True)) == {"n": 4}
 
 
 def test_subqueries_compare_to_the_microsecond(samples):

@@ -123,9 +123,9 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         server computes has whole milliseconds (sub_milliseconds.py)."""
         source = node.source if isinstance(node, Ref) else node
         if self.precise_values and source in self.precise_values:
-            return self.precise_values[source]  # Min()/Max() of a datetime
+            return self.precise_values[source]  # Min()/Max() of a datetime, a grouped one
         if self.replacements and node in self.replacements:
-            # A grouped value: a group key holds the date (sub_milliseconds.py).
+            # A grouped value other than a datetime column: a group key holds the date.
             return _milliseconds_as_microseconds(self.replacements[node])
         if isinstance(node, Ref) and node.refs in self.refs:
             # An inner query's column (compiler/aggregate.py), which it reads exactly.

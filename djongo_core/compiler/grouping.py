@@ -7,11 +7,12 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models import aggregates
-from django.db.models.expressions import ColPairs, Func, OrderBy, Ref, Window
+from django.db.models.expressions import Col, ColPairs, Func, OrderBy, Ref, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
-from djongo_core.sub_milliseconds import reads_microseconds, split
+from djongo_core import sub_milliseconds
+from djongo_core.sub_milliseconds import keeps_microseconds, reads_microseconds, split
 from djongo_core.compiler import vendor
 from djongo_core.compiler.lookups import not_null
 from djongo_core.django_compat import django_class
@@ -57,6 +58,8 @@ class GroupStage:
         self.keys = {}  # key name -> MQL
         self.accumulators = {}
         self.replacements = {}  # expression -> MQL after the stage
+        # datetime column -> its microseconds since the epoch after the stage (Translator.precise)
+        self.precise_replacements = {}
 
     def add_key(self, expression):
         if isinstance(expression, Ref) and isinstance(expression.source, ColPairs):
@@ -71,10 +74,19 @@ class GroupStage:
         value = self.translator.expression(expression)
         # The same column reached twice (a group_by column and an ordering term that Django
         # built as distinct but equal expressions) is one key.
-        name = next((name for name, known in self.keys.items() if known == value),
-                    f"g{len(self.keys)}")
+        name = next((name for name, known in self.keys.items() if known == value), None)
+        if name is None:
+            name = f"g{sum(not known.endswith('_us') for known in self.keys)}"
         self.keys[name] = value
         self.replacements[expression] = f"$_id.{name}"
+        column = expression.source if isinstance(expression, Ref) else expression
+        if (isinstance(column, Col) and keeps_microseconds(column.target)
+                and column.alias in self.translator.prefixes):
+            # Two datetimes of one millisecond are two groups, as in SQL: the key holding the
+            # microseconds is grouped by too, and exact reads take both (sub_milliseconds.py).
+            self.keys[name + "_us"] = "$" + self.translator.hidden_path(column)
+            self.precise_replacements[column] = sub_milliseconds.precise(
+                f"$_id.{name}", f"$_id.{name}_us")
 
     def add_aggregates(self, expression):
         for aggregate in _group_aggregates(expression):
@@ -128,6 +140,10 @@ class GroupStage:
         if getattr(aggregate, "order_by", None):
             return self._accumulate_ordered(name, aggregate, value)
         if aggregate.distinct:
+            if isinstance(aggregate, Count) and reads_microseconds(
+                    aggregate.get_source_expressions()[0]):
+                # Two datetimes of one millisecond are two distinct values.
+                value = self._argument(aggregate, precise=True)
             return self._accumulate_distinct(name, aggregate, value)
         if isinstance(aggregate, Count):
             counted = 1 if value is True else {"$cond": [not_null(value), 1, 0]}

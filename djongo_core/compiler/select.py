@@ -699,6 +699,7 @@ class SQLCompiler(compiler.SQLCompiler):
         # filter after it, as they read grouped values (a correlated one's $lookup variables).
         stages = [*translator.take_pre_stages(), *group.stages(select)]
         translator.replacements = group.replacements
+        translator.precise_values.update(group.precise_replacements)
         if having is not None:
             try:
                 condition = translator.condition(having)
