@@ -27,8 +27,12 @@ import datetime
 from django.core.exceptions import FieldError
 from django.db import models
 from django.db.models import Max, Min, Subquery
-from django.db.models.expressions import Col, CombinedExpression, ExpressionWrapper, Ref
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.expressions import (
+    Col, CombinedExpression, ExpressionWrapper, Ref, Window,
+)
+from django.db.models.functions import (
+    Coalesce, FirstValue, Greatest, Lag, LastValue, Lead, Least, NthValue,
+)
 from django.db.models.sql.query import Query
 
 PREFIX = "__djongo_us__"
@@ -120,11 +124,15 @@ def match_in(path, hidden_path, values):
 
 def reads_microseconds(node):
     """Return whether an expression's value is a stored datetime with its microseconds: a
-    column that keeps them, Min() or Max() of one, or a subquery selecting one."""
+    column that keeps them, Min() or Max() of one, a window function picking one of its rows'
+    values of one (Lag(), FirstValue(), Max()...), or a subquery selecting one."""
     if isinstance(node, Ref):
         node = node.source
     if isinstance(node, Col):
         return keeps_microseconds(node.target)
+    if isinstance(node, Window):
+        return (isinstance(node.source_expression, PICKING_WINDOW_FUNCTIONS)
+                and reads_microseconds(node.source_expression.get_source_expressions()[0]))
     if isinstance(node, (Min, Max)):
         return reads_microseconds(node.get_source_expressions()[0])
     if isinstance(node, Subquery):
@@ -134,6 +142,9 @@ def reads_microseconds(node):
         return len(selected) == 1 and reads_microseconds(selected[0])
     return False
 
+
+# Window functions whose value is one of the values their first argument has in the window's rows.
+PICKING_WINDOW_FUNCTIONS = (FirstValue, LastValue, NthValue, Lag, Lead, Min, Max)
 
 # Functions whose value is one of their arguments, as MQL operators on numbers.
 CHOOSING_FUNCTIONS = (Greatest, Least, Coalesce)

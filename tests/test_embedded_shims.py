@@ -7,7 +7,7 @@ import datetime
 import time
 
 import pymongo
-from bson import Decimal128
+from bson import Decimal128, Int64
 import pytest
 
 from djongo_core.embedded import shims
@@ -683,6 +683,27 @@ def test_range_windows_shim_is_still_needed(embedded_client):
         "mongoeco now computes range windows over Decimal128 itself: delete "
         "djongo_core/embedded/shims/range_windows.py and its entry in "
         "docs/engine-deviations.md."
+    )
+
+
+def test_range_windows_with_long_bounds_follow_mongodb(database):
+    # Microseconds: an hour is 3.6e9, beyond a 32-bit int, so the bounds are longs.
+    hour = 3_600_000_000
+    database.spans.drop()
+    database.spans.insert_many([{"_id": i, "us": us}
+                                for i, us in enumerate([0, hour, hour + 1, 3 * hour])])
+    rows = database.spans.aggregate([{"$setWindowFields": {"sortBy": {"us": 1}, "output": {
+        "n": {"$sum": 1, "window": {"range": [Int64(-hour), 0]}},
+        "ahead": {"$sum": 1, "window": {"range": [0, Int64(2 * hour)]}}}}}])
+    assert [(row["_id"], row["n"], row["ahead"]) for row in rows] == [
+        (0, 1, 3), (1, 2, 3), (2, 2, 2), (3, 1, 1)]
+
+
+def test_long_range_bounds_shim_is_still_needed(embedded_client):
+    assert shims.long_range_bounds_still_needed(embedded_client), (
+        "mongoeco now takes long range window bounds itself: remove the BsonInt64 case of "
+        "djongo_core/embedded/shims/range_windows.py and the entry range-window-long-bounds "
+        "in docs/engine-deviations.md."
     )
 
 

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, connection, models
 from django.db.models import (
-    Count, DateTimeField, F, Max, Min, OuterRef, Subquery, TimeField, Value,
+    Count, DateTimeField, F, Max, Min, OuterRef, Subquery, TimeField, Value, ValueRange,
+    Window,
 )
 from django.db.models.functions import (
-    Cast, ExtractSecond, Greatest, Now, TruncSecond, TruncTime, TruncYear,
+    Cast, ExtractSecond, Greatest, Lag, Lead, Now, NthValue, Rank, RowNumber, TruncSecond,
+    TruncTime, TruncYear,
 )
 from django.test.utils import isolate_apps
 
@@ -124,6 +126,33 @@ def test_grouping_and_distinct_counts_tell_microseconds_apart(samples):
     assert [row["moment"] for row in grouped.filter(n=2)] == [MIDDLE]
     assert [row["moment"] for row in grouped.filter(moment__gt=MIDDLE)] == [LATE]
     assert Sample.objects.aggregate(n=Count("moment", distinct=True)) == {"n": 4}
+
+
+def test_windows_order_partition_and_pick_datetimes_to_the_microsecond(samples):
+    rows = Sample.objects.annotate(
+        row=Window(RowNumber(), order_by=F("moment").desc()),
+        rank=Window(Rank(), order_by="moment"),
+        peers=Window(Count("pk"), partition_by="moment"),
+        previous=Window(Lag("moment"), order_by="moment"),
+        following=Window(Lead("moment", 1, Value(MS)), order_by="moment"),
+        second=Window(NthValue("moment", 2), order_by="moment"),
+        last=Window(Max("moment")),
+        last_second=TruncSecond(Window(Max("moment"))),
+    ).order_by("moment")
+    assert [(row.moment, row.row, row.rank, row.peers, row.previous, row.following,
+             row.second, row.last) for row in rows] == [
+        (MS, 4, 1, 1, None, EARLY, None, LATE),
+        (EARLY, 3, 2, 1, MS, MIDDLE, EARLY, LATE),
+        (MIDDLE, 2, 3, 1, EARLY, LATE, EARLY, LATE),
+        (LATE, 1, 4, 1, MIDDLE, MS, EARLY, LATE),
+    ]
+    assert {row.last_second for row in rows} == {MS.replace(microsecond=0)}
+    assert [row.moment for row in rows.filter(previous=MIDDLE)] == [LATE]
+    # A RANGE frame over the datetime counts in microseconds, its offsets too.
+    near = Sample.objects.annotate(near=Window(Count("pk"), order_by="moment", frame=ValueRange(
+        start=-datetime.timedelta(microseconds=455), end=datetime.timedelta(0))))
+    assert sorted(near.values_list("moment", "near")) == [
+        (MS, 1), (EARLY, 2), (MIDDLE, 2), (LATE, 1)]
 
 
 def test_subqueries_compare_to_the_microsecond(samples):

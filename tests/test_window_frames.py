@@ -174,6 +174,13 @@ def test_offsets_over_a_duration(shifts):
     assert sorted(near.values_list("length", "near")) == [
         (datetime.timedelta(minutes=60), 1), (datetime.timedelta(minutes=90), 2),
         (datetime.timedelta(minutes=100), 2), (datetime.timedelta(minutes=200), 1)]
+    # Offsets of an hour and more are beyond a 32-bit number of microseconds.
+    within_hours = shifts.objects.annotate(near=Window(
+        Count("pk"), order_by="length",
+        frame=ValueRange(start=-datetime.timedelta(hours=1), end=datetime.timedelta(hours=2))))
+    assert sorted(within_hours.values_list("length", "near")) == [
+        (datetime.timedelta(minutes=60), 3), (datetime.timedelta(minutes=90), 4),
+        (datetime.timedelta(minutes=100), 4), (datetime.timedelta(minutes=200), 1)]
     with pytest.raises(NotSupportedError, match="DurationField must be a datetime.timedelta"):
         list(shifts.objects.annotate(n=Window(Count("pk"), order_by="length",
                                               frame=ValueRange(start=-5, end=0))))

@@ -34,8 +34,9 @@ def peer_bound(value, unbounded):
     return unbounded if value is None else 0
 
 
-def offset(value, kind, expression, which):
-    """Return a RANGE frame offset in the scale of the frame's numeric key."""
+def offset(value, kind, expression, which, microseconds=False):
+    """Return a RANGE frame offset in the scale of the frame's numeric key (microseconds: a
+    datetime key read to the microsecond, sub_milliseconds.py)."""
     if value is None:
         return "unbounded"
     field = getattr(expression, "output_field", None)
@@ -48,6 +49,8 @@ def offset(value, kind, expression, which):
                 f"The {which} of a RANGE frame over {label} must be a datetime.timedelta (or, "
                 f"over a DateField, a number of days); got {value!r}."
             )
+        if microseconds:
+            return value // _MICROSECOND
         if value % _MILLISECOND:
             raise NotSupportedError(
                 f"The {which} of a RANGE frame over {label} must be whole milliseconds, the "

@@ -19,6 +19,7 @@ from djongo_core.compiler.window_frames import (
 )
 from djongo_core.compiler.lookups import not_null
 from djongo_core.compiler.tree import internal_type
+from djongo_core.sub_milliseconds import carries_microseconds, reads_microseconds, split
 
 PREFIX = "__w"
 WHOLE_PARTITION = {"documents": ["unbounded", "unbounded"]}
@@ -43,7 +44,9 @@ class WindowStages:
         name = f"{PREFIX}{number}"
         translator = self.translator
         spec = {}
-        partition = [translator.expression(e) for e in
+        # A datetime partitions to the microsecond (sub_milliseconds.py).
+        partition = [(translator.precise if carries_microseconds(e) else translator.expression)(e)
+                     for e in
                      (window.partition_by.get_source_expressions() if window.partition_by else [])]
         if partition:
             spec["partitionBy"] = partition[0] if len(partition) == 1 else {
@@ -53,13 +56,20 @@ class WindowStages:
         precomputed, sort = {}, {}
         for index, (expression, descending) in enumerate(order):
             grouped = translator.replacements.get(expression)
-            if _is_field_path(grouped):
+            exact = carries_microseconds(expression)
+            if _is_field_path(grouped) and not exact:
                 path = grouped[1:]  # after a $group, a group key's value: "$_id.g0"
             elif translator.is_path(expression) and grouped is None:
                 path = translator.field_path(expression)
+                if exact:
+                    # A datetime column sorts by the key holding its microseconds after the
+                    # date, as an index on the field (which includes the key) orders it.
+                    sort[path] = -1 if descending else 1
+                    path = translator.hidden_path(expression)
             else:
                 path = f"{name}_s{index}"
-                precomputed[path] = translator.expression(expression)
+                precomputed[path] = (translator.precise if exact else translator.expression)(
+                    expression)
             sort[path] = -1 if descending else 1
         # A RANGE frame may sort by a key of its own (a rank, a numeric key), computed first.
         self._range = RangeSort(name, spec.get("partitionBy"), sort)
@@ -81,7 +91,13 @@ class WindowStages:
         self.stages.append({"$setWindowFields": spec})
         if finish is not None:
             self.stages.append({"$addFields": {name: finish}})
-        translator.replacements[window] = f"${name}"
+        if reads_microseconds(window):
+            # The window's value is microseconds since the epoch (its arguments were read so):
+            # what reads it exactly takes that, anything else its date (sub_milliseconds.py).
+            translator.precise_values[window] = f"${name}"
+            translator.replacements[window] = split(f"${name}")[0]
+        else:
+            translator.replacements[window] = f"${name}"
 
     def _outputs(self, name, window, order):
         """Return ($setWindowFields outputs, the expression finishing the value or None)."""
@@ -93,6 +109,13 @@ class WindowStages:
         # Aggregates carry their filter and ordering as sources too (None when not given).
         arguments = [None if source is None else self.translator.expression(source)
                      for source in function.get_source_expressions()]
+        if reads_microseconds(window):
+            # A datetime picked from the rows (Lag(), Max()...) keeps its microseconds: the
+            # values, and Lag()/Lead()'s default, are read as microseconds since the epoch.
+            sources = function.get_source_expressions()
+            arguments[0] = self.translator.precise(sources[0])
+            if isinstance(function, (functions.Lag, functions.Lead)) and len(sources) > 2:
+                arguments[2] = self.translator.precise(sources[2])
 
         def frame():
             # Only the functions that read a frame ask for it: a RANGE frame may change the
@@ -222,14 +245,19 @@ class WindowStages:
             )
         expression, descending = order[0]
         kind = internal_type(expression)
-        key = self.translator.expression(expression)
-        if kind in TEMPORAL_FIELDS:
-            key = {"$toLong": key}  # milliseconds since the epoch
+        exact = carries_microseconds(expression)
+        if exact:
+            key = self.translator.precise(expression)  # microseconds since the epoch
+        else:
+            key = self.translator.expression(expression)
+            if kind in TEMPORAL_FIELDS:
+                key = {"$toLong": key}  # milliseconds since the epoch
         if descending:
             # A range window sorts ascending: the key is negated, and "N preceding" in the
             # descending order is N below the negated key, as in the ascending one.
             key = {"$multiply": [key, -1]}
-        bounds = [offset(start, kind, expression, "start"), offset(end, kind, expression, "end")]
+        bounds = [offset(start, kind, expression, "start", exact),
+                  offset(end, kind, expression, "end", exact)]
         return self._range.by_key(key, may_be_null(expression), bounds)
 
 

@@ -337,6 +337,24 @@ def range_windows_still_needed(client):
         client.drop_database("range_window_probe")
 
 
+def long_range_bounds_still_needed(client):
+    """Return whether mongoeco itself still refuses a range window bound that is a long.
+
+    client: a pymongo client of an in-process embedded server (the shim is set aside meanwhile).
+    """
+    collection = client.long_bounds_probe.spans
+
+    def probe():
+        collection.insert_many([{"us": 0}, {"us": 3_600_000_000}])
+        list(collection.aggregate([{"$setWindowFields": {"sortBy": {"us": 1}, "output": {
+            "n": {"$sum": 1, "window": {"range": [bson.Int64(-3_600_000_000), 0]}}}}}]))
+
+    try:
+        return _refused_without(range_windows, probe)
+    finally:
+        client.drop_database("long_bounds_probe")
+
+
 def write_conflicts_still_needed(client):
     """Return whether mongoeco itself still lets a transaction write a document that another
     open transaction has written (the shim set aside meanwhile).
@@ -698,8 +716,9 @@ def install():
     # planar degrees and refuses $geoWithin with $centerSphere, which djongo-geo's distance
     # ordering and distance filters send.
     geo.install()
-    # Deviation "range-window-decimal128": mongoeco 4.11 refuses a Decimal128 sort value or
-    # bound in a range window, which a RANGE frame over a DecimalField sends.
+    # Deviations "range-window-decimal128" and "range-window-long-bounds": mongoeco 4.11
+    # refuses a Decimal128 sort value or bound in a range window, which a RANGE frame over a
+    # DecimalField sends, and a long bound, which one over a duration or datetime sends.
     range_windows.install()
     # Deviations "capped-collections", "tailable-cursors" and "natural-sort-descending":
     # mongoeco 4.11 neither bounds capped collections nor keeps tailable cursors open, which

@@ -1,18 +1,21 @@
-"""Range windows over decimals (deviation "range-window-decimal128", shimmed).
+"""Range windows over decimals and with long bounds (deviations "range-window-decimal128" and
+"range-window-long-bounds", shimmed).
 
 MongoDB's `$setWindowFields` range windows take any numeric sort key and numeric bounds,
-Decimal128 included (a DecimalField is stored as Decimal128). mongoeco 4.11 takes only ints and
-doubles, and refuses a Decimal128 sort value ("numeric range windows require numeric sort
-values") or bound ("range bounds must be numeric"). This shim computes the windows whose sort
-value or bounds hold a Decimal128 itself, in exact decimal arithmetic as MongoDB does, and leaves
-every other window to mongoeco. mongoeco has no hook for window frames, so the shim wraps the
+Decimal128 and 64-bit integers included (a DecimalField is stored as Decimal128; an offset in
+microseconds over a DurationField or a datetime passes 2**31 at about 36 minutes). mongoeco 4.11
+takes only 32-bit ints and doubles as bounds and ints and doubles as sort values, and refuses a
+Decimal128 sort value ("numeric range windows require numeric sort values") or a Decimal128 or
+long bound ("range bounds must be numeric"). This shim computes the windows whose sort value
+holds a Decimal128 or whose bounds hold a Decimal128 or a long itself, in exact decimal
+arithmetic as MongoDB does, and leaves every other window to mongoeco. mongoeco has no hook for window frames, so the shim wraps the
 module-level function that picks a window's documents, and stands down if it is gone.
 """
 
 import decimal
 
 from mongoeco.core.aggregation import grouping_stages
-from mongoeco.core.bson_scalars import unwrap_bson_numeric
+from mongoeco.core.bson_scalars import BsonInt64, unwrap_bson_numeric
 from mongoeco.core.paths import get_document_value
 from mongoeco.errors import OperationFailure
 # The server side of mongoeco holds decimals in its own type, not bson's.
@@ -31,12 +34,14 @@ def _number(value):
     return decimal.Decimal(value)
 
 
-def _holds_decimal(window, document, sort_spec):
+def _refused_by_mongoeco(window, document, sort_spec):
     bounds = window.get("range") if isinstance(window, dict) else None
     if not isinstance(bounds, list) or "unit" in window or not sort_spec or len(sort_spec) != 1:
         return False
     _, current = get_document_value(document, sort_spec[0][0])
-    return any(isinstance(unwrap_bson_numeric(value), Decimal128) for value in [*bounds, current])
+    return (any(isinstance(bound, BsonInt64) for bound in bounds)
+            or any(isinstance(unwrap_bson_numeric(value), Decimal128)
+                   for value in [*bounds, current]))
 
 
 def _limit(bound, current):
@@ -61,7 +66,7 @@ def _sort_number(document, field):
 
 def _window_documents(ordered, document, current_index, last_index, window, sort_spec,
                       **options):
-    if not _holds_decimal(window, document, sort_spec):
+    if not _refused_by_mongoeco(window, document, sort_spec):
         return _resolve(ordered, document, current_index, last_index, window, sort_spec,
                         **options)
     field = sort_spec[0][0]
@@ -73,7 +78,7 @@ def _window_documents(ordered, document, current_index, last_index, window, sort
 
 
 def install():
-    """Compute range windows over decimals (idempotent)."""
+    """Compute range windows over decimals and with long bounds (idempotent)."""
     if _resolve is not None and grouping_stages._resolve_set_window_documents is _resolve:
         grouping_stages._resolve_set_window_documents = _window_documents
 
