@@ -21,7 +21,7 @@ from django.db.models.sql.where import WhereNode
 from djongo_core.compiler import (
     conditions, generated, json_containment, lookups, nested, times_of_day, vendor, where,
 )
-from djongo_core import sub_milliseconds
+from djongo_core import sub_milliseconds, uuids
 from djongo_core.django_compat import with_resolved_subquery
 from djongo_core.documents import stored_name
 from djongo_core.sub_milliseconds import (
@@ -176,6 +176,8 @@ class Translator(FunctionTranslations, nested.NestedTranslations,
         result = self.connection.plugin_host.hook.djongo_translate_node(
             compiler=self.compiler, node=node, translator=self, form=form
         )
+        if result is None and uuids.is_made_here(node):
+            raise uuids.refusal(node)
         if result is None:
             # Django's own wording first, so code that expects it recognizes the refusal.
             raise NotSupportedError(

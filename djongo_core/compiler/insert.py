@@ -17,7 +17,7 @@ from django.db.models.sql.query import Query
 from django.db.models.sql import compiler
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from djongo_core import decimals
+from djongo_core import decimals, uuids
 from djongo_core.command import Command
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
@@ -144,6 +144,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                     continue
                 if isinstance(value, DatabaseDefault):
                     value = value.expression
+                if uuids.is_made_here(value):
+                    # UUID4()/UUID7(): made here, one per document, as pymongo makes an _id.
+                    value = Value(uuids.insert_value(value, self.query.model, field))
                 if isinstance(value, Value):
                     value = field.get_db_prep_save(decimals.for_save(field, value.value),
                                                    connection=self.connection)
