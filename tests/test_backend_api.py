@@ -5,6 +5,7 @@ that leave no reference cycles behind."""
 import gc
 import threading
 
+import django
 import pytest
 from django.db import DatabaseError, NotSupportedError, connection, connections
 from django.db.models.sql.constants import CURSOR
@@ -85,6 +86,9 @@ def test_a_bulk_write_carries_every_object_up_to_mongodbs_write_batch_limit():
     assert connection.features.max_query_params is None
 
 
+@pytest.mark.skipif(django.VERSION < (6, 0), reason=(
+    "Django 5.2's own DatabaseWrapper keeps reference cycles; 6.0 removed them (and added "
+    "this check to its suite, backends.base.test_base)"))
 def test_a_closed_connection_copy_leaves_no_garbage_to_collect():
     gc.collect()
     gc.disable()
