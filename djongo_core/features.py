@@ -83,6 +83,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # kept by the server in a hidden key of every document, and the index is built on it
     # (expression_indexes.py).
     supports_expression_indexes = True
+    # A composite key compared with a subquery's row (pk__gte=queryset[:1]): the row is read
+    # first, or joined when correlated (compiler/tuples.py). Django 6.0 added the flag; declared
+    # here so that 5.2, whose base features lack it, reads it too.
+    supports_tuple_comparison_against_subquery = True
     # Window functions are $setWindowFields stages (compiler/windows.py); RANGE frames with
     # offsets need one number, decimal, duration or date ordering; frame exclusions do not
     # exist in MongoDB.

@@ -91,6 +91,12 @@ def test_check_constraints_validate_json_null_apart_from_sql_null():
     keyed.validate(Note, Note(text="a", data={"name": "Django"}))
     with pytest.raises(ValidationError):
         keyed.validate(Note, Note(text="a", data={"name": None}))
+    # Value(None, JSONField()), JSON null's spelling before Django 6.1, is JSON null in a query
+    # on every version; the model's own None (SQL NULL) still passes.
+    spelled = CheckConstraint(condition=~Q(data=Value(None, JSONField())), name="spelled")
+    spelled.validate(Note, Note(text="a", data=None))
+    with pytest.raises(ValidationError):
+        spelled.validate(Note, Note(text="a", data=Value(None, JSONField())))
 
 
 def test_an_expression_written_to_a_jsonfield_keeps_sql_null_apart_from_json_null():

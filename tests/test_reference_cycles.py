@@ -2,6 +2,7 @@
 
 import gc
 
+import django
 import pytest
 
 from tests.testapp.models import Author, Book
@@ -56,6 +57,9 @@ def books():
     Book.objects.bulk_create([Book(title=f"Book {n}", author=author) for n in range(3)])
 
 
+@pytest.mark.skipif(django.VERSION < (6, 1), reason=(
+    "Django's own SQLCompiler.get_select() leaves a cycle (a recursive closure) for a query "
+    "with select_related() before 6.1, which made it a method"))
 @pytest.mark.usefixtures("books")
 def test_the_backend_leaves_no_reference_cycles_after_a_query_with_a_join():
     _, others = split_by_owner(garbage_of(lambda: list(Book.objects.select_related("author"))))

@@ -12,7 +12,6 @@ an expression, a stored generated field to recompute, a collation on the key), k
 general update path.
 """
 
-from django.db.models import expressions
 from django.db.models.expressions import Case, Col, Value, When
 from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
@@ -23,13 +22,9 @@ from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
 from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.generated import regenerated_fields
-from djongo_core.compiler.json_null import stored_absent
-from djongo_core.django_compat import django_class
+from djongo_core.compiler.json_null import JSONNull, stored_absent
 from djongo_core.documents import stored_name
 from djongo_core.sub_milliseconds import keeps_microseconds, write_values
-
-# JSONNull() (Django 6.1): the JSON scalar null, which bulk_update() passes through as it is.
-JSONNull = django_class(expressions, "JSONNull")
 
 
 def per_object_command(compiler):
@@ -56,7 +51,7 @@ def per_object_command(compiler):
         for field, values in per_key.items():
             # A key with no When of its own takes the Case's default: NULL.
             result = values.get(key)
-            if JSONNull is not None and isinstance(result, JSONNull):
+            if isinstance(result, JSONNull):
                 # JSON null is stored as null; SQL NULL, below, leaves the key out
                 # (json_null.py).
                 assignments[stored_name(field)] = None

@@ -23,6 +23,21 @@ def holds_json(field):
     return field.get_internal_type() == "JSONField"
 
 
+def is_json_null(node):
+    """Whether a query's expression is the JSON scalar null: JSONNull(), or Value(None,
+    JSONField()), which Django compiles to the same JSON 'null' in a query (its spelling before
+    6.1; written to a document, only at the top of an update, see stored_expression()). A
+    model's own None that Django hands over as Value(None, <the model's field>) (Q.check(),
+    constraint validation) is the field's value, SQL NULL."""
+    if isinstance(node, JSONNull):
+        return True
+    if not (isinstance(node, Value) and node.value is None):
+        return False
+    field = node._output_field_or_none
+    return (field is not None and holds_json(field)
+            and getattr(field, "model", None) is None)
+
+
 def stored_absent(field, value):
     """Whether a value saved to a field is SQL NULL of a JSONField: no key in the document."""
     return value is None and holds_json(field)
@@ -42,7 +57,7 @@ def stored_expression(node, translator, top=True):
 
     As Django's SQL: update(data=Value(None, JSONField())) itself is JSON null (the field's
     get_db_prep_save() reads it so); a Value(None) inside another expression is NULL."""
-    if JSONNull is not None and isinstance(node, JSONNull):
+    if isinstance(node, JSONNull):
         return None
     if top and isinstance(node, Value) and node.value is None:
         field = node._output_field_or_none

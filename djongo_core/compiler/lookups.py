@@ -19,11 +19,8 @@ from django.db.models.sql.query import Query
 from djongo_core.compiler import conditions, date_ranges, json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
 from djongo_core import sub_milliseconds
-from djongo_core.django_compat import django_class
 from djongo_core.sub_milliseconds import keeps_microseconds
 
-# JSONNull() (Django 6.1) is JSON null; before it, Value(None, JSONField()) said it.
-JSONNull = django_class(expressions, "JSONNull")
 
 BUILTIN_LOOKUPS = "django.db.models.lookups"
 RANGE_OPERATORS = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
@@ -403,9 +400,9 @@ def _json_expression(name, lookup, lhs, rhs, translator):
     null, the value must also be present: aggregation reads a missing key as null."""
     if isinstance(lookup.lhs, Col):
         json_null.warn_if_none_means_json_null(lookup, translator)
-    if lhs is None and not isinstance(lookup.lhs, JSONNull):
+    if lhs is None and not json_null.is_json_null(lookup.lhs):
         # A constant None on the left (Q.check() gives a model's None as Value(None)) is SQL
-        # NULL, as SQL compiles it (only JSONNull() is JSON null): null for isnull, unknown
+        # NULL, as SQL compiles it (only JSON null itself is not): null for isnull, unknown
         # (false) for comparisons.
         return bool(rhs) if name == "isnull" else False
     present = json_paths.present(lookup.lhs, lhs, translator)

@@ -11,7 +11,9 @@ from django.db.models import Lookup
 from django.db.models.expressions import ExpressionList
 from django.db.models.sql.where import AND, XOR, ExtraWhere, NothingNode, WhereNode
 
-from djongo_core.compiler import conditions, json, json_paths, lookups, nested, vendor
+from djongo_core.compiler import (
+    conditions, json, json_null, json_paths, lookups, nested, vendor,
+)
 from djongo_core.compiler.tree import internal_type
 from djongo_core.django_compat import with_resolved_subquery
 
@@ -245,7 +247,7 @@ def _three_valued_json(lookup, test, operands, translator):
     other (JSONNull() = JSONNull() is true, as on every database Django supports)."""
     unknown = []
     for operand in operands:
-        if isinstance(operand, lookups.JSONNull):
+        if json_null.is_json_null(operand):
             continue
         mql = translator.expression(operand)
         if mql is None:
