@@ -26,7 +26,7 @@ def sync_after_migrate(sender, *, using, apps, plan=None, verbosity=1, stdout=No
     connection = connections[using]
     if not is_enabled(connection):
         return
-    models = [model for model in apps.get_models()
+    models = [model for model in apps.get_models(include_auto_created=True)
               if model._meta.app_label == sender.label
               and router.allow_migrate_model(using, model)]
     if not models:

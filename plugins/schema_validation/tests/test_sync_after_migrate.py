@@ -23,8 +23,9 @@ class StateApps:
     def __init__(self, *models):
         self.models = models
 
-    def get_models(self):
-        return list(self.models)
+    def get_models(self, include_auto_created=False):
+        return [model for model in self.models
+                if include_auto_created or not model._meta.auto_created]
 
     def __getattr__(self, name):
         return getattr(installed_apps, name)
@@ -50,12 +51,13 @@ def preexisting(db):
 
 
 def migrated(model, plan=()):
-    """Send post_migrate for the model's app as `migrate` does (plan None: as `flush` does);
-    return what was written to migrate's stdout."""
+    """Send post_migrate for the model's app (or a StateApps) as `migrate` does (plan None: as
+    `flush` does); return what was written to migrate's stdout."""
     stdout = io.StringIO()
     post_migrate.send(sender=installed_apps.get_app_config(APP),
                       app_config=installed_apps.get_app_config(APP), verbosity=1,
-                      interactive=False, using="default", apps=StateApps(model),
+                      interactive=False, using="default",
+                      apps=model if isinstance(model, StateApps) else StateApps(model),
                       plan=None if plan is None else list(plan), stdout=stdout)
     return stdout.getvalue()
 
@@ -99,3 +101,31 @@ def test_documents_the_validator_would_refuse_keep_the_collection_as_it_is(preex
 def test_flush_sends_post_migrate_without_a_plan_and_changes_nothing(preexisting):
     assert migrated(preexisting, plan=None) == ""
     assert "validator" not in options()
+
+
+def test_many_to_many_collections_get_their_validators_too(db):
+    with isolate_apps(APP):
+        class Tag(models.Model):
+            class Meta:
+                app_label = APP
+                db_table = "validation_preexisting_tag"
+
+        class Tagged(models.Model):
+            tags = models.ManyToManyField(Tag, db_table="validation_preexisting_links")
+
+            class Meta:
+                app_label = APP
+                db_table = TABLE
+
+        through = Tagged._meta.get_field("tags").remote_field.through
+        tables = [TABLE, "validation_preexisting_tag", "validation_preexisting_links"]
+        for table in tables:
+            connection.mongo_database.create_collection(table)
+        try:
+            migrated(StateApps(Tag, Tagged, through))
+            for table in tables:
+                assert "$jsonSchema" in connection.mongo_database[table].options()["validator"]
+        finally:
+            for table in tables:
+                connection.mongo_database.drop_collection(table)
+                connection.mongo_database[SCHEMA_COLLECTION].delete_many({"name": table})
