@@ -6,6 +6,12 @@ stored ids; either way new objects would be given ids that are already taken (in
 overwrite, so they would fail on the `_id` index instead). Adoption sets each counter to the
 highest integer id stored, never lowering one, and records the model's fields the way `migrate`
 would have, so introspection and later migrations see them. Running it twice changes nothing.
+
+djongo 1.x stored an integer AutoField under its own key (``{"_id": ObjectId(...), "id": 7}``:
+MongoDB gave each document its ObjectId, and foreign keys hold the 7); this backend keeps the
+primary key in ``_id``. Such documents are moved once: the collection is copied (``$out``) with
+each of them keyed by its integer, its indexes and validator rebuilt on the copy, and the copy
+renamed over it, so references (``author_id: 7``) find their documents again.
 """
 
 from dataclasses import dataclass
@@ -25,15 +31,17 @@ class Change:
 
     model: str
     collection: str
-    action: str  # create/raise/repair counter, record fields, unchanged, warning
+    action: str  # create/raise/repair counter, record fields, move ids, unchanged, warning
     detail: str
-    command: object = None  # the Command that makes the change, when there is one
+    # The Command that makes the change, or a list of them run in order; None for none.
+    command: object = None
 
     def describe(self, dry_run):
         verb = {"create counter": "would create" if dry_run else "created",
                 "raise counter": "would raise" if dry_run else "raised",
                 "repair counter": "would repair" if dry_run else "repaired",
-                "record fields": "would record" if dry_run else "recorded"}.get(self.action)
+                "record fields": "would record" if dry_run else "recorded",
+                "move ids": "would move" if dry_run else "moved"}.get(self.action)
         prefix = f"{self.model} ({self.collection})"
         return f"{prefix}: {verb} {self.detail}" if verb else f"{prefix}: {self.detail}"
 
@@ -78,14 +86,27 @@ def _counter_changes(connection, model, entry):
     if auto is None or auto.get_internal_type() not in INTEGER_AUTO_FIELDS:
         return []
     changes = []
+    not_integer = {"_id": {"$not": {"$type": "number"}}}
     foreign = connection.executor.run(Command(
-        table, "count_documents", ({"_id": {"$not": {"$type": "number"}}},), model=model))
-    if foreign:
+        table, "count_documents", (not_integer,), model=model))
+    highest = connection.counters.highest_id(table)
+    keyed = {**not_integer, auto.column: {"$type": "number"}}
+    movable = foreign and auto.column != "_id" and connection.executor.run(Command(
+        table, "count_documents", (keyed,), model=model))
+    if foreign and movable == foreign:
+        move = _id_move(connection, model, foreign)
+        changes.append(move)
+        if move.action == "move ids":
+            # The counter goes past the moved ids too.
+            top = connection.executor.run(Command(
+                table, "find_one", (keyed, {auto.column: 1}), {"sort": [(auto.column, -1)]},
+                model=model))
+            highest = max(highest, int(top[auto.column]))
+    elif foreign:
         changes.append(Change(label, table, "warning",
             f"{foreign} document(s) have an _id that is not an integer; the model's "
             f"{auto.get_internal_type()} cannot address them (djongo_core.fields."
             "ObjectIdAutoField can, for ObjectId keys)."))
-    highest = connection.counters.highest_id(table)
     counter = entry.get("auto")
     seq = counter.get("seq") if counter else None
     command = raise_command(table, auto.column, highest)
@@ -105,8 +126,60 @@ def _counter_changes(connection, model, entry):
     return changes
 
 
+def _id_move(connection, model, count):
+    """The Change moving djongo 1.x's integer keys into `_id` (module docstring)."""
+    label, table, column = model._meta.label, model._meta.db_table, model._meta.auto_field.column
+    found = list(connection.executor.documents(
+        Command(None, "list_collections", (), {"filter": {"name": table}})))
+    options = found[0].get("options", {}) if found else {}
+    if options.get("capped") or found and found[0].get("type") != "collection":
+        return Change(label, table, "warning",
+            f"{count} document(s) keep the integer key under {column!r} beside an ObjectId "
+            "_id, as djongo 1.x stored them, and the model reads the key from _id; this "
+            f"{'capped collection' if options.get('capped') else 'view'} cannot be copied "
+            "with them moved: copy its documents into a new collection by hand.")
+    copy = f"{table}__djongo_ids"
+    commands = [
+        Command(table, "aggregate", ([
+            {"$set": {"_id": {"$cond": [{"$isNumber": "$_id"}, "$_id", f"${column}"]}}},
+            {"$unset": column},
+            {"$out": copy},
+        ],), model=model),
+        *_index_copies(connection, model, table, copy),
+    ]
+    validation = {key: options[key] for key in ("validator", "validationLevel",
+                                                "validationAction") if key in options}
+    if validation:
+        commands.append(Command(None, "command", ({"collMod": copy, **validation},),
+                                model=model))
+    commands.append(Command(copy, "rename", (table,), {"dropTarget": True}, model=model))
+    return Change(label, table, "move ids",
+                  f"the integer key of {count} document(s) from {column!r} into _id, where "
+                  "the model reads it (djongo 1.x kept it beside an ObjectId _id; the "
+                  "ObjectIds are dropped, references by the integer find their documents); "
+                  f"the collection is copied to {copy!r}, its indexes and validator rebuilt, "
+                  "and the copy renamed over it", commands)
+
+
+def _index_copies(connection, model, table, target):
+    """create_index commands giving ``target`` the secondary indexes of ``table``."""
+    commands = []
+    for index in connection.executor.documents(Command(table, "list_indexes", model=model)):
+        if index["name"] == "_id_":
+            continue
+        # listIndexes reports options; false ones (the embedded engine lists unique: false)
+        # are the defaults create_index needs no word about.
+        options = {key: value for key, value in index.items()
+                   if key not in ("key", "v", "ns") and value is not False}
+        commands.append(Command(target, "create_index", (list(index["key"].items()),), options,
+                                model=model))
+    return commands
+
+
 def apply(connection, changes):
     """Make the planned changes; a counter only ever goes up ($max), even under a race."""
     for change in changes:
-        if change.command is not None:
-            connection.executor.run(change.command)
+        commands = change.command if isinstance(change.command, list) else [change.command]
+        for command in commands:
+            if command is not None:
+                connection.executor.run(command)

@@ -6,6 +6,7 @@ from django.core.cache import caches
 from django.db import router
 
 from djongo_core.embedded import is_embedded_host
+from djongo_core.plugins.manager import plugins_problem
 
 ENGINE = "djongo_core"
 
@@ -25,6 +26,22 @@ def check_embedded_hosts(app_configs=None, **kwargs):
         for alias, entry in settings.DATABASES.items()
         if entry.get("ENGINE") == ENGINE and is_embedded_host(entry.get("HOST") or "")
     ]
+
+
+@checks.register()
+def check_plugin_names(app_configs=None, **kwargs):
+    """A PLUGINS entry no installed plugin answers to fails the first connection of its
+    database; say so in `check` and before runserver serves, next to the plugins' own checks
+    (which would only say that the plugin is not enabled)."""
+    errors = []
+    for alias, entry in settings.DATABASES.items():
+        if entry.get("ENGINE") != ENGINE:
+            continue
+        problem = plugins_problem(alias, entry.get("PLUGINS") or [])
+        if problem is not None:
+            # The message says what to change (the name, an install, or removing it).
+            errors.append(checks.Error(problem, id="djongo_core.E205"))
+    return errors
 
 
 @checks.register(checks.Tags.caches)

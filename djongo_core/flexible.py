@@ -27,6 +27,8 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from djongo_core.keys import DJONGO_1_HINT, is_counted_key
+
 # Fields whose to_python() turns a stored value of another type into theirs. The others
 # (JSON, embedded documents, arrays, durations, files...) read any stored value as it is.
 CONVERTED_TYPES = frozenset({
@@ -134,8 +136,9 @@ def converter_for(field, backend_converters):
             raise DataError(
                 f"{meta.label}.{field.name} cannot read the value {stored!r} stored in "
                 f"collection {meta.db_table!r} as a {field.get_internal_type()}: "
-                f"{_reason(error)}. Fix the document, or list such values with "
-                "`manage.py schemadrift`.") from error
+                f"{_reason(error).rstrip('.')}. Fix the document, or list such values with "
+                "`manage.py schemadrift`."
+                + (DJONGO_1_HINT if is_counted_key(field) else "")) from error
 
     return convert
 

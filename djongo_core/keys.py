@@ -42,7 +42,13 @@ def convert_counted_key(value, expression, connection):
         "and look up related rows of it as another (or no) document. Give those documents "
         "integer _ids (re-insert them with the next ids of the model), or declare the primary "
         "key with their type (CharField(primary_key=True), djongo_core.fields.ObjectIdAutoField)."
+        f"{DJONGO_1_HINT}"
     )
+
+
+# djongo 1.x kept an AutoField under its own key beside an ObjectId _id (adoption.py).
+DJONGO_1_HINT = (" If djongo 1.x wrote them, their integer key is beside the _id: `manage.py "
+                 "adoptdb` moves it into _id (docs/coming-from-djongo.md).")
 
 
 def _is_whole_number(value):

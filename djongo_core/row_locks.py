@@ -4,7 +4,7 @@ MongoDB has no row locks, but a multi-document transaction holds every document 
 until it ends: another transaction writing one of them fails with WriteConflict. A transaction
 manager that locks documents that way (the transactions plugin) says so with
 ``locks_documents``; a select_for_update() read then carries a DocumentLock for it, and the
-manager writes the lock before the read runs (docs/queries.md#select_for_update).
+manager writes the lock before the read runs (docs/queries.md#row-locks-select_for_update).
 
 Without such a manager nothing can be locked. Refusing select_for_update() would break Django's
 own update_or_create(), which locks the row it updates; so the read runs unlocked, and a
@@ -62,7 +62,7 @@ def check_options(query, connection) -> None:
     raise NotSupportedError(
         f"select_for_update({', '.join(f'{o}=...' for o in refused)}) is not supported on "
         f"{query.model._meta.label}: database {connection.alias!r} cannot lock documents. Add "
-        "'transactions' to its PLUGINS (docs/queries.md#select_for_update)."
+        "'transactions' to its PLUGINS (docs/queries.md#row-locks-select_for_update)."
     )
 
 
@@ -80,7 +80,7 @@ def document_lock(query, connection, command) -> DocumentLock | None:
             f"{connection.alias!r} has no transactions plugin, so a concurrent transaction may "
             "change the documents read and one of two read-modify-write updates may be lost. "
             "Add 'transactions' to its PLUGINS, or update with F() expressions "
-            "(docs/queries.md#select_for_update).",
+            "(docs/queries.md#row-locks-select_for_update).",
             RowLockWarning, skip_file_prefixes=_LIBRARY_DIRECTORIES,
         )
         return None

@@ -592,6 +592,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                    if check.column_check_clause(field) in clauses}
         self.run(catalog.declare_checks(model, _check_constraints(model), columns))
 
+    def sync_collection_options(self, model):
+        """Bring the collection's options (the plugins' and the CheckConstraints' validator)
+        in step with ``model`` as it is now, with one collMod when they differ.
+
+        Migrations do this after every change to a model; a plugin whose options depend on
+        something migrations do not track (its settings, or the plugin itself, enabled after the
+        collection was made) calls it after migrate (docs/plugin-api.md). Returns the options
+        wanted (None when nothing manages any)."""
+        return self._sync_options(model)
+
     def _sync_options(self, model, always=False, **changes):
         """Bring the collection's options in line with the model after a change (``model``
         with ``changes``: model_state.model_after).

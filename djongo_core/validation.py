@@ -56,7 +56,7 @@ class DatabaseValidation(BaseDatabaseValidation):
             "nothing there, so two transactions reading and then saving the same object "
             "can lose one of the updates (each such read also warns, RowLockWarning).",
             hint=f"Add 'transactions' to DATABASES[{alias!r}]['PLUGINS'], or update with "
-                 "F() expressions (docs/queries.md#select_for_update).",
+                 "F() expressions (docs/queries.md#row-locks-select_for_update).",
             id="djongo_core.W201",
         )]
 

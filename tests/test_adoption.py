@@ -360,3 +360,94 @@ def test_adoptdb_with_an_app_label_touches_only_that_app(seeded, project):
     assert any(line.startswith("auth.User (auth_user):") for line in everything)
     with pytest.raises(AssertionError, match="No installed app with label 'nowhere'"):
         manage(project, "adoptdb", "nowhere")
+
+
+@pytest.fixture
+def djongo_1_database(server_uri):
+    """A blog written by djongo 1.x: each AutoField under its own key "id", beside the ObjectId
+    _id MongoDB gave the document, foreign keys holding those integers, djongo's counters."""
+    client = pymongo.MongoClient(server_uri)
+    client.drop_database(DATABASE)
+    database = client[DATABASE]
+    database.create_collection("blog_author", validator={"name": {"$type": "string"}})
+    database.blog_author.create_index("email", unique=True, name="blog_author_email_uniq")
+    database.blog_author.insert_many([
+        {"_id": ObjectId(), "id": 1, "name": "Ann", "email": "ann@example.com"},
+        {"_id": ObjectId(), "id": 2, "name": "Bob", "email": "bob@example.com"},
+    ])
+    database.blog_entry.insert_many([
+        {"_id": ObjectId(), "id": 1, "headline": "Hello", "author_id": 2},
+        {"_id": ObjectId(), "id": 5, "headline": "Again", "author_id": 1},
+    ])
+    database[SCHEMA_COLLECTION].insert_many([
+        {"name": "blog_author", "auto": {"field_names": ["id"], "seq": 2}},
+        {"name": "blog_entry", "auto": {"field_names": ["id"], "seq": 5}},
+    ])
+    yield database
+    client.drop_database(DATABASE)
+    client.close()
+
+
+def djongo_1_models(project):
+    (project / "shop" / "models.py").write_text(textwrap.dedent("""
+        from django.db import models
+
+
+        class Author(models.Model):
+            name = models.CharField(max_length=100)
+            email = models.EmailField(unique=True)
+
+            class Meta:
+                db_table = "blog_author"
+                managed = False
+
+
+        class Entry(models.Model):
+            headline = models.CharField(max_length=100)
+            author = models.ForeignKey(Author, models.CASCADE)
+
+            class Meta:
+                db_table = "blog_entry"
+                managed = False
+    """))
+
+
+def test_adoptdb_moves_djongo_1_integer_keys_into_id(djongo_1_database, project):
+    djongo_1_models(project)
+    dry = manage(project, "adoptdb", "--dry-run", "shop")
+    assert ("shop.Author (blog_author): would move the integer key of 2 document(s) from 'id' "
+            "into _id") in dry
+    assert "shop.Entry (blog_entry): would move the integer key of 2 document(s)" in dry
+    assert djongo_1_database.blog_author.count_documents({"id": {"$exists": True}}) == 2
+
+    manage(project, "adoptdb", "shop")
+
+    assert sorted(djongo_1_database.blog_author.find(), key=lambda d: d["_id"]) == [
+        {"_id": 1, "name": "Ann", "email": "ann@example.com"},
+        {"_id": 2, "name": "Bob", "email": "bob@example.com"}]
+    assert sorted(d["_id"] for d in djongo_1_database.blog_entry.find()) == [1, 5]
+    indexes = {index["name"]: index for index in djongo_1_database.blog_author.list_indexes()}
+    assert indexes["blog_author_email_uniq"]["unique"] is True
+    assert djongo_1_database.blog_author.options()["validator"] == {"name": {"$type": "string"}}
+    assert "blog_author__djongo_ids" not in djongo_1_database.list_collection_names()
+    read = manage(project, script="""
+        from shop.models import Author, Entry
+        print(sorted((entry.pk, entry.headline, entry.author.name)
+                     for entry in Entry.objects.select_related("author")))
+        print(Author.objects.get(pk=2).entry_set.get().headline)
+        print(Author.objects.create(name="Cy", email="cy@example.com").pk)
+        print(Entry.objects.create(headline="New", author_id=1).pk)
+    """)
+    assert read.splitlines() == ["[(1, 'Hello', 'Bob'), (5, 'Again', 'Ann')]", "Hello", "3", "6"]
+    assert manage(project, "adoptdb", "shop").strip().endswith("Nothing to change.")
+
+
+def test_adoptdb_leaves_documents_without_an_integer_key_to_the_warning(djongo_1_database,
+                                                                      project):
+    djongo_1_database.blog_author.insert_one({"_id": ObjectId(), "name": "Nobody",
+                                              "email": "no@example.com"})
+    djongo_1_models(project)
+    output = manage(project, "adoptdb", "shop")
+    assert ("shop.Author (blog_author): 3 document(s) have an _id that is not an integer"
+            in output)
+    assert djongo_1_database.blog_author.count_documents({"id": {"$exists": True}}) == 2

@@ -4,6 +4,7 @@ the field's default, values of another type convert or fail naming the field, un
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import bson
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DataError, IntegrityError, connection, connections
@@ -151,3 +152,14 @@ def test_schemadrift_writes_a_readable_report_and_check_fails_on_drift():
     with pytest.raises(SystemExit) as exited:
         drift_report("--check")
     assert exited.value.code == 1
+
+
+def test_a_djongo_1_key_in_flexible_mode_names_adoptdb():
+    store(_id=bson.ObjectId(), id=1, title="djongo 1.x")
+    with flexible(True):
+        with pytest.raises(DataError) as raised:
+            Idea.objects.get()
+    message = str(raised.value)
+    assert "testapp.Idea.id cannot read the value ObjectId(" in message
+    assert ".. " not in message
+    assert "`manage.py adoptdb` moves it into _id" in message

@@ -2,7 +2,7 @@
 
 import pytest
 from bson import ObjectId
-from django.db import connection, models
+from django.db import DataError, connection, models
 from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from djongo_core.counters import SCHEMA_COLLECTION
@@ -134,3 +134,12 @@ def test_objectid_field_rejects_invalid_values_with_a_clear_error():
 
     with pytest.raises(ValidationError, match="24 hexadecimal digits"):
         Note._meta.pk.to_python("not-an-id")
+
+
+def test_a_djongo_1_document_read_through_an_integer_key_names_adoptdb():
+    # djongo 1.x kept the AutoField under "id" beside the ObjectId MongoDB gave the document.
+    connection.mongo_database["testapp_author"].insert_one({"_id": ObjectId(), "id": 1,
+                                                            "name": "Ann"})
+    with pytest.raises(DataError, match=r"testapp_author.*ObjectId.*manage.py adoptdb` moves "
+                                        r"it into _id"):
+        list(Author.objects.all())

@@ -12,8 +12,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from djongo_core import checks as backend_checks
 from djongo_core.plugins import PluginHost, manager
 
 
@@ -70,3 +72,38 @@ def test_the_shipped_plugins_come_from_the_distribution_metadata(nothing_install
     monkeypatch.setattr(importlib.metadata, "distribution",
                         lambda name: with_maps if name == "djongo-core" else real)
     assert 'pip install "djongo-core[maps]"' in refusal(["maps"])
+
+
+@pytest.mark.parametrize("name", ["djongo_transactions", "djongo-transactions"])
+def test_a_plugin_named_by_its_package_or_distribution_is_suggested_by_its_name(
+        nothing_installed, name):
+    assert "did you mean 'transactions'?" in refusal([name])
+
+
+def plugin_errors(monkeypatch, databases):
+    monkeypatch.setattr(backend_checks, "settings",
+                        SimpleNamespace(DATABASES=databases, CACHES={}))
+    return [issue for issue in checks.run_checks() if issue.id == "djongo_core.E205"]
+
+
+@pytest.mark.parametrize("plugins, says", [
+    (["transaction"], "no plugin named 'transaction' is known"),
+    ("transactions", "must be a list of plugin names"),
+    (["transactions", "transactions"], "lists 'transactions' more than once"),
+])
+def test_check_reports_plugins_a_database_cannot_load_before_any_connection(
+        nothing_installed, monkeypatch, plugins, says):
+    databases = {"default": {"ENGINE": "djongo_core", "NAME": "shop", "HOST": "embedded:",
+                             "PLUGINS": plugins},
+                 "other": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
+                           "PLUGINS": ["anything"]}}
+    (error,) = plugin_errors(monkeypatch, databases)
+    assert error.level == checks.ERROR
+    assert "Database 'default'" in error.msg or "DATABASES['default']" in error.msg
+    assert says in error.msg
+
+
+def test_check_is_quiet_when_every_plugin_loads(monkeypatch):
+    databases = {"default": {"ENGINE": "djongo_core", "NAME": "shop", "HOST": "embedded:",
+                             "PLUGINS": []}}
+    assert plugin_errors(monkeypatch, databases) == []

@@ -376,11 +376,26 @@ def _missing_plugin_message(alias: str, name: str, installed: dict[str, list]) -
         + f". Fix the name, install the distribution that provides it, or remove {name!r} "
         "from PLUGINS"
     )
-    close = difflib.get_close_matches(name, [*installed, *shipped], n=1)
+    # The distribution's or the package's name ("djongo-geo", "djongo_geo") names a plugin by
+    # what follows the prefix; otherwise the nearest spelling.
+    unprefixed = normalized(name).removeprefix("djongo-").replace("-", "_")
+    close = ([unprefixed] if unprefixed != name and unprefixed in {*installed, *shipped}
+             else difflib.get_close_matches(name, [*installed, *shipped], n=1))
     if not close:
         return message + "."
     where = "the installed plugin " if close[0] in installed else ""
     return message + f"; did you mean {where}{close[0]!r}?"
+
+
+def plugins_problem(alias: str, names: Any) -> str | None:
+    """Return why PLUGINS of ``alias`` cannot be loaded (the message of the ImproperlyConfigured
+    its first connection would raise), or None; for the system check that says so at start-up,
+    before any connection."""
+    try:
+        _load_plugins(alias, _validate_setting(alias, names))
+    except ImproperlyConfigured as error:
+        return str(error)
+    return None
 
 
 def _describe_entry_point(entry_point) -> str:

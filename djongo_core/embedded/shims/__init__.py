@@ -27,7 +27,7 @@ from mongoeco.core.aggregation import (
 from djongo_core.embedded.shims import (
     bitwise, capped, change_dispatch, change_journal, change_streams, collmod, conversions,
     date_arithmetic, documents_stage, geo, group_missing, id_lookup, index_signature,
-    insert_path, logic, math_operators, membership, range_windows, rename, search,
+    insert_path, logic, math_operators, membership, option_values, range_windows, rename, search,
     stddev_decimal, text_search, timezones, unique_arrays, unique_numbers, update_selector,
     write_conflicts,
 )
@@ -696,6 +696,24 @@ def unique_numbers_still_needed(directory):
         unique_numbers.install()
 
 
+def option_values_still_needed(directory):
+    """Return whether mongoeco's SQLite engine itself still fails to create a collection whose
+    validator holds an Int64 (the shim set aside meanwhile).
+
+    directory: an empty directory for an in-process SQLite engine's files.
+    """
+    from mongoeco.core.bson_scalars import BsonInt64
+    from mongoeco.engines.sqlite import SQLiteEngine
+
+    def probe():
+        # In process, as the wire layer hands it over: an Int64 is mongoeco's BsonInt64.
+        with MongoClient(SQLiteEngine(str(Path(directory) / "probe.sqlite3"))) as client:
+            client.option_values_probe.create_collection(
+                "bounded", validator={"n": {"$lte": BsonInt64(2**40)}})
+
+    return _refused_without(option_values, probe)
+
+
 def install():
     """Register every shim (idempotent; mongoeco's registry is process-wide)."""
     # Deviation "index-signature-ignores-partial-filter": mongoeco 4.11 refuses two indexes on
@@ -781,6 +799,10 @@ def install():
     # The same deviation: for a number, that engine decodes and compares every stored document
     # at each write under a unique index (inserts there were quadratic).
     unique_numbers.install()
+    # Deviation "collection-options-bson-values": mongoeco 4.11's SQLite engine stores a
+    # collection's options as plain JSON, so a validator holding an Int64 or a Decimal128 (the
+    # schema_validation plugin's bounds of a BigAutoField key) failed create and collMod.
+    option_values.install()
     for shim in SHIMS:
         if get_registered_aggregation_expression_operator(shim.operator) is None:
             register_aggregation_expression_operator(shim.operator, shim.handler)

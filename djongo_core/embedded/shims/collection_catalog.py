@@ -28,6 +28,8 @@ from mongoeco.engines._sqlite_write_scope import sqlite_write_scope
 from mongoeco.engines.memory import MemoryEngine
 from mongoeco.engines.sqlite import SQLiteEngine
 
+from djongo_core.embedded.shims import option_values
+
 
 def knows(engine):
     """Return whether this module can change the catalog of ``engine``."""
@@ -105,10 +107,12 @@ def _sqlite_set_options(engine, db_name, coll_name, options):
         conn = engine._require_connection(None)
         with _write_scope(engine, conn):
             engine._ensure_collection_row(conn, db_name, coll_name)
-            # Stored as the engine stores the options of a new collection.
+            # Stored as the engine stores the options of a new collection, BSON numbers
+            # tagged by its codec (option_values.py).
             conn.execute(
                 "UPDATE collections SET options_json = ? WHERE db_name = ? AND coll_name = ?",
-                (json_dumps_compact(options, sort_keys=True), db_name, coll_name),
+                (json_dumps_compact(option_values.encoded(options), sort_keys=True), db_name,
+                 coll_name),
             )
         engine._invalidate_collection_features_cache(db_name, coll_name)
 

@@ -13,9 +13,9 @@ from djongo_core.progress import ProgressBar, reporting
 class Command(BaseCommand):
     help = (
         "Create or repair the __schema__ counters (and field records) of every model with an "
-        "integer auto key, so that new objects never get an id that is already stored. A "
-        "counter is set to the highest id present and never lowered; running it twice changes "
-        "nothing."
+        "integer auto key, so that new objects never get an id that is already stored, and "
+        "move djongo 1.x's integer keys (stored beside an ObjectId _id) into _id. A counter is "
+        "set to the highest id present and never lowered; running it twice changes nothing."
     )
 
     def add_arguments(self, parser):

@@ -12,21 +12,24 @@
 
 from django.apps import apps
 from django.core import checks
-from django.db import connections
+from django.db import connections, router
 
 ENGINE = "djongo_core"
 
 
-def _databases(kwargs):
+def _databases(kwargs, model=None):
+    """The djongo-core databases a check runs for; with ``model``, those the routers let it
+    migrate to (a model routed elsewhere needs no plugin on this one)."""
     return [alias for alias in kwargs.get("databases") or []
-            if connections[alias].settings_dict.get("ENGINE") == ENGINE]
+            if connections[alias].settings_dict.get("ENGINE") == ENGINE
+            and (model is None or router.allow_migrate_model(alias, model))]
 
 
 def check_geometry_field(field, **kwargs):
     model = field.model
     label = f"{model._meta.label}.{field.name}"
     errors = []
-    for alias in _databases(kwargs):
+    for alias in _databases(kwargs, model):
         if "geo" not in (connections[alias].settings_dict.get("PLUGINS") or []):
             errors.append(checks.Error(
                 f"{label} is a geometry field, and database {alias!r} does not enable the geo "
@@ -65,6 +68,8 @@ def check_geodjango_fields(app_configs=None, databases=None, **kwargs):
         return []
     errors = []
     for model in apps.get_models():
+        if not _databases({"databases": databases}, model):
+            continue
         for field in model._meta.local_fields:
             if type(field).__module__.startswith("django.contrib.gis."):
                 errors.append(checks.Error(

@@ -36,6 +36,27 @@ def test_a_database_without_the_plugin_is_an_error():
     assert ids(field, databases=["default"]) == []
 
 
+class RoutedElsewhere:
+    """A router keeping geo_testapp off the database 'default'."""
+
+    def allow_migrate(self, db, app_label, **hints):
+        return False if app_label == "geo_testapp" else None
+
+
+def test_a_database_the_model_is_not_routed_to_needs_no_plugin():
+    from django.db import connections
+
+    field = Place._meta.get_field("location")
+    plugins = connections["default"].settings_dict["PLUGINS"]
+    connections["default"].settings_dict["PLUGINS"] = []
+    try:
+        with override_settings(DATABASE_ROUTERS=[RoutedElsewhere()]):
+            assert "djongo_geo.E001" not in ids(field, databases=["default"])
+        assert "djongo_geo.E001" in ids(field, databases=["default"])
+    finally:
+        connections["default"].settings_dict["PLUGINS"] = plugins
+
+
 def test_the_widget_needs_the_app():
     with override_settings(INSTALLED_APPS=["django.contrib.contenttypes", "geo_testapp"]):
         assert "djongo_geo.E004" in ids(Place._meta.get_field("location"))

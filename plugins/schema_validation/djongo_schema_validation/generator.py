@@ -38,6 +38,9 @@ BSON_TYPES = {
     "date": ["date"],
     "objectId": ["objectId"],
     "binData": ["binData"],
+    # A subdocument: what a field declaring this type stores (djongo_geo's GeoJSON fields).
+    # JSONField, stored as "object" too, holds any JSON value and is left unconstrained.
+    "object": ["object"],
 }
 
 #: TimeField values are stored as time.isoformat(): 13:05:00, or 13:05:00.250000.

@@ -6,6 +6,7 @@ from django.db import connection, models
 from django.test.utils import isolate_apps
 
 from djongo_schema_validation import collection_schema
+from djongo_schema_validation.checks import _model_errors
 from djongo_schema_validation.generator import regex_pattern
 
 INT32 = {"minimum": -2147483648, "maximum": 2147483647}
@@ -119,6 +120,30 @@ def test_choices_min_length_and_decimal_limits():
         "bsonType": "string", "maxLength": 9, "anyOf": [{"maxLength": 0}, {"minLength": 3}]}
     assert schema["properties"]["amount"] == {
         "bsonType": "decimal", "minimum": Decimal128("0.01")}
+
+
+@isolate_apps("validation_testapp")
+def test_a_field_stored_as_an_object_must_hold_a_subdocument():
+    class ObjectField(models.Field):
+        """Stores a subdocument, as djongo_geo's GeoJSON fields do."""
+
+        def db_type(self, connection):
+            return "object"
+
+    class Shape(models.Model):
+        outline = ObjectField()
+        area = ObjectField(null=True)
+        anything = models.JSONField()
+
+        class Meta:
+            app_label = "validation_testapp"
+
+    properties = collection_schema(connection, Shape)["properties"]
+    assert properties["outline"] == {"bsonType": "object"}
+    assert properties["area"] == {"bsonType": ["object", "null"]}
+    assert properties["anything"] == {}
+    assert not [error for error in _model_errors(Shape)
+                if error.id == "djongo_schema_validation.W001"]
 
 
 def test_regexes_become_pcre_patterns_or_nothing():

@@ -5,11 +5,13 @@ Every wait is bounded: tails run with a timeout and a stop event, threads are jo
 
 import asyncio
 import io
+import json
 import threading
 import time
 
 import pytest
 from django.core.management import call_command
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.management.base import CommandError
 from django.db import NotSupportedError, connection, connections
 
@@ -51,12 +53,13 @@ def test_a_tail_runs_a_tailable_await_data_find_in_natural_order():
                                   tailing={"await_ms": 250, "after": None})
     assert str(queryset.query) == (
         'db.tailable_testapp_logentry.find({"level": "ERROR"}, '
-        '{"_id": 1, "level": 1, "message": 1}, {"cursor_type": 34, "max_await_time_ms": 250})')
+        '{"_id": 1, "level": 1, "message": 1, "at": 1, "__djongo_us__at": 1}, '
+        '{"cursor_type": 34, "max_await_time_ms": 250})')
     resumed = with_query_options(LogEntry.objects.filter(level="ERROR"),
                                  tailing={"await_ms": 250, "after": 7, "batch_size": 10})
     assert str(resumed.query) == (
         'db.tailable_testapp_logentry.find({"$or": [{"_id": 7}, {"level": "ERROR"}]}, '
-        '{"_id": 1, "level": 1, "message": 1}, '
+        '{"_id": 1, "level": 1, "message": 1, "at": 1, "__djongo_us__at": 1}, '
         '{"cursor_type": 34, "max_await_time_ms": 250, "batch_size": 10})')
 
 
@@ -179,7 +182,17 @@ def test_the_tail_command_prints_new_documents_as_json():
     thread.join(10)
     hidden.join(10)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 1 and '"message": "shown"' in lines[0] and '"level": "ERROR"' in lines[0]
+    assert len(lines) == 1
+    printed = json.loads(lines[0])
+    shown = LogEntry.objects.get(message="shown")
+    assert printed == {"pk": shown.pk, "id": shown.pk, "level": "ERROR", "message": "shown",
+                       "at": DjangoJSONEncoder().default(shown.at)}
+
+
+def test_the_tail_command_names_a_wrong_filter_field():
+    with pytest.raises(CommandError, match="tailable_testapp.LogEntry.*'lvl'"):
+        call_command("tail", "tailable_testapp.LogEntry", "--filter", "lvl=ERROR",
+                     "--timeout", "0.1", stdout=io.StringIO())
 
 
 def test_the_tail_command_refuses_a_model_that_is_not_capped():

@@ -1,5 +1,5 @@
 """select_for_update() inside atomic(): the selected documents are locked against other
-transactions, as on a SQL database (docs/queries.md#select_for_update in the core)."""
+transactions, as on a SQL database (docs/queries.md#row-locks-select_for_update in the core)."""
 
 import dataclasses
 import threading

@@ -9,6 +9,8 @@ class LogEntry(models.Model):
 
     level = models.CharField(max_length=10, default="INFO")
     message = models.TextField()
+    # Not editable (auto_now_add): `manage.py tail` prints it all the same.
+    at = models.DateTimeField(auto_now_add=True, null=True)
 
     objects = TailableManager()
 

@@ -6,8 +6,8 @@ import threading
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.exceptions import FieldError, ValidationError
 from django.db import DEFAULT_DB_ALIAS, NotSupportedError
-from django.forms.models import model_to_dict
 
 from djongo_tailable.queryset import TailableQuerySet
 
@@ -39,7 +39,10 @@ class Command(BaseCommand):
             if not sep or not field:
                 raise CommandError(f"--filter takes FIELD=VALUE, not {item!r}.")
             lookups[field] = value
-        queryset = TailableQuerySet(model=model, using=options["database"]).filter(**lookups)
+        try:
+            queryset = TailableQuerySet(model=model, using=options["database"]).filter(**lookups)
+        except (FieldError, ValidationError, ValueError) as error:
+            raise CommandError(f"--filter on {model._meta.label}: {error}") from error
         stop = threading.Event()
         try:
             for instance in queryset.tail(start="beginning" if options["from_beginning"] else "now",
@@ -55,5 +58,8 @@ class Command(BaseCommand):
     def _render(instance, format):
         if format == "str":
             return str(instance)
-        data = {"pk": instance.pk, **model_to_dict(instance)}
+        # Every stored field, not model_to_dict()'s editable ones: a log's auto_now_add
+        # timestamp is what a tail is read for.
+        data = {"pk": instance.pk, **{field.name: field.value_from_object(instance)
+                                      for field in instance._meta.concrete_fields}}
         return json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True)

@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
                                         verbose_name="ID")),
                 ("level", models.CharField(default="INFO", max_length=10)),
                 ("message", models.TextField()),
+                ("at", models.DateTimeField(auto_now_add=True, null=True)),
             ],
             options={
                 "constraints": [djongo_tailable.CappedCollection(size=4096, max=5,
