@@ -131,3 +131,45 @@ def test_an_aggregate_over_a_window_sums_the_window_values():
         Window(Avg("pages"), partition_by=F("author")), 0.0))
     assert per_author.aggregate(total=Sum("average"), n=Count("id")) == {
         "total": 1400.0, "n": 3}
+
+
+def _books_counted_by_a_raw_count():
+    # django-treebeard's idiom: a subquery whose only column is COUNT(pk), unmarked, so that
+    # Django adds no GROUP BY and SQL counts the subquery's rows.
+    return Subquery(Book.objects.filter(author=OuterRef("pk")).order_by().annotate(
+        c=Func(F("pk"), function="Count")).values("c"), output_field=IntegerField())
+
+
+def test_an_unmarked_raw_count_in_a_subquery_counts_its_rows():
+    ann = Author.objects.create(name="Ann")
+    bob = Author.objects.create(name="Bob")
+    Author.objects.create(name="Cid")
+    for title, author in (("a", ann), ("b", ann), ("c", bob)):
+        Book.objects.create(title=title, author=author)
+    counted = Author.objects.annotate(n=_books_counted_by_a_raw_count() - 1)
+    # No book: COUNT is 0 as in SQL, not an empty subquery's NULL.
+    assert [(author.name, author.n) for author in counted] == [("Ann", 1), ("Bob", 0),
+                                                                ("Cid", -1)]
+    assert list(Author.objects.annotate(n=_books_counted_by_a_raw_count()).filter(
+        n=0).values_list("name", flat=True)) == ["Cid"]
+
+
+def test_an_unmarked_raw_count_groups_the_whole_query_into_one_row():
+    stages = _stages(Book.objects.order_by().annotate(
+        c=Func(F("pages"), function="COUNT")).values("c"))
+    assert stages == [
+        {"$facet": {"groups": [{"$group": {"_id": None, "a0": {"$sum": {"$cond": [
+            {"$ne": [{"$ifNull": ["$pages", None]}, None]}, 1, 0]}}}}]}},
+        {"$replaceWith": {"$ifNull": [{"$arrayElemAt": ["$groups", 0]},
+                                      {"_id": {"$literal": None}, "a0": {"$literal": 0}}]}},
+        {"$project": {"_id": 0, "c0": "$a0"}},
+    ]
+    Book.objects.create(title="a", author=Author.objects.create(name="Ann"), pages=5)
+    assert list(Book.objects.order_by().annotate(
+        total=Func(F("pages"), function="SUM")).values_list("total", flat=True)) == [5]
+
+
+def test_an_unmarked_function_of_several_arguments_is_no_aggregate():
+    # SQLite's MAX(a, b) is a scalar function; MongoDB has no translation of it by name.
+    with pytest.raises(Exception, match="no MongoDB translation"):
+        list(Book.objects.annotate(m=Func(F("pages"), F("pages"), function="MAX")))

@@ -70,6 +70,23 @@ def test_comparisons_in_and_range(library):
     assert list(Book.objects.filter(pages__in=[])) == []
 
 
+def test_range_with_a_none_bound_is_never_true_as_in_sql(library):
+    # BETWEEN NULL AND 40 is unknown or false, never true; django-filter's range filters send
+    # None for a bound left empty.
+    assert names(Author.objects.filter(age__range=(None, 40))) == []
+    assert names(Author.objects.filter(age__range=(None, None))) == []
+    assert titles(Book.objects.filter(created__range=(None, None))) == []
+    assert titles(Book.objects.filter(created__range=(datetime.datetime(2000, 1, 1), None))) == []
+
+
+def test_exclude_range_with_a_none_bound_keeps_the_rows_sql_keeps(library):
+    # NOT (age BETWEEN NULL AND 40 AND age IS NOT NULL): false only where the given bound holds.
+    assert names(Author.objects.exclude(age__range=(None, 40))) == ["Bob", "cid"]
+    assert names(Author.objects.exclude(age__range=(40, None))) == ["Ann", "Bob"]
+    assert names(Author.objects.exclude(age__range=(None, None))) == ["Bob"]
+    assert titles(Book.objects.exclude(pages__range=(None, 100))) == ["Beta"]
+
+
 def test_isnull_matches_null_values(library):
     assert names(Author.objects.filter(age__isnull=True)) == ["Bob"]
     assert names(Author.objects.filter(age__isnull=False)) == ["Ann", "cid"]

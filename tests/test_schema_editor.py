@@ -66,6 +66,17 @@ def test_rename_collection_keeps_documents_indexes_and_counter(gadget_model):
     assert gadget_model.objects.create(name="c").pk == 3
 
 
+def test_a_flush_runs_the_editors_own_drop_as_django_test_migrations_builds_it(gadget_model):
+    # django-test-migrations drops every table with sql_delete_table and execute_sql_flush().
+    gadget_model.objects.create(name="a")
+    drop = connection.SchemaEditorClass.sql_delete_table % {
+        "table": connection.ops.quote_name("testapp_gadget")}
+    connection.ops.execute_sql_flush([drop])
+    assert "testapp_gadget" not in connection.mongo_database.list_collection_names()
+    with pytest.raises(NotSupportedError, match="does not run SQL"):
+        connection.ops.execute_sql_flush(["DROP TABLE testapp_renamed"])
+
+
 def test_run_sql_is_refused_with_a_way_out(gadget_model):
     operation = RunSQL("UPDATE testapp_gadget SET name = 'x'")
     with pytest.raises(NotSupportedError, match="RunPython"):

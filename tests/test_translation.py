@@ -2,6 +2,8 @@
 
 import datetime
 
+import pytest
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from tests.testapp.models import Author, Book
@@ -60,6 +62,17 @@ def test_isnull_and_range():
     assert find(Author.objects.filter(age__isnull=True))[0][0] == {"age": None}
     assert find(Book.objects.filter(pages__range=(1, 5)))[0][0] == {
         "pages": {"$gte": 1, "$lte": 5}}
+
+
+def test_range_with_a_none_bound_matches_nothing_and_its_negation_tests_the_other_bound():
+    with pytest.raises(EmptyResultSet):
+        command(Book.objects.filter(pages__range=(None, 5)))
+    with pytest.raises(EmptyResultSet):
+        command(Book.objects.filter(created__range=(None, None)))
+    assert find(Book.objects.exclude(pages__range=(None, 5)))[0][0] == {
+        "$nor": [{"$or": [{"pages": {"$lte": 5}}, {"pages": None}]}]}
+    assert find(Author.objects.exclude(age__range=(18, None)))[0][0] == {
+        "$nor": [{"$or": [{"age": {"$gte": 18}}, {"age": None}], "age": {"$ne": None}}]}
 
 
 def test_dates_are_stored_and_queried_as_bson_dates():

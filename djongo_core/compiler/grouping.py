@@ -7,7 +7,7 @@ so the select list, HAVING and ORDER BY read the grouped values instead of recom
 
 from django.db import NotSupportedError
 from django.db.models import aggregates
-from django.db.models.expressions import Col, ColPairs, Func, OrderBy, Ref, Window
+from django.db.models.expressions import Col, ColPairs, Func, OrderBy, Ref, Subquery, Window
 from django.db.models.lookups import IsNull
 from django.db.models import Aggregate, Avg, Count, Max, Min, StdDev, Sum, Variance
 
@@ -265,18 +265,36 @@ class GroupStage:
 
 def is_sql_aggregate(expression):
     """Return whether expression is a raw aggregate: Func(function="COUNT") (or SUM, MIN, MAX,
-    AVG) that the project marked as one with contains_aggregate = True, as Django's own tests
-    and some apps write an aggregate Django has no class for."""
+    AVG), as Django's own tests and some apps write an aggregate Django has no class for.
+
+    SQL aggregates COUNT(x) whatever Django knows of it: the project may mark it with
+    contains_aggregate = True, or not (django-treebeard's `Func(F("pk"), function="Count")` in a
+    subquery, which counts its rows without a GROUP BY). An unmarked one takes one argument, as
+    SQL's aggregates do (SQLite's MAX(a, b) of several is a scalar function)."""
     function = getattr(expression, "extra", {}).get("function", getattr(expression, "function",
                                                                         None))
-    return (
+    if not (
         isinstance(expression, Func) and not isinstance(expression, Aggregate)
         and isinstance(function, str) and function.upper() in _SQL_AGGREGATES
         and type(expression).as_sql is Func.as_sql and expression.template == Func.template
-        and expression.contains_aggregate
-        and not any(source.contains_aggregate
-                    for source in expression.get_source_expressions())
-    )
+    ):
+        return False
+    sources = expression.get_source_expressions()
+    if any(source.contains_aggregate for source in sources):
+        return False
+    return expression.contains_aggregate or len(sources) == 1
+
+
+def contains_sql_aggregate(expression):
+    """Return whether an expression holds a raw aggregate (is_sql_aggregate()) Django does not
+    know of, which makes the query it is selected in aggregate its rows, as in SQL. A subquery
+    is a query of its own."""
+    if is_sql_aggregate(expression):
+        return True
+    if isinstance(expression, Subquery):
+        return False
+    return any(part is not None and contains_sql_aggregate(part)
+               for part in expression.get_source_expressions())
 
 
 def _group_aggregates(expression):

@@ -9,12 +9,13 @@ matches NULL unless the lookup asks for NULL.
 import datetime
 import functools
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import NotSupportedError
 from django.db.models import expressions
 from django.db.models.expressions import Col, ColPairs, Value
-from django.db.models.lookups import IntegerFieldOverflow, YearLookup
+from django.db.models.lookups import IntegerFieldOverflow, IsNull, YearLookup
 from django.db.models.sql.query import Query
+from django.db.models.sql.where import OR, WhereNode
 
 from djongo_core.compiler import conditions, date_ranges, json_null, json_paths, regex, tuples
 from djongo_core.compiler.tree import internal_type, is_correlated
@@ -183,6 +184,8 @@ def lookup_match(lookup, translator, lenient=False):
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup, "match")
+    if name == "range" and _has_null_bound(lookup):
+        return translator.match(_null_bound_range(lookup, lenient))
     lhs = single_column(lookup.lhs)
     if is_condition_test(lookup):
         return conditions.condition_match(lhs, lookup.rhs, translator, lenient)
@@ -218,6 +221,30 @@ def _precise_match(lookup, column, translator):
         return {"$and": [sub_milliseconds.match(path, hidden, "$gte", value[0]),
                          sub_milliseconds.match(path, hidden, "$lte", value[1])]}
     return sub_milliseconds.match(path, hidden, RANGE_OPERATORS[name], value)
+
+
+def _has_null_bound(lookup):
+    """Whether a range lookup is given None as a bound (range=(None, 5), or (None, None),
+    which django-filter's range filters send for an empty bound)."""
+    return isinstance(lookup.rhs, (list, tuple)) and any(bound is None for bound in lookup.rhs)
+
+
+def _null_bound_range(lookup, lenient):
+    """Return the where-tree a range lookup with a None bound stands for.
+
+    SQL's `x BETWEEN NULL AND 5` is unknown where x <= 5 and false where x > 5: never true, so
+    it matches nothing (MongoDB's {"$gte": null} would match the nulls instead). Lenient (under
+    a negation, true or unknown) it holds where the bound given holds or x is null, and
+    everywhere when no bound is given.
+    """
+    if not lenient:
+        raise EmptyResultSet
+    low, high = lookup.rhs
+    given = [lookup.lhs.get_lookup(name)(lookup.lhs, bound)
+             for name, bound in (("gte", low), ("lte", high)) if bound is not None]
+    if not given:
+        raise FullResultSet
+    return WhereNode([*given, IsNull(lookup.lhs, True)], connector=OR)
 
 
 def path_match(lookup, path, translator):
@@ -277,6 +304,8 @@ def lookup_expression(lookup, translator, lenient=False):
     name = lookup_name(lookup)
     if name not in SUPPORTED:
         return translator.plugin_node(lookup, "expression")
+    if name == "range" and _has_null_bound(lookup):
+        return translator.expression(_null_bound_range(lookup, lenient))
     if is_condition_test(lookup):
         return conditions.condition_expression(lookup.lhs, lookup.rhs, translator, lenient)
     # Datetimes compared to the microsecond when a side reads them (sub_milliseconds.py).

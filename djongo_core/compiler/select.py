@@ -41,7 +41,7 @@ from djongo_core.compiler.distinct import (
 from djongo_core.compiler.generated import is_stored_column, is_virtual
 from djongo_core.compiler.lookups import is_computed
 from djongo_core.compiler.expressions import Translator, translated_by_core
-from djongo_core.compiler.grouping import GroupStage
+from djongo_core.compiler.grouping import GroupStage, contains_sql_aggregate
 from djongo_core.compiler.tree import outermost
 from djongo_core.sub_milliseconds import (
     carries_microseconds, reads_microseconds, with_microseconds,
@@ -584,10 +584,12 @@ class SQLCompiler(compiler.SQLCompiler):
         return is_stored_column(expression) and expression.alias == base
 
     def _needs_group(self, select, having):
+        # A raw COUNT(x) Django does not know of aggregates the rows as in SQL.
         return (
             self.query.group_by is not None
             or having is not None
-            or any(expression.contains_aggregate for expression in select)
+            or any(expression.contains_aggregate or contains_sql_aggregate(expression)
+                   for expression in select)
         )
 
     def _can_use_find(self, joined, grouped, select, order, translator):

@@ -10,17 +10,17 @@ from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.compiler.bulk_update import per_object_command
 from djongo_core.compiler.collation import collation_options
-from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.expressions import Translator
 from djongo_core.compiler.keys_first import SubqueryNumbering, key_filter
+from djongo_core.compiler.values_first import per_document_command, stored_assignment
 from djongo_core.compiler.generated import regenerated_fields, write_stages
-from djongo_core.compiler.json_null import holds_json, stored_absent, stored_expression
+from djongo_core.compiler.json_null import holds_json, stored_expression
 from djongo_core.documents import stored_name
 from djongo_core.fields.embedded import EmbeddedModelField
 from djongo_core.compiler.lookups import literal
 from djongo_core.concerns import query_concerns
 from djongo_core.sub_milliseconds import (
-    carries_microseconds, hidden_key, keeps_microseconds, split, write_values,
+    carries_microseconds, hidden_key, keeps_microseconds, split,
 )
 
 
@@ -62,16 +62,15 @@ class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
             return per_object
         translator = Translator(self, {self.query.get_initial_alias(): ""})
         match = translator.match(self.query.where) if self.query.where else {}
-        if translator.take_pre_stages():
-            # A condition with a subquery (Exists()) needs a $lookup, which an update cannot
-            # run: the documents are found first (compiler/keys_first.py).
-            match = key_filter(self.query, self.connection)
+        filter_reads_others = bool(translator.take_pre_stages())
         # SQL NULL of a JSONField is no key at all (compiler/json_null.py).
         constants, computed, removed = {}, {}, []
+        resolved = []
         for field, _model, value in self.query.values:
             if hasattr(value, "resolve_expression"):
                 value = value.resolve_expression(self.query, allow_joins=False, for_save=True)
                 _check_allowed(field, value)
+                resolved.append((field, value))
             elif hasattr(value, "prepare_database_save") and not isinstance(
                 field, EmbeddedModelField
             ):
@@ -94,17 +93,17 @@ class SQLUpdateCompiler(SubqueryNumbering, compiler.SQLUpdateCompiler):
                 computed[stored_name(field)] = decimals.round_expression(
                     field, translator.expression(value))
             else:
-                stored = field.get_db_prep_save(decimals.for_save(field, value),
-                                                connection=self.connection)
-                check_value(field, stored)
-                if stored_absent(field, stored):
-                    removed.append(stored_name(field))
-                else:
-                    constants[stored_name(field)] = stored
-                if keeps_microseconds(field):
-                    kept, dropped = write_values(field, stored)
-                    constants.update(kept)
-                    removed.extend(dropped)
+                kept, dropped = stored_assignment(field, value, self.connection)
+                constants.update(kept)
+                removed.extend(dropped)
+        if translator.take_pre_stages():
+            # A value reads other documents (a correlated Subquery): an update pipeline cannot
+            # run the $lookup, so the values are read first (compiler/values_first.py).
+            return per_document_command(self, resolved, constants, removed, translator)
+        if filter_reads_others:
+            # A condition with a subquery (Exists()) needs a $lookup, which an update cannot
+            # run: the documents are found first (compiler/keys_first.py).
+            match = key_filter(self.query, self.connection)
         opts = self.query.get_meta()
         # Stored generated fields that read a written field are computed again by the server,
         # in the same update, after the written values.
