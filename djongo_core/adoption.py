@@ -22,6 +22,7 @@ from django.db import router
 from djongo_core import catalog, progress
 from djongo_core.command import Command
 from djongo_core.counters import raise_command
+from djongo_core.indexes import index_copy_commands
 from djongo_core.keys import INTEGER_AUTO_FIELDS
 
 
@@ -145,7 +146,7 @@ def _id_move(connection, model, count):
             {"$unset": column},
             {"$out": copy},
         ],), model=model),
-        *_index_copies(connection, model, table, copy),
+        *index_copy_commands(connection, model, table, copy),
     ]
     validation = {key: options[key] for key in ("validator", "validationLevel",
                                                 "validationAction") if key in options}
@@ -159,21 +160,6 @@ def _id_move(connection, model, count):
                   "ObjectIds are dropped, references by the integer find their documents); "
                   f"the collection is copied to {copy!r}, its indexes and validator rebuilt, "
                   "and the copy renamed over it", commands)
-
-
-def _index_copies(connection, model, table, target):
-    """create_index commands giving ``target`` the secondary indexes of ``table``."""
-    commands = []
-    for index in connection.executor.documents(Command(table, "list_indexes", model=model)):
-        if index["name"] == "_id_":
-            continue
-        # listIndexes reports options; false ones (the embedded engine lists unique: false)
-        # are the defaults create_index needs no word about.
-        options = {key: value for key, value in index.items()
-                   if key not in ("key", "v", "ns") and value is not False}
-        commands.append(Command(target, "create_index", (list(index["key"].items()),), options,
-                                model=model))
-    return commands
 
 
 def apply(connection, changes):

@@ -243,3 +243,19 @@ def declared_keys(info):
     text_keys = [(field, "text") for field in info.get("weights", {})]
     rest = [key for key in keys if key[0] not in ("_fts", "_ftsx")]
     return [*rest[:position], *text_keys, *rest[position:]]
+
+
+def index_copy_commands(connection, model, source, target):
+    """Return the create_index Commands giving collection ``target`` the secondary indexes
+    ``source`` has now (as listIndexes reports them), for a collection rebuilt as a copy."""
+    commands = []
+    for index in connection.executor.documents(Command(source, "list_indexes", model=model)):
+        if index["name"] == "_id_":
+            continue
+        # listIndexes reports options; false ones (the embedded engine lists unique: false)
+        # are the defaults create_index needs no word about.
+        options = {key: value for key, value in index.items()
+                   if key not in ("key", "v", "ns") and value is not False}
+        commands.append(Command(target, "create_index", (list(index["key"].items()),), options,
+                                model=model))
+    return commands

@@ -12,6 +12,7 @@ from djongo_core.compiler.select import QueryPlan
 from djongo_core.counters import SCHEMA_COLLECTION
 from djongo_core.documents import stored_name
 from djongo_core.expression_indexes import hidden_keys
+from djongo_core.indexes import index_copy_commands
 from djongo_core.plugins.hookspecs import hookimpl
 from djongo_core.plugins.manager import PluginHost
 from djongo_core.plugins.settings import plugin_setting, setting_path
@@ -27,6 +28,7 @@ __all__ = [
     "compile_partial_filter",
     "hidden_keys",
     "hookimpl",
+    "index_copy_commands",
     "model_translator",
     "plugin_setting",
     "query_options",

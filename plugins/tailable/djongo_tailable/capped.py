@@ -21,7 +21,7 @@ from django.core.checks import Tags, register
 from django.db import NotSupportedError
 from django.db.models import BaseConstraint
 
-from djongo_core.plugins import Command
+from djongo_core.plugins import Command, index_copy_commands
 
 def capped_constraint(model):
     """Return the model's CappedCollection, or None."""
@@ -96,7 +96,7 @@ class CappedCollection(BaseConstraint):
             commands.append(Command(None, "command", ({"collMod": table, "cappedMax": self.max},),
                                     model=model))
         # convertToCapped rebuilds the collection with only its _id index.
-        commands.extend(_index_commands(schema_editor.connection, model, table, table))
+        commands.extend(index_copy_commands(schema_editor.connection, model, table, table))
         return commands
 
     def _resize(self, model, table, options):
@@ -122,7 +122,7 @@ class CappedCollection(BaseConstraint):
         copy = f"{table}__uncapped"
         return [
             Command(table, "aggregate", ([{"$out": copy}],), model=model),
-            *_index_commands(schema_editor.connection, model, table, copy),
+            *index_copy_commands(schema_editor.connection, model, table, copy),
             Command(copy, "rename", (table,), {"dropTarget": True}, model=model),
         ]
 
@@ -143,22 +143,6 @@ def _collection_info(connection, table):
     found = list(connection.executor.documents(
         Command(None, "list_collections", (), {"filter": {"name": table}})))
     return found[0] if found else None
-
-
-def _index_commands(connection, model, table, target):
-    """create_index commands rebuilding ``table``'s secondary indexes on ``target``."""
-    indexes = list(connection.executor.documents(Command(table, "list_indexes", model=model)))
-    commands = []
-    for index in indexes:
-        if index["name"] == "_id_":
-            continue
-        # listIndexes reports options; false ones (the embedded engine lists unique: false)
-        # are the defaults create_index needs no word about.
-        options = {key: value for key, value in index.items()
-                   if key not in ("key", "v", "ns") and value is not False}
-        commands.append(Command(target, "create_index", (list(index["key"].items()),), options,
-                                model=model))
-    return commands
 
 
 # Django 5.2 never calls a constraint's check(): there, the same checks run as a system check of
