@@ -139,10 +139,22 @@ def _id_move(connection, model, count):
             "_id, as djongo 1.x stored them, and the model reads the key from _id; this "
             f"{'capped collection' if options.get('capped') else 'view'} cannot be copied "
             "with them moved: copy its documents into a new collection by hand.")
+    new_key = {"$cond": [{"$isNumber": "$_id"}, "$_id", f"${column}"]}
+    repeated = [group["_id"] for group in connection.executor.documents(Command(
+        table, "aggregate", ([{"$group": {"_id": new_key, "n": {"$sum": 1}}},
+                              {"$match": {"n": {"$gt": 1}}}, {"$sort": {"_id": 1}},
+                              {"$limit": 5}],), model=model))]
+    if repeated:
+        # Checked before anything is written: the copy would fail on its _id index halfway.
+        return Change(label, table, "warning",
+            f"{count} document(s) keep the integer key under {column!r} beside an ObjectId "
+            "_id, as djongo 1.x stored them, but some keys are held by more than one document "
+            f"(for example {', '.join(map(str, repeated))}), so they cannot all move into _id: "
+            f"give those documents keys of their own, then run adoptdb again.")
     copy = f"{table}__djongo_ids"
     commands = [
         Command(table, "aggregate", ([
-            {"$set": {"_id": {"$cond": [{"$isNumber": "$_id"}, "$_id", f"${column}"]}}},
+            {"$set": {"_id": new_key}},
             {"$unset": column},
             {"$out": copy},
         ],), model=model),

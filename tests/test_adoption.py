@@ -451,3 +451,20 @@ def test_adoptdb_leaves_documents_without_an_integer_key_to_the_warning(djongo_1
     assert ("shop.Author (blog_author): 3 document(s) have an _id that is not an integer"
             in output)
     assert djongo_1_database.blog_author.count_documents({"id": {"$exists": True}}) == 2
+
+
+def test_adoptdb_leaves_a_collection_whose_integer_keys_repeat_with_a_warning(
+        djongo_1_database, project):
+    # Two documents claim the key 2: checked before any write, so nothing is copied.
+    djongo_1_database.blog_author.insert_one({"_id": ObjectId(), "id": 2, "name": "Bea",
+                                              "email": "bea@example.com"})
+    before = sorted(djongo_1_database.blog_author.find(), key=lambda d: d["email"])
+    djongo_1_models(project)
+    output = manage(project, "adoptdb", "shop")
+    assert ("shop.Author (blog_author): 3 document(s) keep the integer key under 'id' beside an "
+            "ObjectId _id") in output
+    assert "held by more than one document (for example 2)" in output
+    assert sorted(djongo_1_database.blog_author.find(), key=lambda d: d["email"]) == before
+    assert "blog_author__djongo_ids" not in djongo_1_database.list_collection_names()
+    # The other collection's keys are distinct: it moves.
+    assert sorted(d["_id"] for d in djongo_1_database.blog_entry.find()) == [1, 5]
