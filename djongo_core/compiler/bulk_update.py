@@ -17,14 +17,12 @@ from django.db.models.lookups import Exact, In
 from django.db.models.sql.where import AND, WhereNode
 from pymongo import UpdateOne
 
-from djongo_core import decimals
 from djongo_core.command import Command
 from djongo_core.compiler.collation import collation_options
-from djongo_core.compiler.column_rules import check_value
 from djongo_core.compiler.generated import regenerated_fields
-from djongo_core.compiler.json_null import JSONNull, stored_absent
+from djongo_core.compiler.json_null import JSONNull
+from djongo_core.compiler.values_first import stored_assignment
 from djongo_core.documents import stored_name
-from djongo_core.sub_milliseconds import keeps_microseconds, write_values
 
 
 def per_object_command(compiler):
@@ -57,17 +55,9 @@ def per_object_command(compiler):
                 assignments[stored_name(field)] = None
                 continue
             value = None if result is None else result.value
-            stored = field.get_db_prep_save(decimals.for_save(field, value),
-                                            connection=compiler.connection)
-            check_value(field, stored)
-            if stored_absent(field, stored):
-                removed[stored_name(field)] = ""
-            else:
-                assignments[stored_name(field)] = stored
-            if keeps_microseconds(field):
-                kept, dropped = write_values(field, stored)
-                assignments.update(kept)
-                removed.update(dict.fromkeys(dropped, ""))
+            kept, dropped = stored_assignment(field, value, compiler.connection)
+            assignments.update(kept)
+            removed.update(dict.fromkeys(dropped, ""))
         update = {"$set": assignments} if assignments else {}
         if removed:
             update["$unset"] = removed
